@@ -1,0 +1,44 @@
+"""Settings read from the environment, with a development default on embedded SQLite."""
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def database_url(raw: str | None, instance_path: Path) -> str:
+    """SQLAlchemy URL for DATABASE_URL; plain postgresql:// means the psycopg 3 driver."""
+    if not raw:
+        return f"sqlite:///{instance_path / 'yibao.db'}"
+    if raw.startswith("postgresql://") or raw.startswith("postgres://"):
+        return "postgresql+psycopg://" + raw.split("://", 1)[1]
+    return raw
+
+
+def secret_key(instance_path: Path) -> str:
+    """SECRET_KEY from the environment, else one generated once and kept in the instance folder."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+    return key_file.read_text().strip()
+
+
+def settings(instance_path: Path) -> dict:
+    instance_path.mkdir(parents=True, exist_ok=True)
+    return {
+        "SQLALCHEMY_DATABASE_URI": database_url(os.environ.get("DATABASE_URL"), instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SECRET_KEY": secret_key(instance_path),
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        "API_TITLE": "yibao-flow",
+        "API_VERSION": "1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "BPMN_DIR": str(PROJECT_ROOT / "processes" / "bpmn"),
+        "HOLIDAYS_DIR": str(PROJECT_ROOT / "holidays"),
+        "DEPLOY_ON_START": os.environ.get("DEPLOY_ON_START", "1") == "1",
+        "WTF_CSRF_CHECK_DEFAULT": False,
+    }

@@ -1,0 +1,1 @@
+"""The domain: BPMN execution, the working-day calendar, persistence. Never imports Flask."""
