@@ -1,0 +1,357 @@
+"""Sandbox for BPMN scripts and expressions.
+
+Diagrams are uploaded by designers, so their Python must never reach the server: code is
+compiled with RestrictedPython under a stricter policy (no imports, no `try`, no classes,
+no names or attributes starting with `_`) and run against a short list of builtins with a
+wall-clock budget, so a mistaken loop fails the task instead of hanging a worker.
+
+Builtins available to scripts and expressions (nothing else, plus the injected functions):
+  constants  None True False
+  numbers    abs bool int float complex divmod round pow (large results refused)
+  text       str chr ord repr hex oct
+  containers len list tuple dict set frozenset sorted reversed enumerate zip range
+             (range is capped at MAX_RANGE_LENGTH items) min max sum any all map filter
+             slice isinstance callable
+  domain     Decimal date datetime timedelta
+  errors     Exception ValueError TypeError KeyError ArithmeticError ZeroDivisionError
+             (usable with `raise` to fail a task with a message)
+"""
+import ast
+import builtins
+import operator
+import sys
+import textwrap
+import time
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from functools import lru_cache
+
+from RestrictedPython import RestrictingNodeTransformer, compile_restricted_eval, compile_restricted_exec
+from RestrictedPython.Eval import default_guarded_getitem
+from RestrictedPython.Guards import (
+    full_write_guard,
+    guarded_iter_unpack_sequence,
+    guarded_unpack_sequence,
+    safer_getattr_raise,
+)
+from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+
+TIME_BUDGET_SECONDS = 1.0
+MAX_RANGE_LENGTH = 100_000
+MAX_SEQUENCE_LENGTH = 1_000_000
+MAX_INTEGER_BITS = 100_000
+MAX_FORMAT_WIDTH = 1_000
+
+# SpiffWorkflow looks for frames named '<string>' to report the failing script line.
+SOURCE_NAME = '<string>'
+
+
+class ScriptNotAllowed(Exception):
+    """A script or expression that the sandbox refuses to compile or to finish."""
+
+    def __init__(self, chinese: str, english: str):
+        super().__init__(f'{chinese}（{english}）')
+
+
+class ScriptTooExpensive(ScriptNotAllowed):
+    """The script ran past its time budget or asked for an oversized value."""
+
+
+_GUARDED_BINARY = {ast.Pow: '**', ast.Mult: '*', ast.LShift: '<<', ast.Mod: '%'}
+
+
+class _SandboxPolicy(RestrictingNodeTransformer):
+    """RestrictedPython's policy, narrowed to what a BPMN script needs."""
+
+    def _refuse(self, node, chinese):
+        self.error(node, chinese)
+
+    def visit_Import(self, node):
+        self._refuse(node, '不允许 import（imports are not allowed）')
+        return node
+
+    visit_ImportFrom = visit_Import
+
+    def visit_Try(self, node):
+        self._refuse(node, '不允许 try 语句（try is not allowed: it would swallow the time limit）')
+        return node
+
+    visit_TryStar = visit_Try
+
+    def visit_ClassDef(self, node):
+        self._refuse(node, '不允许定义类（class definitions are not allowed）')
+        return node
+
+    def visit_Global(self, node):
+        self._refuse(node, '不允许 global/nonlocal（global and nonlocal are not allowed）')
+        return node
+
+    visit_Nonlocal = visit_Global
+
+    def visit_Name(self, node):
+        if node.id in ('print', 'printed'):
+            self._refuse(node, f'不允许使用 {node.id}（{node.id} is not available）')
+            return node
+        return super().visit_Name(node)
+
+    def visit_Call(self, node):
+        """Calling a withheld builtin would only fail at run time; say so at deploy time."""
+        if isinstance(node.func, ast.Name) and node.func.id in _WITHHELD_BUILTINS:
+            self._refuse(node, f'不允许调用 {node.func.id}（{node.func.id}() is not available in the sandbox）')
+        return super().visit_Call(node)
+
+    def visit_FormattedValue(self, node):
+        spec = node.format_spec
+        if spec is not None:
+            parts = spec.values if isinstance(spec, ast.JoinedStr) else [spec]
+            if not all(isinstance(part, ast.Constant) for part in parts):
+                self._refuse(node, 'f-string 的格式说明必须是常量（format specs must be constant）')
+            elif any(_widest_number(part.value) > MAX_FORMAT_WIDTH for part in parts):
+                self._refuse(node, 'f-string 的宽度过大（format width too large）')
+        return self.node_contents_visit(node)
+
+    def visit_BinOp(self, node):
+        node = self.node_contents_visit(node)
+        symbol = _GUARDED_BINARY.get(type(node.op))
+        if symbol is None:
+            return node
+        guarded = ast.Call(
+            func=ast.Name('_binop_', ast.Load()),
+            args=[ast.Constant(symbol), node.left, node.right],
+            keywords=[],
+        )
+        return ast.fix_missing_locations(ast.copy_location(guarded, node))
+
+
+def _widest_number(text):
+    digits = ''.join(ch if ch.isdigit() else ' ' for ch in str(text)).split()
+    return max((int(d) for d in digits), default=0)
+
+
+def _too_big(chinese, english):
+    return ScriptTooExpensive(f'数值过大：{chinese}', f'value too large: {english}')
+
+
+def _checked_power(base, exponent):
+    if isinstance(base, int) and isinstance(exponent, int) and exponent > 0 and abs(base) > 1:
+        if base.bit_length() * exponent > MAX_INTEGER_BITS:
+            raise _too_big('乘方结果过大', 'power result too large')
+
+
+def _checked_product(left, right):
+    sequences = (str, bytes, list, tuple)
+    if isinstance(left, int) and isinstance(right, sequences):
+        left, right = right, left
+    if isinstance(left, sequences) and isinstance(right, int):
+        if len(left) * right > MAX_SEQUENCE_LENGTH:
+            raise _too_big('重复后的序列过长', 'repeated sequence too long')
+    elif isinstance(left, int) and isinstance(right, int):
+        if left.bit_length() + right.bit_length() > MAX_INTEGER_BITS:
+            raise _too_big('乘积过大', 'product too large')
+
+
+def _checked_shift(value, shift):
+    if isinstance(value, int) and isinstance(shift, int) and shift > MAX_INTEGER_BITS:
+        raise _too_big('移位过大', 'shift too large')
+
+
+def _checked_modulo(left, right):
+    if isinstance(left, (str, bytes)):
+        raise ScriptNotAllowed('不允许用 % 格式化文本，请使用 f-string', 'use f-strings instead of % formatting')
+
+
+_BINARY = {
+    '**': (_checked_power, operator.pow),
+    '*': (_checked_product, operator.mul),
+    '<<': (_checked_shift, operator.lshift),
+    '%': (_checked_modulo, operator.mod),
+}
+
+
+def _binop(symbol, left, right):
+    check, apply = _BINARY[symbol]
+    check(left, right)
+    return apply(left, right)
+
+
+_IN_PLACE = {
+    '+=': operator.add, '-=': operator.sub, '/=': operator.truediv, '//=': operator.floordiv,
+    '&=': operator.and_, '|=': operator.or_, '^=': operator.xor, '>>=': operator.rshift,
+    '@=': operator.matmul,
+}
+
+
+def _inplacevar(symbol, current, value):
+    plain = symbol[:-1]
+    if plain in _BINARY:
+        return _binop(plain, current, value)
+    return _IN_PLACE[symbol](current, value)
+
+
+def _capped_range(*args):
+    numbers = range(*args)
+    try:
+        length = len(numbers)
+    except OverflowError:
+        length = MAX_RANGE_LENGTH + 1
+    if length > MAX_RANGE_LENGTH:
+        raise _too_big(f'range 最多 {MAX_RANGE_LENGTH} 个元素', f'range is limited to {MAX_RANGE_LENGTH} items')
+    return numbers
+
+
+def _capped_pow(base, exponent, modulus=None):
+    if modulus is None:
+        return _binop('**', base, exponent)
+    return pow(base, exponent, modulus)
+
+
+_PADDING_METHODS = frozenset({'ljust', 'rjust', 'center', 'zfill', 'expandtabs'})
+
+
+def _getattr(obj, name):
+    """safer_getattr_raise, plus a cap on the width given to str padding methods."""
+    value = safer_getattr_raise(obj, name)
+    if isinstance(obj, str) and name in _PADDING_METHODS:
+        def padded(*args):
+            if any(isinstance(a, int) and a > MAX_SEQUENCE_LENGTH for a in args):
+                raise _too_big('填充宽度过大', 'padding width too large')
+            return value(*args)
+        return padded
+    return value
+
+
+def _getiter(obj):
+    return obj
+
+
+SANDBOX_BUILTINS = {
+    'None': None, 'True': True, 'False': False,
+    'abs': abs, 'bool': bool, 'int': int, 'float': float, 'complex': complex, 'divmod': divmod,
+    'round': round, 'pow': _capped_pow,
+    'str': str, 'chr': chr, 'ord': ord, 'repr': repr, 'hex': hex, 'oct': oct,
+    'len': len, 'list': list, 'tuple': tuple, 'dict': dict, 'set': set, 'frozenset': frozenset,
+    'sorted': sorted, 'reversed': reversed, 'enumerate': enumerate, 'zip': zip, 'range': _capped_range,
+    'min': min, 'max': max, 'sum': sum, 'any': any, 'all': all, 'map': map, 'filter': filter,
+    'slice': slice, 'isinstance': isinstance, 'callable': callable,
+    'Decimal': Decimal, 'date': date, 'datetime': datetime, 'timedelta': timedelta,
+    'Exception': Exception, 'ValueError': ValueError, 'TypeError': TypeError, 'KeyError': KeyError,
+    'ArithmeticError': ArithmeticError, 'ZeroDivisionError': ZeroDivisionError,
+    '_getattr_': _getattr,
+    '_getitem_': default_guarded_getitem,
+    '_getiter_': _getiter,
+    '_write_': full_write_guard,
+    '_iter_unpack_sequence_': guarded_iter_unpack_sequence,
+    '_unpack_sequence_': guarded_unpack_sequence,
+    '_inplacevar_': _inplacevar,
+    '_binop_': _binop,
+}
+
+
+# Python builtins left out of the sandbox: calling one is refused when the diagram is deployed.
+_WITHHELD_BUILTINS = frozenset(dir(builtins)) - frozenset(SANDBOX_BUILTINS)
+
+
+def _refusal(errors):
+    detail = '；'.join(errors)
+    if any('SyntaxError' in error for error in errors):
+        return ScriptNotAllowed(f'语法错误：{detail}', 'syntax error')
+    return ScriptNotAllowed(f'脚本不被允许：{detail}', 'script not allowed')
+
+
+@lru_cache(maxsize=2048)
+def compiled_expression(text: str):
+    """Compile once per distinct expression: gateways evaluate the same text on every pass."""
+    result = compile_restricted_eval(text.strip(), SOURCE_NAME, policy=_SandboxPolicy)
+    if result.errors:
+        raise _refusal(result.errors)
+    return result.code
+
+
+@lru_cache(maxsize=2048)
+def compiled_script(text: str):
+    result = compile_restricted_exec(textwrap.dedent(text), SOURCE_NAME, policy=_SandboxPolicy)
+    if result.errors:
+        raise _refusal(result.errors)
+    return result.code
+
+
+def check_expression(text: str) -> str | None:
+    """The reason an expression would be refused, or None when it compiles in the sandbox."""
+    try:
+        compiled_expression(text or '')
+    except ScriptNotAllowed as refused:
+        return str(refused)
+    return None
+
+
+def check_script(text: str) -> str | None:
+    """The reason a script would be refused, or None when it compiles in the sandbox."""
+    try:
+        compiled_script(text or '')
+    except ScriptNotAllowed as refused:
+        return str(refused)
+    return None
+
+
+def run_within_budget(code, namespace, runner):
+    """Run `runner(code, namespace)` and stop it once it has used its wall-clock budget.
+
+    Only frames of the sandboxed code (they share `namespace` as globals) are traced, so
+    library code called from a script runs at full speed.
+    """
+    deadline = time.monotonic() + TIME_BUDGET_SECONDS
+
+    def on_line(frame, event, arg):
+        if time.monotonic() > deadline:
+            raise ScriptTooExpensive(
+                f'脚本运行超过 {TIME_BUDGET_SECONDS:g} 秒，已中止',
+                f'script exceeded its {TIME_BUDGET_SECONDS:g}s budget',
+            )
+        return on_line
+
+    def on_call(frame, event, arg):
+        return on_line if frame.f_globals is namespace else None
+
+    previous = sys.gettrace()
+    sys.settrace(on_call)
+    try:
+        return runner(code, namespace)
+    finally:
+        sys.settrace(previous)
+
+
+class SandboxEnvironment(BasePythonScriptEngineEnvironment):
+    """SpiffWorkflow script environment that runs everything through the sandbox."""
+
+    def _namespace(self, context, external_context):
+        namespace = {'__builtins__': SANDBOX_BUILTINS}
+        namespace.update(self.globals)
+        namespace.update(external_context or {})
+        namespace.update(context)
+        return namespace
+
+    def evaluate(self, expression, context, external_context=None):
+        code = compiled_expression(expression)
+        return run_within_budget(code, self._namespace(context, external_context), eval)
+
+    def execute(self, script, context, external_context=None):
+        """Run a script task; the task data changes only if the script finishes."""
+        injected = set(self.globals) | set(external_context or {})
+        shadowed = injected.intersection(context)
+        if shadowed:
+            raise ValueError(f'任务数据覆盖了预置函数，请改名：{sorted(shadowed)}')
+        code = compiled_script(script)
+        namespace = self._namespace(context, external_context)
+        run_within_budget(code, namespace, exec)
+        context.clear()
+        context.update(
+            (name, value) for name, value in namespace.items()
+            if name != '__builtins__' and name not in injected and not callable(value)
+        )
+        return True
+
+
+def make_script_engine(functions: dict) -> PythonScriptEngine:
+    """A SpiffWorkflow script engine whose scripts see only the sandbox builtins and `functions`."""
+    return PythonScriptEngine(environment=SandboxEnvironment(dict(functions)))
