@@ -1,0 +1,58 @@
+"""The Chinese working-day calendar and deadline arithmetic (工作日、办理时限); no Flask here.
+
+Official days come from holidays/<year>.toml (the State Council's yearly notices); years without a notice
+follow holidays/statutory.toml and every result depending on them is marked provisional.
+"""
+import os
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+
+from engine.workcalendar.tomldoc import HolidayDataError
+from engine.workcalendar.working_calendar import (
+    SHANGHAI,
+    SUPPORTED_YEARS,
+    Day,
+    Due,
+    OutsideSupportedYears,
+    WorkingCalendar,
+    shanghai_date,
+)
+
+PROJECT_HOLIDAYS_DIR = Path(__file__).resolve().parents[2] / "holidays"
+
+__all__ = [
+    "SHANGHAI", "SUPPORTED_YEARS", "Day", "Due", "HolidayDataError", "OutsideSupportedYears", "WorkingCalendar",
+    "calendar_for", "default_calendar", "reload_default_calendar", "shanghai_date", "working_days_after",
+]
+
+
+def calendar_for(directory: str | Path) -> WorkingCalendar:
+    """The calendar of a holidays directory, read once and shared until reload_default_calendar()."""
+    return _calendar_of(str(Path(directory).resolve()))
+
+
+@cache
+def _calendar_of(resolved_directory: str) -> WorkingCalendar:
+    return WorkingCalendar.from_directory(Path(resolved_directory))
+
+
+def default_calendar() -> WorkingCalendar:
+    """The product's calendar: the HOLIDAYS_DIR environment variable if set, else the project's holidays/."""
+    return calendar_for(os.environ.get("HOLIDAYS_DIR") or PROJECT_HOLIDAYS_DIR)
+
+
+def reload_default_calendar() -> None:
+    """Forget every calendar read so far, e.g. after an administrator added next year's notice."""
+    _calendar_of.cache_clear()
+
+
+def working_days_after(start: date | datetime | str, n: int) -> str:
+    """For BPMN timer expressions: when a limit of n working days counted from `start` expires.
+
+    `start` may be a date, a datetime or an ISO 8601 string (task data is JSON); the answer is the ISO 8601
+    instant with +08:00, a string because SpiffWorkflow timers only accept strings.
+    """
+    if isinstance(start, str):
+        start = datetime.fromisoformat(start)
+    return default_calendar().due(start, n).due_at.isoformat()
