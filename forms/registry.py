@@ -1,0 +1,93 @@
+"""Form keys named by processes and the API, and what can be done with a form by its key."""
+import copy
+from functools import cache
+
+from marshmallow import Schema, ValidationError
+
+from forms.base import FormSchema
+from forms.closing import ArchiveForm, ConcludeForm, HandoverForm
+from forms.enrolment import CertificateForm, InfoChangeForm, InsuredRegistrationForm, RemoteCareFilingForm
+from forms.intake import CaseStartForm, MissingMaterialsNoticeForm, SupplementForm
+from forms.json_schema import form_json_schema
+from forms.people import ApplicantForm
+from forms.reimbursement import PayoutForm, ReimbursementClaimForm
+from forms.review import RejectionFeedbackForm, ReviewForm
+from forms.service import ConsultationForm, RatingForm
+
+FORMS: dict[str, type[FormSchema]] = {
+    "applicant": ApplicantForm,
+    "case_start": CaseStartForm,
+    "reimbursement_claim": ReimbursementClaimForm,
+    "missing_materials_notice": MissingMaterialsNoticeForm,
+    "supplement": SupplementForm,
+    "review": ReviewForm,
+    "handover": HandoverForm,
+    "payout": PayoutForm,
+    "rejection_feedback": RejectionFeedbackForm,
+    "conclude": ConcludeForm,
+    "archive": ArchiveForm,
+    "consultation": ConsultationForm,
+    "remote_care_filing": RemoteCareFilingForm,
+    "insured_registration": InsuredRegistrationForm,
+    "info_change": InfoChangeForm,
+    "certificate": CertificateForm,
+    "rating": RatingForm,
+}
+
+
+class UnknownForm(LookupError):
+    """A process or request named a form key that no schema answers to."""
+
+    def __init__(self, form_key):
+        super().__init__(f"未知表单：{form_key}")
+        self.form_key = form_key
+
+
+class FormInvalid(ValueError):
+    """What a clerk typed does not pass; `errors` maps each field to its Chinese messages."""
+
+    def __init__(self, form_key: str, errors: dict):
+        super().__init__(f"“{title_of(form_key)}”填写有误")
+        self.form_key = form_key
+        self.errors = errors
+
+
+def known_form_keys() -> set[str]:
+    return set(FORMS)
+
+
+@cache
+def schema_for(form_key: str) -> Schema:
+    """The shared schema instance for `form_key`; raises UnknownForm."""
+    try:
+        return FORMS[form_key]()
+    except KeyError:
+        raise UnknownForm(form_key) from None
+
+
+def title_of(form_key: str) -> str:
+    return type(schema_for(form_key)).Meta.title
+
+
+def clean(form_key: str, data: dict) -> dict:
+    """Validate `data` and return it as JSON primitives fit for workflow task data.
+
+    Money comes back as text with two places ("1234.50"), dates as ISO text.
+    Raises FormInvalid with marshmallow's field → messages dict.
+    """
+    schema = schema_for(form_key)
+    try:
+        loaded = schema.load(data)
+    except ValidationError as error:
+        raise FormInvalid(form_key, error.messages) from error
+    return schema.dump(loaded)
+
+
+@cache
+def _json_schema(form_key: str) -> dict:
+    return form_json_schema(schema_for(form_key))
+
+
+def json_schema(form_key: str) -> dict:
+    """JSON Schema (OpenAPI schema object) with Chinese titles, enums and `required`."""
+    return copy.deepcopy(_json_schema(form_key))

@@ -1,0 +1,66 @@
+"""Forms of 门诊/住院/零星 reimbursement: the claim with its invoices, and the payout."""
+from collections import Counter
+
+from marshmallow import ValidationError, validates_schema
+
+from forms.base import FormSchema
+from forms.fields import BankAccountNumber, Day, Group, InvoiceNumber, Items, Money, Text
+from forms.people import BankAccountForm
+from forms.validators import not_in_future
+
+
+class InvoiceForm(FormSchema):
+    class Meta:
+        title = "发票"
+
+    number = InvoiceNumber(title="发票号码", required=True)
+    amount = Money(title="发票金额（元）", required=True)
+    date = Day(title="开票日期", required=True, validate=not_in_future)
+
+
+class ReimbursementClaimForm(FormSchema):
+    """What 手工报销 items need: where and when treated, the invoices, the payee account.
+
+    The cross-field checks (repeated invoice, total) run once every field is valid,
+    so that a half-read invoice list never yields a misleading total.
+    """
+
+    class Meta:
+        title = "报销申请信息"
+
+    medical_institution = Text(title="就诊医疗机构", required=True, max_length=100)
+    visit_date = Day(title="就诊日期", required=True, validate=not_in_future)
+    invoices = Items(
+        Group(InvoiceForm, title="发票", required=True), title="发票", required=True, min_items=1
+    )
+    total_amount = Money(title="合计金额（元）", required=True, description="应等于各张发票金额之和")
+    payee = Group(BankAccountForm, title="收款账户", required=True)
+
+    @validates_schema
+    def invoices_counted_once(self, data, **kwargs):
+        numbers = Counter(invoice["number"] for invoice in data["invoices"])
+        repeated = sorted(number for number, times in numbers.items() if times > 1)
+        if repeated:
+            raise ValidationError(f"发票号码重复：{'、'.join(repeated)}", field_name="invoices")
+
+    @validates_schema
+    def total_matches_invoices(self, data, **kwargs):
+        invoiced = sum(invoice["amount"] for invoice in data["invoices"])
+        if data["total_amount"] != invoiced:
+            raise ValidationError(
+                f"合计金额 {data['total_amount']:.2f} 元与发票金额之和 {invoiced:.2f} 元不一致",
+                field_name="total_amount",
+            )
+
+
+class PayoutForm(FormSchema):
+    """拨付 into the applicant's registered account."""
+
+    class Meta:
+        title = "拨付"
+
+    amount = Money(title="拨付金额（元）", required=True)
+    payee_name = Text(title="收款人", required=True, min_length=2, max_length=60)
+    bank_name = Text(title="开户银行", required=True, max_length=60)
+    account_no = BankAccountNumber(title="银行账号", required=True)
+    paid_on = Day(title="拨付日期", required=True, validate=not_in_future)
