@@ -5,7 +5,7 @@ follow holidays/statutory.toml and every result depending on them is marked prov
 """
 import os
 from datetime import date, datetime
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 
 from engine.workcalendar.tomldoc import HolidayDataError
@@ -28,12 +28,29 @@ __all__ = [
 
 
 def calendar_for(directory: str | Path) -> WorkingCalendar:
-    """The calendar of a holidays directory, read once and shared until reload_default_calendar()."""
-    return _calendar_of(str(Path(directory).resolve()))
+    """The calendar of a holidays directory, read once and shared until one of its files changes.
+
+    A notice dropped into the directory (or edited) is therefore picked up without a restart.
+    """
+    resolved = Path(directory).resolve()
+    return _calendar_of(str(resolved), _fingerprint(resolved))
 
 
-@cache
-def _calendar_of(resolved_directory: str) -> WorkingCalendar:
+def _fingerprint(directory: Path) -> tuple:
+    """Name, size and modification time of every data file: any added or edited file changes it."""
+    try:
+        entries = list(os.scandir(directory))
+    except FileNotFoundError:
+        return ()
+    return tuple(sorted(
+        (entry.name, entry.stat().st_size, entry.stat().st_mtime_ns)
+        for entry in entries
+        if entry.name.endswith(".toml")
+    ))
+
+
+@lru_cache(maxsize=8)
+def _calendar_of(resolved_directory: str, fingerprint: tuple) -> WorkingCalendar:
     return WorkingCalendar.from_directory(Path(resolved_directory))
 
 
@@ -43,7 +60,7 @@ def default_calendar() -> WorkingCalendar:
 
 
 def reload_default_calendar() -> None:
-    """Forget every calendar read so far, e.g. after an administrator added next year's notice."""
+    """Forget every calendar read so far (files changed within the file system's time resolution)."""
     _calendar_of.cache_clear()
 
 

@@ -97,15 +97,16 @@ class WorkingCalendar:
         _check_supported(year)
         return year not in self._schedules
 
-    def schedule(self, year: int) -> YearSchedule | None:
-        return self._schedules.get(year)
-
     def days_off(self, year: int) -> dict[date, str]:
         """Days off of `year` with their festival: from the notice if loaded, else from the statutory rule."""
         _check_supported(year)
         if year in self._schedules:
             return self._schedules[year].days_off
         return self._rules.days_off(year)
+
+    def working_days_in(self, year: int) -> int:
+        """How many working days `year` has (e.g. 248 in 2026)."""
+        return len(self._index(year).working)
 
     def day(self, day: date) -> Day:
         index = self._index(day.year)

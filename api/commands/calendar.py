@@ -1,0 +1,87 @@
+"""`flask calendar ...`: working days and deadlines for scripts and administrators, and loading a new notice."""
+import shutil
+from pathlib import Path
+from typing import NoReturn
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from marshmallow import Schema, ValidationError
+
+from api.calendar import DaysQuery, DueQuery
+from engine.workcalendar import (
+    SUPPORTED_YEARS,
+    HolidayDataError,
+    OutsideSupportedYears,
+    calendar_for,
+    reload_default_calendar,
+)
+from engine.workcalendar.year_file import read_year_file
+
+calendar = AppGroup("calendar", help="工作日日历：查询工作日、计算办理期限、载入新一年的放假通知。")
+
+
+def _refuse(message: str) -> NoReturn:
+    click.echo(message, err=True)
+    raise SystemExit(2)
+
+
+def _parsed(schema: Schema, arguments: dict, names: dict[str, str]) -> dict:
+    """Arguments checked by the same rules as the HTTP API; refusals name the argument as typed."""
+    try:
+        return schema.load(arguments)
+    except ValidationError as exc:
+        _refuse("\n".join(f"{names[key]}: {'；'.join(messages)}" for key, messages in exc.messages.items()))
+
+
+def _calendar():
+    try:
+        return calendar_for(current_app.config["HOLIDAYS_DIR"])
+    except HolidayDataError as exc:
+        _refuse(str(exc))
+
+
+@calendar.command("days")
+@click.argument("first", metavar="FROM")
+@click.argument("last", metavar="TO")
+def days(first: str, last: str) -> None:
+    """Print FROM..TO one line per day: date, working|off, reason[, provisional]."""
+    query = _parsed(DaysQuery(), {"from": first, "to": last}, {"from": "FROM", "to": "TO"})
+    for day in _calendar().days(query["first"], query["last"]):
+        fields = [day.date.isoformat(), "working" if day.working else "off", day.reason]
+        click.echo("\t".join(fields + (["provisional"] if day.provisional else [])))
+
+
+@calendar.command("due")
+@click.argument("start", metavar="START")
+@click.argument("n", metavar="N")
+def due(start: str, n: str) -> None:
+    """Print the due date and expiry instant of N working days counted from START (次日起算)."""
+    query = _parsed(DueQuery(), {"start": start, "days": n}, {"start": "START", "days": "N"})
+    try:
+        result = _calendar().due(query["start"], query["days"])
+    except OutsideSupportedYears as exc:
+        _refuse(f"N: 期限超出了支持的年份（{exc.year}年）")
+    fields = [result.due_date.isoformat(), result.due_at.isoformat()]
+    click.echo("\t".join(fields + (["provisional"] if result.provisional else [])))
+
+
+@calendar.command("load")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def load(file: Path) -> None:
+    """Check a year file (format: holidays/README.md) and install it as holidays/<year>.toml."""
+    directory = Path(current_app.config["HOLIDAYS_DIR"])
+    try:
+        schedule = read_year_file(file)
+    except HolidayDataError as exc:
+        _refuse(str(exc))
+    if schedule.year not in SUPPORTED_YEARS:
+        _refuse(f"{file}: 只支持{SUPPORTED_YEARS.start}年至{SUPPORTED_YEARS.stop - 1}年，而文件写的是{schedule.year}年")
+    target = directory / f"{schedule.year}.toml"
+    replaced = target.exists()
+    if not (replaced and target.samefile(file)):
+        shutil.copyfile(file, target)
+    reload_default_calendar()
+    action = "替换" if replaced else "载入"
+    click.echo(f"已{action}{schedule.year}年放假安排（{schedule.notice}）：{target}，"
+               f"全年{_calendar().working_days_in(schedule.year)}个工作日")
