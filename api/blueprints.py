@@ -1,11 +1,18 @@
 """Every HTTP blueprint of the product, registered in one place."""
 from flask import Flask
 
+from api import errors
 from api.extensions import api
 
 
 def register(app: Flask) -> None:
+    from api.auth import blp as auth
+    from api.calendar import blp as calendar
+    from api.definitions import blp as definitions
     from api.health import blp as health
+    from api.instances import blp as instances
+    from api.tasks import blp as tasks
 
-    for blp in (health,):
+    for blp in (health, auth, definitions, instances, tasks, calendar):
         api.register_blueprint(blp)
+    errors.register(app)

@@ -1,14 +1,82 @@
-"""Shared fixtures: one application per test session, on SQLite unless DATABASE_URL says otherwise."""
+"""Shared fixtures: one application per test session on a migrated database.
+
+SQLite (a temporary file) by default; DATABASE_URL selects another store, e.g. PostgreSQL in CI.
+Each test starts from the demo organisation with the shipped diagrams deployed and no cases.
+"""
+import os
+
 import pytest
+from flask_migrate import upgrade
+from sqlalchemy import text
 
 from api import create_app
+from api.extensions import db
+from engine import accounts, definitions
+from engine.clock import clock
+from engine.models import AuditEvent, CaseInstance, ProcessDefinition, Task
+
+CASE_TABLES = (AuditEvent, Task, CaseInstance, ProcessDefinition)
+
+
+def _reset_schema() -> None:
+    """Drop whatever an earlier run left in an external database, then migrate from scratch."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    upgrade()
 
 
 @pytest.fixture(scope="session")
-def app():
-    return create_app({"TESTING": True, "DEPLOY_ON_START": False})
+def app(tmp_path_factory):
+    overrides = {"TESTING": True, "DEPLOY_ON_START": False}
+    if not os.environ.get("DATABASE_URL"):
+        overrides["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    app = create_app(overrides)
+    with app.app_context():
+        _reset_schema()
+        accounts.seed_demo(db.session)
+    return app
 
 
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def fresh(app):
+    """No cases and the shipped diagrams deployed; the clock back on the wall."""
+    with app.app_context():
+        for table in CASE_TABLES:
+            db.session.query(table).delete()
+        db.session.commit()
+        definitions.deploy_directory(db.session, app.config["BPMN_DIR"])
+    yield app
+    clock.thaw()
+    with app.app_context():
+        db.session.remove()
+
+
+_tokens: dict[str, str] = {}
+
+
+@pytest.fixture
+def as_user(app, client):
+    """`as_user("qujiang.township_clerk").post(...)`: requests carrying that user's bearer token."""
+
+    class Caller:
+        def __init__(self, username):
+            if username not in _tokens:
+                response = client.post("/api/auth/token", json={"username": username, "password": "yibao2026"})
+                assert response.status_code == 200, response.get_json()
+                _tokens[username] = response.get_json()["token"]
+            self.headers = {"Authorization": f"Bearer {_tokens[username]}"}
+
+        def get(self, url, **kw):
+            return client.get(url, headers=self.headers, **kw)
+
+        def post(self, url, **kw):
+            return client.post(url, headers=self.headers, **kw)
+
+    return Caller

@@ -3,4 +3,10 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    pass
+    from api.commands.calendar import calendar
+    from api.commands.demo import demo
+    from api.commands.processes import processes
+    from api.commands.users import users
+
+    for command in (demo, processes, users, calendar):
+        app.cli.add_command(command)

@@ -1,0 +1,115 @@
+"""Output representations of the REST API (documented in /api/openapi.json)."""
+from marshmallow import Schema, fields, pre_dump
+
+from engine.history import ACTION_LABELS
+from forms.registry import json_schema
+from engine.reference import reference
+
+
+class OrgRef(Schema):
+    code = fields.String()
+    name = fields.String()
+
+
+class UserRef(Schema):
+    username = fields.String()
+    display_name = fields.String()
+
+
+class TaskOut(Schema):
+    id = fields.String()
+    instance_id = fields.Integer()
+    case_no = fields.String(attribute="instance.case_no")
+    item = fields.String(attribute="instance.item_name")
+    title = fields.String(metadata={"description": "环节名称"})
+    role = fields.String()
+    role_name = fields.Function(lambda t: reference().role_name(t.role))
+    org = fields.Nested(OrgRef)
+    assignee = fields.Nested(UserRef, allow_none=True)
+    state = fields.String()
+    form_key = fields.String()
+    created_at = fields.DateTime()
+    due_at = fields.DateTime(allow_none=True)
+
+
+class TaskDetailOut(TaskOut):
+    instance = fields.Method("case_context")
+    form_schema = fields.Function(lambda t: json_schema(t.form_key))
+
+    def case_context(self, task):
+        case = task.instance
+        return {
+            "id": case.id,
+            "case_no": case.case_no,
+            "item_id": case.item_id,
+            "item": case.item_name,
+            "status": case.status,
+            "org": OrgRef().dump(case.org),
+            "applicant": case.applicant,
+            "started_at": case.started_at.isoformat(),
+            "due_at": case.due_at.isoformat() if case.due_at else None,
+        }
+
+
+class PageOut(Schema):
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+    items = fields.List(fields.Nested(TaskOut))
+
+
+class EventOut(Schema):
+    at = fields.DateTime()
+    action = fields.String()
+    action_label = fields.Function(lambda e: ACTION_LABELS.get(e.action, e.action))
+    task = fields.String(attribute="task_title", allow_none=True)
+    user = fields.Nested(UserRef, allow_none=True)
+    org = fields.Nested(OrgRef, allow_none=True)
+    detail = fields.Dict()
+
+
+class CaseOut(Schema):
+    id = fields.Integer()
+    case_no = fields.String()
+    item_id = fields.String()
+    item = fields.String(attribute="item_name")
+    status = fields.String()
+    org = fields.Nested(OrgRef)
+    applicant = fields.Dict()
+    started_at = fields.DateTime()
+    due_at = fields.DateTime(allow_none=True)
+    completed_at = fields.DateTime(allow_none=True)
+    last_error = fields.String(allow_none=True)
+    definition_version = fields.Integer(attribute="definition.version")
+
+
+class CaseDetailOut(CaseOut):
+    tasks = fields.List(fields.Nested(TaskOut), attribute="open_tasks")
+    history = fields.List(fields.Nested(EventOut), attribute="events")
+
+    @pre_dump
+    def read_through_case(self, view, **kwargs):
+        """Dump a CaseView: its own task and event lists, everything else from the case."""
+        return _CaseWithWork(view)
+
+
+class _CaseWithWork:
+    def __init__(self, view):
+        self.open_tasks = view.open_tasks
+        self.events = view.events
+        self._case = view.case
+
+    def __getattr__(self, name):
+        return getattr(self._case, name)
+
+
+class DefinitionOut(Schema):
+    id = fields.Integer()
+    process_key = fields.String()
+    name = fields.String()
+    version = fields.Integer()
+    content_hash = fields.String()
+    source_name = fields.String()
+    deployed_by = fields.String()
+    deployed_at = fields.DateTime()
+    created = fields.Boolean()

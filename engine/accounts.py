@@ -1,0 +1,95 @@
+"""People and org units: creating them, checking passwords, seeding the demo organisation."""
+import tomllib
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from engine.errors import Invalid
+from engine.models import OrgUnit, RoleGrant, User
+from engine.reference import DATA_DIR, reference
+
+
+def create_unit(session: Session, code: str, name: str, kind: str, parent_code: str | None = None) -> OrgUnit:
+    if kind not in reference().kinds:
+        raise Invalid("未知单位类型", {"kind": [f"未知单位类型：{kind}"]})
+    parent = None
+    if parent_code:
+        parent = session.scalars(select(OrgUnit).where(OrgUnit.code == parent_code)).first()
+        if parent is None:
+            raise Invalid("上级单位不存在", {"parent": [f"未知单位编码：{parent_code}"]})
+    unit = OrgUnit(code=code, name=name, kind=kind, parent=parent)
+    session.add(unit)
+    session.flush()
+    return unit
+
+
+def create_user(
+    session: Session, username: str, password: str, roles: list[str], org_code: str, display_name: str | None = None
+) -> User:
+    errors = {}
+    unknown = [r for r in roles if r not in reference().roles]
+    if unknown:
+        errors["role"] = [f"未知角色：{', '.join(unknown)}；可用角色：{', '.join(reference().roles)}"]
+    if not roles:
+        errors["role"] = ["至少需要一个角色"]
+    if len(password) < 8:
+        errors["password"] = ["密码至少 8 位"]
+    unit = session.scalars(select(OrgUnit).where(OrgUnit.code == org_code)).first()
+    if unit is None:
+        errors["org"] = [f"未知单位编码：{org_code}"]
+    if session.scalars(select(User).where(User.username == username)).first() is not None:
+        errors["username"] = [f"用户名已存在：{username}"]
+    if errors:
+        raise Invalid("用户信息有误", errors)
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        password_hash=generate_password_hash(password),
+        org_id=unit.id,
+        role_grants=[RoleGrant(role=r) for r in dict.fromkeys(roles)],
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    user = session.scalars(select(User).where(User.username == username)).first()
+    if user is None or not user.active or not check_password_hash(user.password_hash, password):
+        return None
+    return user
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    password: str
+    unit: str
+    role: str
+
+
+def demo_logins() -> list[DemoLogin]:
+    doc = tomllib.loads((DATA_DIR / "demo.toml").read_text(encoding="utf-8"))
+    return [
+        DemoLogin(f"{unit['slug']}.{role}", doc["password"], unit["name"], reference().role_name(role))
+        for unit in doc["unit"]
+        for role in doc["roles_by_kind"][unit["kind"]]
+    ]
+
+
+def seed_demo(session: Session) -> bool:
+    """Create the demo organisation and users once; returns False when data already exists."""
+    if session.scalar(select(func.count()).select_from(OrgUnit)):
+        return False
+    doc = tomllib.loads((DATA_DIR / "demo.toml").read_text(encoding="utf-8"))
+    units = {}
+    for entry in doc["unit"]:
+        units[entry["code"]] = create_unit(session, entry["code"], entry["name"], entry["kind"], entry.get("parent"))
+    for login in demo_logins():
+        unit_entry = next(u for u in doc["unit"] if u["name"] == login.unit)
+        role = login.username.split(".", 1)[1]
+        create_user(session, login.username, login.password, [role], unit_entry["code"], f"{login.unit}{login.role}")
+    session.commit()
+    return True

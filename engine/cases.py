@@ -1,0 +1,132 @@
+"""Cases (办件): starting one at a window, and reading its state and history.
+
+Each public function here is one unit of work: it commits on success and leaves nothing
+behind on failure.
+"""
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import definitions, history, runtime, workcalendar
+from engine.catalog import Item
+from engine.clock import clock
+from engine.errors import Invalid, NotFound
+from engine.items import catalog, flow_for
+from engine.models import AuditEvent, CaseInstance, OrgUnit, Task, User
+from engine.permissions import ensure_may_accept, may_see_case
+from engine.projection import OPEN, project_tasks
+from engine.routing import level_of
+from forms.registry import clean
+
+RUNNING = "running"
+CONCLUDED = "concluded"
+STATUS_LABELS = {RUNNING: "办理中", CONCLUDED: "已办结"}
+LEVEL_NAMES = {"city": "市级", "county": "县级", "township": "乡镇(街道)", "village": "村(社区)", "station": "医保服务站"}
+
+
+def missing_materials(item: Item, received: list[str]) -> list[str]:
+    """Every mandatory material of the item not among those received (for the 一次性告知)."""
+    return [m.name for m in item.materials if m.required and m.name not in received]
+
+
+def ensure_level_allowed(item: Item, unit: OrgUnit) -> None:
+    if level_of(unit) not in item.levels:
+        allowed = "、".join(LEVEL_NAMES.get(level, level) for level in item.levels)
+        raise Invalid(
+            f"“{item.name}”只能在{allowed}受理",
+            {"org": [f"{unit.name}不能受理“{item.name}”，可受理层级：{allowed}"]},
+        )
+
+
+def start_case(session: Session, user: User, payload: dict) -> CaseInstance:
+    """Accept an application at the caller's window and run its flow up to the first person."""
+    data = clean("case_start", payload)
+    try:
+        item = catalog().get(data["item"])
+    except KeyError:
+        raise Invalid("事项不存在", {"item": [f"未知事项：{data['item']}"]}) from None
+    unit = session.scalars(select(OrgUnit).where(OrgUnit.code == data["org"])).first()
+    if unit is None:
+        raise Invalid("受理单位不存在", {"org": [f"未知单位编码：{data['org']}"]})
+    ensure_may_accept(user, unit)
+    ensure_level_allowed(item, unit)
+    flow = flow_for(item)
+    details = clean(flow.start_form, data.get("details") or {}) if flow.start_form else {}
+
+    definition = definitions.latest_definition(session, flow.process_key)
+    spec, subprocess_specs = definitions.specs_of(definition)
+    now = clock.now()
+    limit = item.limit_at(level_of(unit))
+    case_due = workcalendar.default_calendar().due(now, limit) if limit is not None else None
+    case = CaseInstance(
+        item_id=item.id,
+        item_name=item.name,
+        definition_id=definition.id,
+        org_id=unit.id,
+        status=RUNNING,
+        applicant=data["applicant"],
+        state="",
+        started_by_id=user.id,
+        started_at=now,
+        due_at=case_due.due_at if case_due else None,
+    )
+    session.add(case)
+    session.flush()
+    case.case_no = f"{unit.code[:6]}-{now:%Y%m%d}-{case.id:06d}"
+    workflow = runtime.new_workflow(
+        spec,
+        subprocess_specs,
+        {
+            "case_no": case.case_no,
+            "item_id": item.id,
+            "item_name": item.name,
+            "applicant": data["applicant"],
+            "materials": data["materials"],
+            "missing": missing_materials(item, data["materials"]),
+            "proxy": data["proxy"],
+            "details": details,
+            "accepted_on": now.date().isoformat(),
+        },
+    )
+    workflow.do_engine_steps()
+    save_progress(session, case, item, workflow)
+    history.record(
+        session, case, "accepted", user,
+        detail={"materials": data["materials"], "missing": missing_materials(item, data["materials"]),
+                "due_at": case_due.due_at.isoformat() if case_due else None,
+                "provisional": bool(case_due and case_due.provisional)},
+    )
+    session.commit()
+    return case
+
+
+def save_progress(session: Session, case: CaseInstance, item: Item, workflow) -> list[Task]:
+    """Store the workflow state and project its waiting tasks; concludes the case when it ends."""
+    case.state = runtime.dump_state(workflow)
+    created = project_tasks(session, case, item, runtime.waiting_user_tasks(workflow))
+    if workflow.is_completed() and case.status == RUNNING:
+        case.status = CONCLUDED
+        case.completed_at = clock.now()
+        history.record(session, case, "concluded")
+    return created
+
+
+@dataclass
+class CaseView:
+    case: CaseInstance
+    open_tasks: list[Task]
+    events: list[AuditEvent]
+
+
+def case_view(session: Session, user: User, case_id: int) -> CaseView:
+    case = session.get(CaseInstance, case_id)
+    if case is None:
+        raise NotFound("办件不存在")
+    tasks = session.scalars(select(Task).where(Task.instance_id == case.id).order_by(Task.created_at)).all()
+    if not may_see_case(user, case.org_id, {t.org_id for t in tasks}):
+        raise NotFound("办件不存在")
+    events = session.scalars(
+        select(AuditEvent).where(AuditEvent.instance_id == case.id).order_by(AuditEvent.at, AuditEvent.id)
+    ).all()
+    return CaseView(case, [t for t in tasks if t.state == OPEN], list(events))

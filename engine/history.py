@@ -1,0 +1,36 @@
+"""The audit trail of a case: who did what, when, at which unit."""
+from sqlalchemy.orm import Session
+
+from engine.clock import clock
+from engine.models import AuditEvent, CaseInstance, Task, User
+
+ACTION_LABELS = {
+    "accepted": "受理",
+    "claimed": "认领",
+    "released": "释放",
+    "completed": "办理",
+    "concluded": "办结",
+    "error": "流程出错",
+}
+
+
+def record(
+    session: Session,
+    case: CaseInstance,
+    action: str,
+    user: User | None = None,
+    task: Task | None = None,
+    detail: dict | None = None,
+) -> AuditEvent:
+    event = AuditEvent(
+        instance_id=case.id,
+        at=clock.now(),
+        action=action,
+        user_id=user.id if user else None,
+        org_id=user.org_id if user else None,
+        task_id=task.id if task else None,
+        task_title=task.title if task else None,
+        detail=detail or {},
+    )
+    session.add(event)
+    return event

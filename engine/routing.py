@@ -1,0 +1,62 @@
+"""Where a task goes: from a lane of the diagram and the unit that accepted the case to an org unit.
+
+Village cases go up to their township, township cases to the centre of their county or city,
+hospital stations to the centre (管理部) they are attached to.
+"""
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.errors import Invalid
+from engine.models import OrgUnit
+from engine.reference import ACCEPTING_WINDOW, reference
+
+
+def ancestry(unit: OrgUnit):
+    """The unit itself, then each unit above it."""
+    while unit is not None:
+        yield unit
+        unit = unit.parent
+
+
+def level_of(unit: OrgUnit) -> str:
+    """The 办理层级 of a unit; a centre takes the level of the city or county it belongs to."""
+    level = reference().kinds[unit.kind].level
+    if level == "parent":
+        return level_of(unit.parent) if unit.parent else "city"
+    return level
+
+
+def window_role(unit: OrgUnit) -> str | None:
+    return reference().kinds[unit.kind].window_role
+
+
+def centre_for(session: Session, unit: OrgUnit) -> OrgUnit | None:
+    """The nearest 医保中心/管理部 at or above a unit."""
+    for candidate in ancestry(unit):
+        if candidate.kind == "centre":
+            return candidate
+        centre = session.scalars(
+            select(OrgUnit).where(OrgUnit.parent_id == candidate.id, OrgUnit.kind == "centre").limit(1)
+        ).first()
+        if centre is not None:
+            return centre
+    return None
+
+
+def route(session: Session, lane: str, accepting: OrgUnit) -> tuple[str, OrgUnit]:
+    """(role code, org unit) that must work a task of `lane` in a case accepted at `accepting`."""
+    role = reference().role_for_lane(lane)
+    if role is None:
+        raise Invalid(f"泳道“{lane}”不是已知角色", {"lane": [lane]})
+    if role == ACCEPTING_WINDOW:
+        return window_role(accepting), accepting
+    works_at = reference().roles[role].works_at
+    if works_at == "any":
+        return role, accepting
+    if works_at == "centre":
+        unit = centre_for(session, accepting)
+    else:
+        unit = next((u for u in ancestry(accepting) if u.kind == works_at), None)
+    if unit is None:
+        raise Invalid(f"{accepting.name}之上没有可办理“{lane}”环节的单位", {"lane": [lane]})
+    return role, unit

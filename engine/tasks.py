@@ -1,0 +1,142 @@
+"""Work on tasks: the inbox, claiming, releasing and completing. One unit of work per call."""
+import traceback
+from dataclasses import dataclass
+from uuid import UUID
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+from SpiffWorkflow.util.task import TaskState
+
+from engine import definitions, history, runtime
+from engine.cases import save_progress
+from engine.clock import clock
+from engine.errors import Conflict, DomainError, Forbidden, NotFound, StepFailed
+from engine.items import catalog
+from engine.models import CaseInstance, Task, User
+from engine.permissions import candidate_filter, is_candidate
+from engine.projection import COMPLETED, OPEN
+from forms.registry import clean
+
+CANDIDATE = "candidate"
+MINE = "mine"
+
+
+@dataclass
+class Page:
+    items: list[Task]
+    total: int
+    page: int
+    per_page: int
+
+
+def inbox(session: Session, user: User, view: str, page: int = 1, per_page: int = 20) -> Page:
+    """待认领 (open, unclaimed, a role the user holds at their unit) or 我的待办 (claimed by them)."""
+    if view == MINE:
+        condition = (Task.assignee_id == user.id) & (Task.state == OPEN)
+    else:
+        condition = candidate_filter(user) & (Task.state == OPEN) & Task.assignee_id.is_(None)
+    total = session.scalar(select(func.count()).select_from(Task).where(condition))
+    rows = session.scalars(
+        select(Task)
+        .where(condition)
+        .order_by(Task.due_at.is_(None), Task.due_at, Task.created_at)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return Page(list(rows), total, page, per_page)
+
+
+def task_for(session: Session, user: User, task_id: str) -> Task:
+    """A task the user may see: candidates and the holder; others are told it does not exist."""
+    task = session.get(Task, task_id)
+    if task is None or not (is_candidate(user, task) or task.assignee_id == user.id):
+        raise NotFound("任务不存在或无权查看")
+    return task
+
+
+def claim(session: Session, user: User, task_id: str) -> Task:
+    task = session.get(Task, task_id)
+    if task is None:
+        raise NotFound("任务不存在")
+    if not is_candidate(user, task):
+        raise Forbidden("您不是该任务的办理人")
+    if task.assignee_id == user.id and task.state == OPEN:
+        return task
+    taken = session.execute(
+        update(Task)
+        .where(Task.id == task_id, Task.state == OPEN, Task.assignee_id.is_(None))
+        .values(assignee_id=user.id)
+    ).rowcount
+    if taken != 1:
+        session.rollback()
+        raise Conflict("该任务已被他人认领或已办结")
+    history.record(session, task.instance, "claimed", user, task)
+    session.commit()
+    session.refresh(task)
+    return task
+
+
+def release(session: Session, user: User, task_id: str) -> Task:
+    task = task_for(session, user, task_id)
+    if task.state != OPEN or task.assignee_id != user.id:
+        raise Conflict("只能释放自己认领且未办结的任务")
+    task.assignee_id = None
+    history.record(session, task.instance, "released", user, task)
+    session.commit()
+    return task
+
+
+def complete(session: Session, user: User, task_id: str, data: dict) -> Task:
+    """Complete the holder's task with validated form data and advance the case.
+
+    The workflow state, the task rows and the audit event commit together; the case's
+    version counter makes a second, concurrent completion fail with a conflict.
+    """
+    task = task_for(session, user, task_id)
+    if task.state != OPEN:
+        raise Conflict("该任务已办结或已取消")
+    if task.assignee_id != user.id:
+        raise Conflict("请先认领该任务" if task.assignee_id is None else "该任务已被他人认领")
+    values = clean(task.form_key, data)
+    case = task.instance
+    item = catalog().get(case.item_id)
+    try:
+        spec, subprocess_specs = definitions.specs_of(case.definition)
+        workflow = runtime.load_state(case.state, spec, subprocess_specs)
+        spiff_task = workflow.get_task_from_id(UUID(task.id))
+        if spiff_task is None or spiff_task.state != TaskState.READY:
+            raise Conflict("该任务已不在待办状态")
+        spiff_task.data.update(values)
+        spiff_task.run()
+        workflow.do_engine_steps()
+    except DomainError:
+        session.rollback()
+        raise
+    except Exception as exc:
+        session.rollback()
+        _record_failure(session, case.id, user, task.id, exc)
+        raise StepFailed(f"流程在“{task.title}”之后执行出错，办件停留在当前环节，已通知管理员") from exc
+
+    task.state = COMPLETED
+    task.completed_at = clock.now()
+    task.completed_by_id = user.id
+    history.record(session, case, "completed", user, task, detail=values)
+    save_progress(session, case, item, workflow)
+    try:
+        session.commit()
+    except (StaleDataError, OperationalError) as exc:
+        session.rollback()
+        raise Conflict("办件已被他人同时办理，请刷新后重试") from exc
+    return task
+
+
+def _record_failure(session: Session, case_id: int, user: User, task_id: str, exc: Exception) -> None:
+    """Keep the error visible to administrators, in a transaction of its own."""
+    case = session.get(CaseInstance, case_id)
+    task = session.get(Task, task_id)
+    message = f"{type(exc).__name__}: {exc}"
+    case.last_error = message
+    history.record(session, case, "error", user, task, detail={"error": message, "trace": traceback.format_exc(limit=5)})
+    session.commit()

@@ -1,0 +1,161 @@
+"""Draft a BPMN diagram, with lanes and layout (DI), from a short TOML sketch.
+
+Designers own the `.bpmn` files and edit them in a modeler; this tool only writes the first
+draft of a flow so that every diagram opens with a readable layout in any BPMN modeler.
+
+    python processes/draft.py processes/sketches/fc_outpatient_reimbursement.toml
+
+A sketch names the process, its lanes (top to bottom), its nodes (each in a lane and a
+column) and its flows. See processes/sketches/ for examples.
+"""
+import sys
+import tomllib
+from pathlib import Path
+from xml.sax.saxutils import escape, quoteattr
+
+LANE_HEIGHT = 150
+COLUMN_WIDTH = 160
+LANE_LABEL = 30
+LEFT = 40
+SIZES = {
+    "startEvent": (36, 36),
+    "endEvent": (36, 36),
+    "exclusiveGateway": (50, 50),
+    "userTask": (110, 80),
+    "scriptTask": (110, 80),
+    "callActivity": (110, 80),
+}
+NS = (
+    'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
+    'xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" '
+    'xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" '
+    'xmlns:di="http://www.omg.org/spec/DD/20100524/DI" '
+    'xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"'
+)
+
+
+def _bounds(node, lanes):
+    width, height = SIZES[node["type"]]
+    lane_top = lanes.index(node["lane"]) * LANE_HEIGHT
+    cx = LEFT + LANE_LABEL + COLUMN_WIDTH // 2 + node["column"] * COLUMN_WIDTH
+    cy = lane_top + LANE_HEIGHT // 2
+    return cx - width // 2, cy - height // 2, width, height
+
+
+def _waypoints(src, tgt):
+    sx, sy, sw, sh = src
+    tx, ty, tw, th = tgt
+    s_mid, t_mid = sy + sh // 2, ty + th // 2
+    if tx > sx:
+        start, end = (sx + sw, s_mid), (tx, t_mid)
+        if s_mid == t_mid:
+            return [start, end]
+        bend = (start[0] + end[0]) // 2
+        return [start, (bend, s_mid), (bend, t_mid), end]
+    below = max(sy + sh, ty + th) + 25
+    return [(sx + sw // 2, sy + sh), (sx + sw // 2, below), (tx + tw // 2, below), (tx + tw // 2, ty + th)]
+
+
+def _extension(node):
+    props = {k: node[k] for k in ("formKey", "stage") if k in node}
+    if not props:
+        return ""
+    rows = "".join(
+        f'<spiffworkflow:property name="{k}" value={quoteattr(str(v))} />' for k, v in props.items()
+    )
+    return f"<bpmn:extensionElements><spiffworkflow:properties>{rows}</spiffworkflow:properties></bpmn:extensionElements>"
+
+
+def _node_xml(node, incoming, outgoing, default_flow):
+    attrs = f'id="{node["id"]}" name={quoteattr(node["name"])}'
+    if default_flow:
+        attrs += f' default="{default_flow}"'
+    body = _extension(node)
+    body += "".join(f"<bpmn:incoming>{f}</bpmn:incoming>" for f in incoming)
+    body += "".join(f"<bpmn:outgoing>{f}</bpmn:outgoing>" for f in outgoing)
+    if node["type"] == "scriptTask":
+        body += f"<bpmn:script>{escape(node['script'])}</bpmn:script>"
+    if node["type"] == "callActivity":
+        attrs += f' calledElement="{node["calledElement"]}"'
+    return f"<bpmn:{node['type']} {attrs}>{body}</bpmn:{node['type']}>"
+
+
+def draft(sketch: dict) -> str:
+    lanes = sketch["lanes"]
+    nodes = {n["id"]: n for n in sketch["node"]}
+    flows = sketch["flow"]
+    pid = sketch["id"]
+    incoming = {n: [] for n in nodes}
+    outgoing = {n: [] for n in nodes}
+    defaults = {}
+    for i, f in enumerate(flows):
+        f.setdefault("id", f"Flow_{i + 1}")
+        outgoing[f["from"]].append(f["id"])
+        incoming[f["to"]].append(f["id"])
+        if f.get("default"):
+            defaults[f["from"]] = f["id"]
+
+    total_width = LANE_LABEL + COLUMN_WIDTH * (1 + max(n["column"] for n in nodes.values())) + 40
+    lane_xml = "".join(
+        f'<bpmn:lane id="Lane_{i + 1}" name={quoteattr(name)}>'
+        + "".join(f"<bpmn:flowNodeRef>{n['id']}</bpmn:flowNodeRef>" for n in nodes.values() if n["lane"] == name)
+        + "</bpmn:lane>"
+        for i, name in enumerate(lanes)
+    )
+    node_xml = "".join(
+        _node_xml(n, incoming[n["id"]], outgoing[n["id"]], defaults.get(n["id"])) for n in nodes.values()
+    )
+    flow_xml = ""
+    for f in flows:
+        name = f' name={quoteattr(f["name"])}' if "name" in f else ""
+        cond = ""
+        if "condition" in f:
+            cond = f'<bpmn:conditionExpression>{escape(f["condition"])}</bpmn:conditionExpression>'
+        flow_xml += (
+            f'<bpmn:sequenceFlow id="{f["id"]}" sourceRef="{f["from"]}" targetRef="{f["to"]}"{name}>{cond}</bpmn:sequenceFlow>'
+        )
+
+    shapes = [
+        f'<bpmndi:BPMNShape id="Participant_{pid}_di" bpmnElement="Participant_{pid}" isHorizontal="true">'
+        f'<dc:Bounds x="{LEFT}" y="0" width="{total_width}" height="{LANE_HEIGHT * len(lanes)}" /></bpmndi:BPMNShape>'
+    ]
+    for i, _ in enumerate(lanes):
+        shapes.append(
+            f'<bpmndi:BPMNShape id="Lane_{i + 1}_di" bpmnElement="Lane_{i + 1}" isHorizontal="true">'
+            f'<dc:Bounds x="{LEFT + LANE_LABEL}" y="{i * LANE_HEIGHT}" width="{total_width - LANE_LABEL}" '
+            f'height="{LANE_HEIGHT}" /></bpmndi:BPMNShape>'
+        )
+    bounds = {nid: _bounds(n, lanes) for nid, n in nodes.items()}
+    for nid, (x, y, w, h) in bounds.items():
+        marker = ' isMarkerVisible="true"' if nodes[nid]["type"] == "exclusiveGateway" else ""
+        shapes.append(
+            f'<bpmndi:BPMNShape id="{nid}_di" bpmnElement="{nid}"{marker}>'
+            f'<dc:Bounds x="{x}" y="{y}" width="{w}" height="{h}" /></bpmndi:BPMNShape>'
+        )
+    for f in flows:
+        points = "".join(f'<di:waypoint x="{x}" y="{y}" />' for x, y in _waypoints(bounds[f["from"]], bounds[f["to"]]))
+        shapes.append(f'<bpmndi:BPMNEdge id="{f["id"]}_di" bpmnElement="{f["id"]}">{points}</bpmndi:BPMNEdge>')
+
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<bpmn:definitions {NS} id="Definitions_{pid}" targetNamespace="http://yibao-flow/bpmn">'
+        f'<bpmn:collaboration id="Collaboration_{pid}"><bpmn:participant id="Participant_{pid}" '
+        f'name={quoteattr(sketch["name"])} processRef="{pid}" /></bpmn:collaboration>'
+        f'<bpmn:process id="{pid}" name={quoteattr(sketch["name"])} isExecutable="true">'
+        f"<bpmn:laneSet id=\"LaneSet_{pid}\">{lane_xml}</bpmn:laneSet>{node_xml}{flow_xml}</bpmn:process>"
+        f'<bpmndi:BPMNDiagram id="Diagram_{pid}"><bpmndi:BPMNPlane id="Plane_{pid}" bpmnElement="Collaboration_{pid}">'
+        + "".join(shapes)
+        + "</bpmndi:BPMNPlane></bpmndi:BPMNDiagram></bpmn:definitions>\n"
+    )
+
+
+def main(paths: list[str]) -> None:
+    for path in map(Path, paths):
+        sketch = tomllib.loads(path.read_text(encoding="utf-8"))
+        target = Path(__file__).parent / "bpmn" / f"{sketch['id']}.bpmn"
+        target.write_text(draft(sketch), encoding="utf-8")
+        print(target)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

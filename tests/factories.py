@@ -1,0 +1,25 @@
+"""Valid test data built by the rules themselves (GB 11643 check digits), not copied numbers."""
+WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+CHECK = "10X98765432"
+
+
+def id_number(first17: str = "36098119800101123") -> str:
+    total = sum(int(d) * w for d, w in zip(first17, WEIGHTS))
+    return first17 + CHECK[total % 11]
+
+
+def applicant(name="张三", first17="36098119800101123"):
+    return {"name": name, "id_number": id_number(first17), "mobile": "13907951234"}
+
+
+def reimbursement_details():
+    return {
+        "medical_institution": "丰城市人民医院",
+        "visit_date": "2026-10-08",
+        "invoices": [
+            {"number": "36001234", "amount": "120.50", "date": "2026-10-08"},
+            {"number": "36001235", "amount": "80.00", "date": "2026-10-08"},
+        ],
+        "total_amount": "200.50",
+        "payee": {"bank_name": "中国农业银行丰城支行", "account_name": "张三", "account_no": "6228480012345678901"},
+    }
