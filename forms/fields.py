@@ -100,7 +100,7 @@ class Group(Chinese, fields.Nested):
     default_error_messages = {"type": "格式不正确，应为一组字段"}
 
 
-class Mapping(Chinese, fields.Dict):
+class KeyValues(Chinese, fields.Dict):
     """Free-form key/value data that another form validates later."""
 
     default_error_messages = {"invalid": "应为键值对象"}

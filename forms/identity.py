@@ -5,6 +5,7 @@ import datetime as dt
 _WEIGHTS = tuple(pow(2, 17 - position, 11) for position in range(17))
 _CHECK_CHARACTERS = "10X98765432"
 
+# No applicant alive was born earlier; an earlier year is a typing slip.
 EARLIEST_BIRTH = dt.date(1900, 1, 1)
 
 

@@ -1,6 +1,6 @@
 """Forms at the front desk: starting a case, 一次性告知 and 补正."""
 from forms.base import FormSchema
-from forms.fields import Count, Flag, Group, Items, Mapping, Text
+from forms.fields import Count, Flag, Group, Items, KeyValues, Text
 from forms.people import ApplicantForm
 from forms.validators import Between
 
@@ -21,7 +21,7 @@ class CaseStartForm(FormSchema):
     applicant = Group(ApplicantForm, title="申请人", required=True)
     materials = material_names("已收材料", load_default=list)
     proxy = Flag(title="帮办代办", load_default=False, description="由村（社区）代办员代为申请")
-    details = Mapping(keys=Text(title="项目", max_length=64), title="事项信息")
+    details = KeyValues(keys=Text(title="项目", max_length=64), title="事项信息")
 
 
 class MissingMaterialsNoticeForm(FormSchema):

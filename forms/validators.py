@@ -1,15 +1,14 @@
 """Marshmallow validators that speak to clerks in 简体中文."""
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from marshmallow import ValidationError, validate
 
-CHINA = ZoneInfo("Asia/Shanghai")
+from engine.clock import clock
 
 
 def today_in_china() -> dt.date:
-    """The clerk's calendar day, whatever time zone the server runs in."""
-    return dt.datetime.now(CHINA).date()
+    """The clerk's calendar day (Asia/Shanghai) on the engine's one clock, so a frozen clock holds here too."""
+    return clock.now().date()
 
 
 class TextLength(validate.Length):

@@ -2,9 +2,12 @@
 import datetime as dt
 import decimal
 
+from zoneinfo import ZoneInfo
+
 import pytest
 from marshmallow import ValidationError
 
+from engine.clock import clock
 from forms.fields import BankAccountNumber, Count, Day, IdNumber, InvoiceNumber, Mobile, Money, Text
 from forms.validators import not_in_future
 
@@ -153,11 +156,24 @@ def test_money_refusals(typed, message):
 
 # --- dates, counts, text ------------------------------------------------------
 
-def test_dates_after_today_are_refused_and_today_accepted():
+@pytest.fixture
+def frozen_at_shanghai_midnight():
+    """2024-03-10 00:30 in Shanghai is still 9 March in UTC: the clerk's day must win."""
+    clock.freeze(dt.datetime(2024, 3, 10, 0, 30, tzinfo=ZoneInfo("Asia/Shanghai")))
+    yield
+    clock.thaw()
+
+
+def test_dates_after_the_clerks_today_are_refused(frozen_at_shanghai_midnight):
     field = Day(title="日期", validate=not_in_future)
-    assert messages_of(field, (dt.date.today() + dt.timedelta(days=2)).isoformat()) == ["日期不能晚于今天"]
-    earlier = dt.date.today() - dt.timedelta(days=2)
-    assert field.deserialize(earlier.isoformat()) == earlier
+    assert field.deserialize("2024-03-10") == dt.date(2024, 3, 10)
+    assert messages_of(field, "2024-03-11") == ["日期不能晚于今天"]
+
+
+def test_id_number_born_after_the_clerks_today_is_refused(frozen_at_shanghai_midnight):
+    field = IdNumber(title="身份证号")
+    assert field.deserialize(id_with_check("44030420240310123")).startswith("44030420240310")
+    assert messages_of(field, id_with_check("44030420240311123")) == ["身份证号中的出生日期无效"]
 
 
 @pytest.mark.parametrize("typed", ["2024-02-30", "昨天", 20240101])
