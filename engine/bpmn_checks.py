@@ -166,6 +166,20 @@ def user_task_problems(root, executable, rules: Rules) -> Iterator[Problem]:
                 yield _at(task, f'用户任务{_label(task)}的表单“{form_key}”不存在；可用表单：{_listing(rules.known_forms)}')
 
 
+# Names SpiffWorkflow gives its own task specs; an element with one of these ids is silently
+# merged with them (a start event called "Start" leaves the process with nothing to run).
+_RESERVED_IDS = frozenset({'Start', 'End', 'Root', 'StartEventSplit', 'StartEventJoin'})
+_RESERVED_SUFFIXES = ('.EndJoin', '.BoundaryEventSplit', '.BoundaryEventJoin', ' [child]')
+
+
+def reserved_id_problems(executable) -> Iterator[Problem]:
+    for process in executable:
+        for element in process.iter():
+            element_id = element.get('id') if isinstance(element.tag, str) else None
+            if element_id and (element_id in _RESERVED_IDS or element_id.endswith(_RESERVED_SUFFIXES)):
+                yield _at(element, f'元素 id“{element_id}”是流程引擎的保留名，请改用其他 id')
+
+
 _EXPRESSIONS = {
     'conditionExpression': '分支条件',
     'condition': '条件事件的条件',
