@@ -87,11 +87,11 @@ def _is_valid_spec(spec: str) -> bool:
 def _resolve(spec: str, year: int) -> date:
     """The Gregorian date in `year` that a day written as in statutory.toml falls on."""
     if spec == _NEW_YEARS_EVE:
-        return LunarDate(year, 1, 1).toSolarDate() - timedelta(days=1)
+        return LunarDate(year, 1, 1).to_solar_date() - timedelta(days=1)
     if spec == _QINGMING:
         return qingming(year)
     if solar := _SOLAR.match(spec):
         return date(year, int(solar[1]), int(solar[2]))
     if lunar := _LUNAR.match(spec):
-        return LunarDate(year, int(lunar[1]), int(lunar[2])).toSolarDate()
+        return LunarDate(year, int(lunar[1]), int(lunar[2])).to_solar_date()
     raise ValueError(f"unknown day {spec!r}")
