@@ -323,6 +323,9 @@ def _load_list_file(path: Path, vocabulary: Vocabulary, problems: list[str]):
         return None, []
     catalog_list = CatalogList(**header)
     tables = data.get("items", [])
+    if not isinstance(tables, list) or not all(isinstance(table, dict) for table in tables):
+        problems.append(f"{path.name}:{list_line}: items must be written as [[items]] tables")
+        return None, []
     if not tables:
         problems.append(f"{path.name}:{list_line}: list {catalog_list.id} has no [[items]]")
     located: list[tuple[Item, str]] = []
@@ -442,8 +445,7 @@ def _item_problems(item: Item, vocabulary: Vocabulary) -> list[str]:
         reasons.append(f"编号“{item.id}”只能由小写字母、数字和连字符组成")
     if item.code is not None and not _CODE.fullmatch(item.code):
         reasons.append(f"事项编码“{item.code}”只能由字母和数字组成")
-    if item.category not in vocabulary.categories:
-        reasons.append(f"未知的事项分类“{item.category}”（可选：{'、'.join(vocabulary.categories)}）")
+    reasons += _category_problems(item.category, vocabulary)
     unknown_levels = [level for level in item.levels if level not in vocabulary.levels]
     if unknown_levels:
         reasons.append(f"未知的层级 {', '.join(unknown_levels)}（可选：{', '.join(vocabulary.levels)}）")
@@ -469,6 +471,12 @@ def _item_problems(item: Item, vocabulary: Vocabulary) -> list[str]:
     if item.proxy_for == item.id:
         reasons.append("proxy_for 不能指向事项自身")
     return reasons
+
+
+def _category_problems(category: str, vocabulary: Vocabulary) -> list[str]:
+    if category in vocabulary.categories:
+        return []
+    return [f"未知的事项分类“{category}”（可选：{'、'.join(vocabulary.categories)}）"]
 
 
 def _limit_problems(item: Item, vocabulary: Vocabulary) -> list[str]:
@@ -549,7 +557,7 @@ def parse_tsv(path_or_text: str | os.PathLike, vocabulary: Vocabulary | None = N
         raise CatalogImportError((1, reason) for reason in header_errors)
     errors: list[tuple[int, str]] = []
     items: list[Item] = []
-    seen: dict[tuple[str, int], int] = {}
+    seen: dict[tuple[str, str], int] = {}
     regions: dict[str, str] = {}
     line = reader.line_num
     for cells in reader:
@@ -563,12 +571,13 @@ def parse_tsv(path_or_text: str | os.PathLike, vocabulary: Vocabulary | None = N
         item, reasons = _item_from_record(record, file_name, vocabulary)
         if item is not None:
             reasons += _item_problems(item, vocabulary)
-            key = (item.list_id, item.source.row)
-            if key in seen:
-                reasons.append(f"清单 {item.list_id} 的序号 {item.source.row} 与第{seen[key]}行重复")
-            seen.setdefault(key, row_number)
-            if regions.setdefault(item.list_id, item.region) != item.region:
-                reasons.append(f"清单 {item.list_id} 的地区应与前面各行一致（{regions[item.list_id]}）")
+        list_id, row = record.get("清单"), record.get("序号")
+        if list_id and row:
+            if (list_id, row) in seen:
+                reasons.append(f"清单 {list_id} 的序号 {row} 与第{seen[list_id, row]}行重复")
+            seen.setdefault((list_id, row), row_number)
+        if list_id and record.get("地区") and regions.setdefault(list_id, record["地区"]) != record["地区"]:
+            reasons.append(f"清单 {list_id} 的地区应与前面各行一致（{regions[list_id]}）")
         errors += [(row_number, reason) for reason in reasons]
         if item is not None and not reasons:
             items.append(item)
@@ -642,7 +651,7 @@ def _item_from_record(record: dict[str, str], file_name: str, vocabulary: Vocabu
         except ValueError as exc:
             reasons.append(f"办理材料：{exc}")
     if reasons:
-        return None, reasons
+        return None, reasons + _category_problems(record.get("事项分类", ""), vocabulary)
     row = int(row_text)
     item = Item(
         id=f"{list_id}-{row:02d}", region=record["地区"], list_id=list_id, name=record["事项名称"],
