@@ -321,6 +321,7 @@ def test_tsv_import_of_one_region_per_list():
 
 
 def test_items_must_be_tables(catalog_dir):
-    write_list(catalog_dir, "odd", ['\nitems = ["门诊费用报销"]\n'])
-    with pytest.raises(CatalogError, match=r"odd.toml:1: items must be written as \[\[items\]\] tables"):
+    text = 'items = ["门诊费用报销"]\n' + HEADER.format(list_id="odd", region="丰城市")
+    (catalog_dir / "odd.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(CatalogError, match=r"odd.toml:2: items must be written as \[\[items\]\] tables"):
         load_catalog(catalog_dir)
