@@ -99,6 +99,7 @@ def test_provisional_year_follows_the_statutory_rule(calendar):
 
 def test_provisional_results_are_marked(calendar):
     assert calendar.due(date(2027, 3, 1), 5).provisional
+    assert calendar.due(date(2027, 3, 1), 0).provisional is False  # same day: no day of 2027 is counted
     assert calendar.due(date(2026, 12, 30), 1).provisional is False  # 12/31 is in 2026
     assert calendar.due(date(2026, 12, 30), 2).provisional  # 2027's days decide
     assert calendar.due(date(2026, 12, 29), 3).due_date == date(2027, 1, 4)  # 2027-01-01 statutory 元旦

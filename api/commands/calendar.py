@@ -52,7 +52,7 @@ def days(first: str, last: str) -> None:
         click.echo("\t".join(fields + (["provisional"] if day.provisional else [])))
 
 
-@calendar.command("due")
+@calendar.command("due", context_settings={"ignore_unknown_options": True})
 @click.argument("start", metavar="START")
 @click.argument("n", metavar="N")
 def due(start: str, n: str) -> None:

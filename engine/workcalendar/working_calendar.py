@@ -148,13 +148,14 @@ class WorkingCalendar:
         """The time limit of a case accepted on `accepted_on` (a datetime is read in Asia/Shanghai).
 
         Counting starts the day after acceptance whatever day that was; 0 working days means same day.
-        The result is provisional when any day counted lies in a year without a loaded notice.
+        The result is provisional when any day counted lies in a year without a loaded notice (a same-day
+        limit counts no day, so it never is).
         """
         if working_days < 0:
             raise ValueError(f"working_days must be 0 or more, not {working_days}")
         start = shanghai_date(accepted_on)
         due_date = self.add_working_days(start, working_days)
-        counted_years = range((start + timedelta(days=1)).year, due_date.year + 1)
+        counted_years = range((start + timedelta(days=1)).year, due_date.year + 1) if working_days else ()
         return Due(
             start=start,
             days=working_days,
