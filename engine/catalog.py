@@ -253,10 +253,10 @@ def load_vocabulary(path: str | os.PathLike) -> Vocabulary:
             categories=MappingProxyType(dict(data["categories"])),
         )
     except (KeyError, TypeError, AttributeError) as exc:
-        raise CatalogError([f"{path.name}: missing or malformed vocabulary entry ({exc})"]) from None
+        raise CatalogError([f"{path.name}: 词表缺少或写错条目（{exc}）"]) from None
     unknown_stages = [p.code for p in patterns.values() if p.stage not in vocabulary.stages]
     if unknown_stages:
-        raise CatalogError([f"{path.name}: patterns {unknown_stages} name a stage not under [stages]"])
+        raise CatalogError([f"{path.name}: 流程模式 {', '.join(unknown_stages)} 的 stage 不在 [stages] 中"])
     return vocabulary
 
 
@@ -266,9 +266,9 @@ def _read_toml(path: Path) -> tuple[str, dict]:
         text = path.read_text(encoding="utf-8")
         return text, tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise CatalogError([f"{path.name}: TOML syntax error: {exc}"]) from None
+        raise CatalogError([f"{path.name}: TOML 语法错误：{exc}"]) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise CatalogError([f"{path.name}: cannot read: {exc}"]) from None
+        raise CatalogError([f"{path.name}: 无法读取：{exc}"]) from None
 
 
 # ---- catalogue files --------------------------------------------------------------------------
@@ -289,9 +289,10 @@ def load_catalog(directory: str | os.PathLike = DEFAULT_DIRECTORY) -> Catalog:
     vocabulary = load_vocabulary(directory / VOCABULARY_FILE)
     files = sorted(path for path in directory.glob("*.toml") if path.name != VOCABULARY_FILE)
     if not files:
-        raise CatalogError([f"{directory}: no list files (*.toml besides {VOCABULARY_FILE})"])
+        raise CatalogError([f"{directory}: 没有清单文件（{VOCABULARY_FILE} 以外的 *.toml）"])
     problems: list[str] = []
-    lists: list[CatalogList] = []
+    lists: dict[str, CatalogList] = {}
+    list_files: dict[str, str] = {}
     items: list[tuple[Item, str]] = []
     for path in files:
         try:
@@ -299,13 +300,17 @@ def load_catalog(directory: str | os.PathLike = DEFAULT_DIRECTORY) -> Catalog:
         except CatalogError as exc:
             problems.extend(exc.problems)
             continue
-        if catalog_list is not None:
-            lists.append(catalog_list)
-            items.extend(located_items)
-    problems.extend(_cross_list_problems(lists, items, files))
+        if catalog_list is None:
+            continue
+        if catalog_list.id in list_files:
+            problems.append(f"{path.name}: 清单编号 {catalog_list.id} 已在 {list_files[catalog_list.id]} 使用")
+            continue
+        lists[catalog_list.id], list_files[catalog_list.id] = catalog_list, path.name
+        items.extend(located_items)
+    problems.extend(_cross_list_problems(items))
     if problems:
         raise CatalogError(problems)
-    return Catalog(vocabulary, lists, [item for item, _ in items])
+    return Catalog(vocabulary, lists.values(), [item for item, _ in items])
 
 
 def _load_list_file(path: Path, vocabulary: Vocabulary, problems: list[str]):
@@ -315,7 +320,7 @@ def _load_list_file(path: Path, vocabulary: Vocabulary, problems: list[str]):
     list_line = _first_line(text, r"^[ \t]*\[[ \t]*list[ \t]*\]")
     header = data.get("list")
     if not isinstance(header, dict):
-        problems.append(f"{path.name}:1: missing [list] table")
+        problems.append(f"{path.name}:1: 缺少 [list] 表")
         return None, []
     reasons = _table_shape_problems(header, _LIST_FIELDS)
     if reasons:
@@ -324,14 +329,14 @@ def _load_list_file(path: Path, vocabulary: Vocabulary, problems: list[str]):
     catalog_list = CatalogList(**header)
     tables = data.get("items", [])
     if not isinstance(tables, list) or not all(isinstance(table, dict) for table in tables):
-        problems.append(f"{path.name}:{list_line}: items must be written as [[items]] tables")
+        problems.append(f"{path.name}:{list_line}: 事项应写成 [[items]] 表")
         return None, []
     if not tables:
-        problems.append(f"{path.name}:{list_line}: list {catalog_list.id} has no [[items]]")
+        problems.append(f"{path.name}:{list_line}: 清单 {catalog_list.id} 没有任何 [[items]]")
     located: list[tuple[Item, str]] = []
     for index, table in enumerate(tables):
         line = header_lines[index] if index < len(header_lines) else list_line
-        label = table.get("id") if isinstance(table.get("id"), str) else f"item #{index + 1}"
+        label = table.get("id") if isinstance(table.get("id"), str) else f"第{index + 1}个条目"
         where = f"{path.name}:{line}: {label}"
         item, reasons = _item_from_table(table, catalog_list)
         if item is not None:
@@ -510,11 +515,8 @@ def _material_group_problems(materials: tuple[Material, ...]) -> list[str]:
     return reasons
 
 
-def _cross_list_problems(lists: list[CatalogList], items: list[tuple[Item, str]], files: list[Path]) -> list[str]:
+def _cross_list_problems(items: list[tuple[Item, str]]) -> list[str]:
     problems: list[str] = []
-    list_files = Counter(catalog_list.id for catalog_list in lists)
-    problems += [f"list id {list_id} is used by more than one file ({', '.join(p.name for p in files)})"
-                 for list_id, count in list_files.items() if count > 1]
     first_seen: dict[str, str] = {}
     rows: dict[tuple[str, int], str] = {}
     for item, where in items:

@@ -180,7 +180,7 @@ def test_toml_syntax_error_names_file_and_line(catalog_dir):
     problems = broken(catalog_dir, "row = 2", "row = = 2")
     lines = (catalog_dir / "town.toml").read_text(encoding="utf-8").splitlines()
     bad_line = lines.index("row = = 2") + 1
-    assert problems[0].startswith("town.toml: TOML syntax error") and f"line {bad_line}," in problems[0]
+    assert problems[0].startswith("town.toml: TOML 语法错误") and f"line {bad_line}," in problems[0]
 
 
 def test_list_header_is_checked(catalog_dir):
@@ -192,7 +192,7 @@ def test_a_list_id_used_twice_is_reported(catalog_dir):
     write_list(catalog_dir, "town-copy", [TOWNSHIP_ITEM.format(id="c-01", row=1)])
     text = (catalog_dir / "town-copy.toml").read_text(encoding="utf-8")
     (catalog_dir / "town-copy.toml").write_text(text.replace('id = "town-copy"', 'id = "town"'), encoding="utf-8")
-    with pytest.raises(CatalogError, match="list id town is used by more than one file"):
+    with pytest.raises(CatalogError, match="town.toml: 清单编号 town 已在 town-copy.toml 使用"):
         load_catalog(catalog_dir)
 
 
@@ -323,5 +323,5 @@ def test_tsv_import_of_one_region_per_list():
 def test_items_must_be_tables(catalog_dir):
     text = 'items = ["门诊费用报销"]\n' + HEADER.format(list_id="odd", region="丰城市")
     (catalog_dir / "odd.toml").write_text(text, encoding="utf-8")
-    with pytest.raises(CatalogError, match=r"odd.toml:2: items must be written as \[\[items\]\] tables"):
+    with pytest.raises(CatalogError, match=r"odd.toml:2: 事项应写成 \[\[items\]\] 表"):
         load_catalog(catalog_dir)
