@@ -7,6 +7,7 @@ import threading
 from dataclasses import asdict, dataclass, field
 from typing import Iterator, Mapping
 
+from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.spiff.parser.process import VALIDATOR
 from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
@@ -72,12 +73,18 @@ def schema_problems(root) -> list[Problem]:
     with _SCHEMA_LOCK:
         VALIDATOR.preprocess(root)
         VALIDATOR.validator.validate(root)
-        errors = [(error.line, error.message) for error in VALIDATOR.validator.error_log]
-    by_line = {}
-    for element in root.iter():
-        if isinstance(element.tag, str):
-            by_line.setdefault(element.sourceline, owner_id(element))
-    return [Problem(by_line.get(line), line, f'不符合 BPMN 2.0 规范：{message}') for line, message in errors]
+        errors = [(error.path, error.line, error.message) for error in VALIDATOR.validator.error_log]
+    return [Problem(_element_at(root, path), line, f'不符合 BPMN 2.0 规范：{message}') for path, line, message in errors]
+
+
+def _element_at(root, path) -> str | None:
+    """Id owning the node libxml2 blames, when its path can be resolved with the document's prefixes."""
+    prefixes = {prefix: uri for prefix, uri in root.nsmap.items() if prefix}
+    try:
+        found = root.getroottree().xpath(path, namespaces=prefixes) if path else []
+    except etree.XPathError:
+        return None
+    return owner_id(found[0]) if found and not isinstance(found[0], str) else None
 
 
 def no_executable_process(root, executable) -> list[Problem]:

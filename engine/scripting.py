@@ -27,7 +27,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from RestrictedPython import RestrictingNodeTransformer, compile_restricted_eval, compile_restricted_exec
-from RestrictedPython.Eval import default_guarded_getitem
+from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
 from RestrictedPython.Guards import (
     full_write_guard,
     guarded_iter_unpack_sequence,
@@ -64,41 +64,38 @@ _GUARDED_BINARY = {ast.Pow: '**', ast.Mult: '*', ast.LShift: '<<', ast.Mod: '%'}
 class _SandboxPolicy(RestrictingNodeTransformer):
     """RestrictedPython's policy, narrowed to what a BPMN script needs."""
 
-    def _refuse(self, node, chinese):
-        self.error(node, chinese)
-
     def visit_Import(self, node):
-        self._refuse(node, '不允许 import（imports are not allowed）')
+        self.error(node, '不允许 import（imports are not allowed）')
         return node
 
     visit_ImportFrom = visit_Import
 
     def visit_Try(self, node):
-        self._refuse(node, '不允许 try 语句（try is not allowed: it would swallow the time limit）')
+        self.error(node, '不允许 try 语句（try is not allowed: it would swallow the time limit）')
         return node
 
     visit_TryStar = visit_Try
 
     def visit_ClassDef(self, node):
-        self._refuse(node, '不允许定义类（class definitions are not allowed）')
+        self.error(node, '不允许定义类（class definitions are not allowed）')
         return node
 
     def visit_Global(self, node):
-        self._refuse(node, '不允许 global/nonlocal（global and nonlocal are not allowed）')
+        self.error(node, '不允许 global/nonlocal（global and nonlocal are not allowed）')
         return node
 
     visit_Nonlocal = visit_Global
 
     def visit_Name(self, node):
         if node.id in ('print', 'printed'):
-            self._refuse(node, f'不允许使用 {node.id}（{node.id} is not available）')
+            self.error(node, f'不允许使用 {node.id}（{node.id} is not available）')
             return node
         return super().visit_Name(node)
 
     def visit_Call(self, node):
         """Calling a withheld builtin would only fail at run time; say so at deploy time."""
         if isinstance(node.func, ast.Name) and node.func.id in _WITHHELD_BUILTINS:
-            self._refuse(node, f'不允许调用 {node.func.id}（{node.func.id}() is not available in the sandbox）')
+            self.error(node, f'不允许调用 {node.func.id}（{node.func.id}() is not available in the sandbox）')
         return super().visit_Call(node)
 
     def visit_FormattedValue(self, node):
@@ -106,9 +103,9 @@ class _SandboxPolicy(RestrictingNodeTransformer):
         if spec is not None:
             parts = spec.values if isinstance(spec, ast.JoinedStr) else [spec]
             if not all(isinstance(part, ast.Constant) for part in parts):
-                self._refuse(node, 'f-string 的格式说明必须是常量（format specs must be constant）')
+                self.error(node, 'f-string 的格式说明必须是常量（format specs must be constant）')
             elif any(_widest_number(part.value) > MAX_FORMAT_WIDTH for part in parts):
-                self._refuse(node, 'f-string 的宽度过大（format width too large）')
+                self.error(node, 'f-string 的宽度过大（format width too large）')
         return self.node_contents_visit(node)
 
     def visit_BinOp(self, node):
@@ -221,10 +218,6 @@ def _getattr(obj, name):
     return value
 
 
-def _getiter(obj):
-    return obj
-
-
 SANDBOX_BUILTINS = {
     'None': None, 'True': True, 'False': False,
     'abs': abs, 'bool': bool, 'int': int, 'float': float, 'complex': complex, 'divmod': divmod,
@@ -239,7 +232,7 @@ SANDBOX_BUILTINS = {
     'ArithmeticError': ArithmeticError, 'ZeroDivisionError': ZeroDivisionError,
     '_getattr_': _getattr,
     '_getitem_': default_guarded_getitem,
-    '_getiter_': _getiter,
+    '_getiter_': default_guarded_getiter,
     '_write_': full_write_guard,
     '_iter_unpack_sequence_': guarded_iter_unpack_sequence,
     '_unpack_sequence_': guarded_unpack_sequence,
