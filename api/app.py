@@ -2,9 +2,12 @@
 from pathlib import Path
 
 from flask import Flask
+from sqlalchemy import inspect
 
 from api import config
 from api.extensions import api, csrf, db, login_manager, migrate
+from engine import definitions
+from engine.storage import tune_sqlite
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -13,6 +16,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(overrides or {})
 
     db.init_app(app)
+    with app.app_context():
+        tune_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(config.PROJECT_ROOT / "migrations"))
     api.init_app(app)
     login_manager.init_app(app)
@@ -22,4 +27,19 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     blueprints.register(app)
     commands.register(app)
+    if app.config["DEPLOY_ON_START"]:
+        _deploy_shipped_diagrams(app)
     return app
+
+
+def _deploy_shipped_diagrams(app: Flask) -> None:
+    """Deploy processes/bpmn/ once the schema exists (before `db upgrade` there is nothing to do)."""
+    with app.app_context():
+        if not inspect(db.engine).has_table("process_definition"):
+            return
+        try:
+            definitions.deploy_directory(db.session, app.config["BPMN_DIR"])
+        except definitions.InvalidDiagram as exc:
+            app.logger.error("processes/bpmn/ holds a diagram that does not validate: %s", exc.problems)
+        finally:
+            db.session.remove()

@@ -7,7 +7,7 @@ from flask_wtf import CSRFProtect
 
 from engine.models import Base
 
-db = SQLAlchemy(metadata=Base.metadata)
+db = SQLAlchemy(metadata=Base.metadata, session_options={"expire_on_commit": False})
 migrate = Migrate()
 api = Api()
 login_manager = LoginManager()

@@ -45,11 +45,11 @@ def check_diagram(data: bytes):
 
 def deploy(session: Session, data: bytes, source_name: str, deployed_by: str) -> tuple[ProcessDefinition, bool]:
     """Deploy a diagram; returns the version and whether it is new. Commits."""
-    report = check_diagram(data)
     content_hash = hashlib.sha256(data).hexdigest()
     existing = _by_hash(session, content_hash)
     if existing is not None:
         return existing, False
+    report = check_diagram(data)
     key = main_process_id(report)
     spec, subprocess_specs = report.specs[key]
     latest_version = session.scalar(

@@ -44,7 +44,7 @@ class OrgUnit(Base):
     kind: Mapped[str] = mapped_column(String(20))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
 
-    parent: Mapped["OrgUnit | None"] = relationship(remote_side=[id], lazy="joined", join_depth=4)
+    parent: Mapped["OrgUnit | None"] = relationship(remote_side=[id])
 
 
 class User(Base):
@@ -85,7 +85,7 @@ class ProcessDefinition(Base):
     name: Mapped[str] = mapped_column(String(200))
     version: Mapped[int] = mapped_column(Integer)
     content_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    bpmn_xml: Mapped[str] = mapped_column(Text)
+    bpmn_xml: Mapped[str] = mapped_column(Text, deferred=True)
     source_name: Mapped[str] = mapped_column(String(200))
     deployed_by: Mapped[str] = mapped_column(String(60))
     deployed_at: Mapped[datetime]
@@ -104,7 +104,7 @@ class CaseInstance(Base):
     org_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), index=True)
     applicant: Mapped[dict]
-    state: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(Text, deferred=True)
     started_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     started_at: Mapped[datetime]
     due_at: Mapped[datetime | None] = mapped_column(index=True)

@@ -72,9 +72,10 @@ def claim(session: Session, user: User, task_id: str) -> Task:
     if taken != 1:
         session.rollback()
         raise Conflict("该任务已被他人认领或已办结")
+    task.assignee_id = user.id
+    task.assignee = user
     history.record(session, task.instance, "claimed", user, task)
     session.commit()
-    session.refresh(task)
     return task
 
 
@@ -119,12 +120,12 @@ def complete(session: Session, user: User, task_id: str, data: dict) -> Task:
         _record_failure(session, case.id, user, task.id, exc)
         raise StepFailed(f"流程在“{task.title}”之后执行出错，办件停留在当前环节，已通知管理员") from exc
 
-    task.state = COMPLETED
-    task.completed_at = clock.now()
-    task.completed_by_id = user.id
-    history.record(session, case, "completed", user, task, detail=values)
-    save_progress(session, case, item, workflow)
     try:
+        task.state = COMPLETED
+        task.completed_at = clock.now()
+        task.completed_by_id = user.id
+        history.record(session, case, "completed", user, task, detail=values)
+        save_progress(session, case, item, workflow)
         session.commit()
     except (StaleDataError, OperationalError) as exc:
         session.rollback()

@@ -1,0 +1,85 @@
+"""Deploying diagrams: versions by content hash, validation on upload, the sandbox."""
+import io
+from pathlib import Path
+
+import pytest
+
+from tests.test_outpatient_flow import APPROVE, only_task, start_at_village, work
+
+pytestmark = pytest.mark.usefixtures("fresh")
+FLOW = Path(__file__).resolve().parent.parent / "processes" / "bpmn" / "fc_outpatient_reimbursement.bpmn"
+DESIGNER = "fengcheng.designer"
+
+
+def upload(caller, data: bytes, name="flow.bpmn"):
+    return caller.post("/api/definitions", data={"file": (io.BytesIO(data), name)},
+                       content_type="multipart/form-data")
+
+
+def test_identical_content_creates_no_new_version(as_user):
+    response = upload(as_user(DESIGNER), FLOW.read_bytes())
+    assert response.status_code == 200
+    assert response.get_json()["created"] is False
+    assert response.get_json()["version"] == 1
+
+
+def test_new_version_leaves_running_cases_on_theirs(as_user):
+    old_case = start_at_village(as_user)
+    changed = FLOW.read_bytes().replace('name="乡镇初审"'.encode(), 'name="乡镇初审（新）"'.encode())
+    response = upload(as_user(DESIGNER), changed)
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["version"] == 2
+
+    new_case = start_at_village(as_user)
+    assert new_case["definition_version"] == 2
+    township = as_user("qujiang.township_clerk")
+    titles = sorted(t["title"] for t in township.get("/api/tasks").get_json()["items"])
+    assert titles == ["乡镇初审", "乡镇初审（新）"]
+    old = as_user("qujiangcun.village_agent").get(f"/api/instances/{old_case['id']}").get_json()
+    assert old["definition_version"] == 1
+    work(township, "乡镇初审", APPROVE)
+    assert only_task(township, "移交市医保中心")
+
+
+def test_only_designers_deploy(as_user):
+    assert upload(as_user("qujiang.township_clerk"), FLOW.read_bytes()).status_code == 403
+
+
+MALICIOUS = FLOW.read_bytes().replace(
+    b"missing = [m for m in missing if m not in received]",
+    b"__import__('os').system('touch /tmp/yibao-pwned')",
+)
+
+
+def test_malicious_script_is_refused_naming_the_element(as_user):
+    response = upload(as_user(DESIGNER), MALICIOUS)
+    assert response.status_code == 422
+    problems = response.get_json()["problems"]
+    assert any(p["element_id"] == "recheck_materials" for p in problems), problems
+    assert not Path("/tmp/yibao-pwned").exists()
+
+
+def test_broken_xml_is_refused_with_its_line(as_user):
+    response = upload(as_user(DESIGNER), b'<?xml version="1.0"?>\n<definitions>\n<process id="p">\n</definitions>')
+    assert response.status_code == 422
+    assert response.get_json()["problems"][0]["line"] in (3, 4)
+
+
+def test_unknown_lane_and_form_are_named(as_user):
+    bad = FLOW.read_bytes().replace("医保中心拨付员".encode(), "财务科".encode()).replace(
+        b'value="payout"', b'value="no_such_form"'
+    )
+    response = upload(as_user(DESIGNER), bad)
+    assert response.status_code == 422
+    messages = " ".join(p["message"] for p in response.get_json()["problems"])
+    assert "财务科" in messages and "no_such_form" in messages
+
+
+def test_entity_expansion_is_refused(as_user):
+    bomb = b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><d>&b;</d>'
+    assert upload(as_user(DESIGNER), bomb).status_code == 422
+
+
+def test_oversized_upload_is_refused(as_user):
+    huge = b"<definitions>" + b" " * (3 * 1024 * 1024) + b"</definitions>"
+    assert upload(as_user(DESIGNER), huge).status_code in (413, 422)
