@@ -314,14 +314,19 @@ def run_within_budget(code, namespace, runner):
         sys.settrace(previous)
 
 
+def _visible(values):
+    """Sandboxed code cannot name `_`-prefixed keys; keeping them out also stops data shadowing the guards."""
+    return {name: value for name, value in values.items() if not name.startswith('_')}
+
+
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):
     """SpiffWorkflow script environment that runs everything through the sandbox."""
 
     def _namespace(self, context, external_context):
-        namespace = {'__builtins__': SANDBOX_BUILTINS}
-        namespace.update(self.globals)
-        namespace.update(external_context or {})
-        namespace.update(context)
+        namespace = dict(self.globals)
+        namespace.update(_visible(external_context or {}))
+        namespace.update(_visible(context))
+        namespace['__builtins__'] = SANDBOX_BUILTINS
         return namespace
 
     def evaluate(self, expression, context, external_context=None):
@@ -337,7 +342,9 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         code = compiled_script(script)
         namespace = self._namespace(context, external_context)
         run_within_budget(code, namespace, exec)
+        hidden = {name: value for name, value in context.items() if name.startswith('_')}
         context.clear()
+        context.update(hidden)
         context.update(
             (name, value) for name, value in namespace.items()
             if name != '__builtins__' and name not in injected and not callable(value)

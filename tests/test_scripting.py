@@ -165,6 +165,14 @@ def test_script_sees_injected_functions_but_does_not_store_them(environment):
     }
 
 
+def test_task_data_cannot_replace_the_sandbox_builtins_or_guards(environment):
+    data = {'__builtins__': {'open': 'x'}, '_getattr_': 'not a guard', 'amount': Decimal('2')}
+    assert environment.evaluate('amount.quantize(Decimal("0.1"))', data) == Decimal('2.0')
+    environment.execute('doubled = double(amount)', data)
+    assert data == {'__builtins__': {'open': 'x'}, '_getattr_': 'not a guard', 'amount': Decimal('2'),
+                    'doubled': Decimal('4')}
+
+
 def test_task_data_may_not_shadow_an_injected_function(environment):
     with pytest.raises(ValueError, match='double'):
         environment.execute('x = 1', {'double': 3})
