@@ -13,7 +13,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR
 from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
 
 from .bpmn_xml import BPMN_NS, local_name, owner_id
-from .scripting import check_expression, check_script
+from .scripting import SandboxEnvironment, check_expression, check_script
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class Rules:
 
     known_lanes: frozenset
     known_forms: frozenset
-    environment: object
+    environment: SandboxEnvironment
     sample_data: Mapping = field(default_factory=dict)
 
 
