@@ -83,3 +83,35 @@ def test_entity_expansion_is_refused(as_user):
 def test_oversized_upload_is_refused(as_user):
     huge = b"<definitions>" + b" " * (3 * 1024 * 1024) + b"</definitions>"
     assert upload(as_user(DESIGNER), huge).status_code in (413, 422)
+
+
+def test_a_failing_step_rolls_back_and_is_visible_to_administrators(as_user):
+    failing = FLOW.read_bytes().replace(
+        b"missing = [m for m in missing if m not in received]", b"missing = len(received) / 0"
+    )
+    assert upload(as_user(DESIGNER), failing).status_code == 201
+    from tests.test_outpatient_flow import ALL_MATERIALS
+
+    case = start_at_village(as_user, materials=ALL_MATERIALS[:2])
+    agent = as_user("qujiangcun.village_agent")
+    work(agent, "一次性告知", {"missing": ALL_MATERIALS[2:]})
+    supplement = only_task(as_user("qujiangcun.village_agent"), "补正登记")
+    agent.post(f"/api/tasks/{supplement['id']}/claim")
+    response = agent.post(f"/api/tasks/{supplement['id']}/complete", json={"data": {"received": ALL_MATERIALS[2:]}})
+    assert response.status_code == 422
+    assert "出错" in response.get_json()["message"]
+
+    detail = as_user("fengcheng.admin").get(f"/api/instances/{case['id']}").get_json()
+    assert "ZeroDivisionError" in detail["last_error"]
+    assert [t["title"] for t in detail["tasks"]] == ["补正登记"]
+    assert detail["tasks"][0]["assignee"]["username"] == "qujiangcun.village_agent"
+    assert detail["history"][-1]["action"] == "error"
+    assert all(e["task"] != "补正登记" or e["action"] != "completed" for e in detail["history"])
+
+
+def test_openapi_documents_every_endpoint(client):
+    spec = client.get("/api/openapi.json").get_json()
+    for path in ("/api/auth/token", "/api/instances", "/api/instances/{case_id}", "/api/tasks",
+                 "/api/tasks/{task_id}", "/api/tasks/{task_id}/claim", "/api/tasks/{task_id}/unclaim",
+                 "/api/tasks/{task_id}/complete", "/api/definitions", "/api/calendar/days", "/api/calendar/due"):
+        assert path in spec["paths"], path
