@@ -38,7 +38,7 @@ def settings(instance_path: Path) -> dict:
         "OPENAPI_URL_PREFIX": "/api",
         "OPENAPI_JSON_PATH": "openapi.json",
         "BPMN_DIR": str(PROJECT_ROOT / "processes" / "bpmn"),
-        "HOLIDAYS_DIR": str(PROJECT_ROOT / "holidays"),
+        "HOLIDAYS_DIR": os.environ.get("HOLIDAYS_DIR") or str(PROJECT_ROOT / "holidays"),
         "DEPLOY_ON_START": os.environ.get("DEPLOY_ON_START", "1") == "1",
         "WTF_CSRF_CHECK_DEFAULT": False,
     }
