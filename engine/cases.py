@@ -16,7 +16,7 @@ from engine.items import catalog, flow_for
 from engine.models import AuditEvent, CaseInstance, OrgUnit, Task, User
 from engine.permissions import ensure_may_accept, may_see_case
 from engine.projection import OPEN, project_tasks
-from engine.routing import level_of
+from engine.routing import ancestry, level_of
 from forms.registry import clean
 
 RUNNING = "running"
@@ -30,7 +30,13 @@ def missing_materials(item: Item, received: list[str]) -> list[str]:
     return [m.name for m in item.materials if m.required and m.name not in received]
 
 
-def ensure_level_allowed(item: Item, unit: OrgUnit) -> None:
+def ensure_offered_at(item: Item, unit: OrgUnit) -> None:
+    """An item is accepted only in the region whose list names it, at a level that list allows."""
+    if item.region not in {u.name for u in ancestry(unit)}:
+        raise Invalid(
+            f"“{item.name}”是{item.region}的事项",
+            {"item": [f"{unit.name}不属于{item.region}，不能受理该市（县）清单中的事项"]},
+        )
     if level_of(unit) not in item.levels:
         allowed = "、".join(LEVEL_NAMES.get(level, level) for level in item.levels)
         raise Invalid(
@@ -50,7 +56,7 @@ def start_case(session: Session, user: User, payload: dict) -> CaseInstance:
     if unit is None:
         raise Invalid("受理单位不存在", {"org": [f"未知单位编码：{data['org']}"]})
     ensure_may_accept(user, unit)
-    ensure_level_allowed(item, unit)
+    ensure_offered_at(item, unit)
     flow = flow_for(item)
     details = clean(flow.start_form, data.get("details") or {}) if flow.start_form else {}
 

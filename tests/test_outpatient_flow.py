@@ -219,3 +219,18 @@ def test_the_api_needs_a_token(client):
     assert client.get("/api/tasks", headers={"Authorization": "Bearer forged"}).status_code == 401
     assert client.post("/api/auth/token", json={"username": "qujiang.township_clerk", "password": "wrong"}).status_code == 401
     assert client.get("/api/openapi.json").status_code == 200
+
+
+def test_items_are_refused_outside_their_region_and_level(as_user):
+    other_region = as_user("yingji.village_agent").post(
+        "/api/instances", json={"item": "fc-v-08", "org": "350102001001", "applicant": applicant(),
+                                "details": reimbursement_details()}
+    )
+    assert other_region.status_code == 422
+    assert "丰城市" in other_region.get_json()["errors"]["item"][0]
+    wrong_level = as_user("qujiang.township_clerk").post(
+        "/api/instances", json={"item": "fc-v-08", "org": TOWNSHIP, "applicant": applicant(),
+                                "details": reimbursement_details()}
+    )
+    assert wrong_level.status_code == 422
+    assert "村(社区)" in wrong_level.get_json()["errors"]["org"][0]
