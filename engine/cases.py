@@ -14,35 +14,20 @@ from engine.clock import clock
 from engine.errors import Invalid, NotFound
 from engine.items import catalog, flow_for
 from engine.models import AuditEvent, CaseInstance, OrgUnit, Task, User
+from engine.offering import ensure_offered_at
 from engine.permissions import ensure_may_accept, may_see_case
 from engine.projection import OPEN, project_tasks
-from engine.routing import ancestry, level_of
+from engine.routing import level_of
 from forms.registry import clean
 
 RUNNING = "running"
 CONCLUDED = "concluded"
 STATUS_LABELS = {RUNNING: "办理中", CONCLUDED: "已办结"}
-LEVEL_NAMES = {"city": "市级", "county": "县级", "township": "乡镇(街道)", "village": "村(社区)", "station": "医保服务站"}
 
 
 def missing_materials(item: Item, received: list[str]) -> list[str]:
     """Every mandatory material of the item not among those received (for the 一次性告知)."""
     return [m.name for m in item.materials if m.required and m.name not in received]
-
-
-def ensure_offered_at(item: Item, unit: OrgUnit) -> None:
-    """An item is accepted only in the region whose list names it, at a level that list allows."""
-    if item.region not in {u.name for u in ancestry(unit)}:
-        raise Invalid(
-            f"“{item.name}”是{item.region}的事项",
-            {"item": [f"{unit.name}不属于{item.region}，不能受理该市（县）清单中的事项"]},
-        )
-    if level_of(unit) not in item.levels:
-        allowed = "、".join(LEVEL_NAMES.get(level, level) for level in item.levels)
-        raise Invalid(
-            f"“{item.name}”只能在{allowed}受理",
-            {"org": [f"{unit.name}不能受理“{item.name}”，可受理层级：{allowed}"]},
-        )
 
 
 def start_case(session: Session, user: User, payload: dict) -> CaseInstance:
