@@ -13,9 +13,9 @@ from api import create_app
 from api.extensions import db
 from engine import accounts, definitions
 from engine.clock import clock
-from engine.models import AuditEvent, CaseInstance, ProcessDefinition, Task
+from engine.models import Base
 
-CASE_TABLES = (AuditEvent, Task, CaseInstance, ProcessDefinition)
+ORGANISATION_TABLES = {"org_unit", "app_user", "role_grant"}
 
 
 def _reset_schema() -> None:
@@ -48,8 +48,9 @@ def client(app):
 def fresh(app):
     """No cases and the shipped diagrams deployed; the clock back on the wall."""
     with app.app_context():
-        for table in CASE_TABLES:
-            db.session.query(table).delete()
+        for table in reversed(Base.metadata.sorted_tables):
+            if table.name not in ORGANISATION_TABLES:
+                db.session.execute(table.delete())
         db.session.commit()
         definitions.deploy_directory(db.session, app.config["BPMN_DIR"])
     yield app
