@@ -163,3 +163,34 @@ class AuditEvent(Base):
 
     user: Mapped[User | None] = relationship(lazy="joined")
     org: Mapped[OrgUnit | None] = relationship(lazy="joined")
+
+
+# --- 好差评 (ratings) -------------------------------------------------------------------------
+
+
+class Rating(Base):
+    """The applicant's 好差评 of a concluded case: one per case, and the 整改 case a 差评 opened.
+
+    Deleting a case deletes its rating; deleting a 整改 case only unlinks it.
+    """
+
+    __tablename__ = "rating"
+    __table_args__ = (
+        UniqueConstraint("instance_id", name="uq_rating_instance"),
+        UniqueConstraint("rectification_id", name="uq_rating_rectification"),
+        Index("ix_rating_level_recorded", "level", "recorded_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"))
+    level: Mapped[str] = mapped_column(String(10))
+    comment: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[datetime]
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    responsible_org_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
+    rectification_id: Mapped[int | None] = mapped_column(ForeignKey("case_instance.id", ondelete="SET NULL"))
+
+    instance: Mapped[CaseInstance] = relationship(foreign_keys=[instance_id], lazy="joined")
+    rectification: Mapped[CaseInstance | None] = relationship(foreign_keys=[rectification_id], lazy="joined")
+    recorded_by: Mapped[User] = relationship(lazy="joined")
+    responsible_org: Mapped[OrgUnit | None] = relationship(lazy="joined")
