@@ -6,7 +6,7 @@ from sqlalchemy import inspect
 
 from api import config
 from api.extensions import api, csrf, db, login_manager, migrate
-from engine import definitions
+from engine import catalog_store, definitions
 from engine.storage import tune_sqlite
 
 
@@ -18,6 +18,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     db.init_app(app)
     with app.app_context():
         tune_sqlite(db.engine)
+        catalog_store.bind(db.engine)
     migrate.init_app(app, db, directory=str(config.PROJECT_ROOT / "migrations"))
     api.init_app(app)
     login_manager.init_app(app)

@@ -8,11 +8,12 @@ from api.extensions import api
 def register(app: Flask) -> None:
     from api.auth import blp as auth
     from api.calendar import blp as calendar
+    from api.catalog import blp as catalog
     from api.definitions import blp as definitions
     from api.health import blp as health
     from api.instances import blp as instances
     from api.tasks import blp as tasks
 
-    for blp in (health, auth, definitions, instances, tasks, calendar):
+    for blp in (health, auth, definitions, instances, tasks, calendar, catalog):
         api.register_blueprint(blp)
     errors.register(app)

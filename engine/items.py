@@ -1,9 +1,10 @@
-"""The service items the product runs: the reviewed catalogue and the flow each item runs."""
+"""The service items the product runs: the reviewed catalogue with the imported lists, and each item's flow."""
 import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from engine import catalog_store
 from engine.catalog import Catalog, Item, load_catalog
 
 PROCESSES_DIR = Path(__file__).resolve().parent.parent / "processes"
@@ -16,8 +17,24 @@ class Flow:
 
 
 @cache
-def catalog() -> Catalog:
+def reviewed_catalog() -> Catalog:
+    """The lists transcribed and reviewed in processes/catalog/."""
     return load_catalog(PROCESSES_DIR / "catalog")
+
+
+_merged: tuple[int, Catalog] | None = None
+
+
+def catalog() -> Catalog:
+    """The reviewed lists plus every imported one; a new import shows at the next call, in every worker."""
+    global _merged
+    stamp = catalog_store.revision()
+    if stamp is None:
+        return reviewed_catalog()
+    current = _merged
+    if current is None or current[0] != stamp:
+        current = _merged = (stamp, catalog_store.merged(reviewed_catalog(), catalog_store.imported_items()))
+    return current[1]
 
 
 @cache

@@ -4,9 +4,10 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     from api.commands.calendar import calendar
+    from api.commands.catalog import catalog
     from api.commands.demo import demo
     from api.commands.processes import processes
     from api.commands.users import users
 
-    for command in (demo, processes, users, calendar):
+    for command in (demo, processes, users, calendar, catalog):
         app.cli.add_command(command)
