@@ -5,7 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test setup db bench clean
+.PHONY: run test setup db bench clean web-deps browser-deps
+NODE_STAMP := web/node_modules/.package-lock.json
+CHROMIUM := /usr/bin/chromium
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,16 +18,30 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# Front-end libraries (bpmn-js, echarts) from the npm registry, served from web/node_modules.
+$(NODE_STAMP): web/package.json web/package-lock.json
+	npm ci --prefix web --no-audit --no-fund
+	touch $(NODE_STAMP)
+
+web-deps: $(NODE_STAMP)
+
+# Browser tests drive Debian's Chromium; Chinese text needs a CJK font in the screenshots.
+$(CHROMIUM) $(CJK_FONT):
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei
+
+browser-deps: $(CHROMIUM) $(CJK_FONT)
+
 db: $(STAMP)
 	$(FLASK) db upgrade
 	$(FLASK) demo --if-empty
 	$(FLASK) processes deploy
 
-run: db
+run: db web-deps
 	$(FLASK) demo --logins
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-test: $(STAMP)
+test: $(STAMP) web-deps browser-deps
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
@@ -32,4 +49,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/engine.py
 
 clean:
-	rm -rf $(VENV) instance
+	rm -rf $(VENV) instance web/node_modules

@@ -17,3 +17,7 @@ def register(app: Flask) -> None:
     for blp in (health, auth, definitions, instances, tasks, calendar, catalog):
         api.register_blueprint(blp)
     errors.register(app)
+
+    import web
+
+    web.register(app)

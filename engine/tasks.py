@@ -31,17 +31,29 @@ class Page:
     per_page: int
 
 
-def inbox(session: Session, user: User, view: str, page: int = 1, per_page: int = 20) -> Page:
-    """待认领 (open, unclaimed, a role the user holds at their unit) or 我的待办 (claimed by them)."""
+def inbox(
+    session: Session, user: User, view: str, page: int = 1, per_page: int = 20,
+    *, item_id: str | None = None, overdue_only: bool = False, latest_due_first: bool = False,
+) -> Page:
+    """待认领 (open, unclaimed, a role the user holds at their unit) or 我的待办 (claimed by them).
+
+    Optionally only one item's tasks, or only those past their due instant; earliest due first
+    unless `latest_due_first`. Tasks without a limit always come last.
+    """
     if view == MINE:
         condition = (Task.assignee_id == user.id) & (Task.state == OPEN)
     else:
         condition = candidate_filter(user) & (Task.state == OPEN) & Task.assignee_id.is_(None)
+    if item_id:
+        condition &= Task.instance_id.in_(select(CaseInstance.id).where(CaseInstance.item_id == item_id))
+    if overdue_only:
+        condition &= Task.due_at <= clock.now()
     total = session.scalar(select(func.count()).select_from(Task).where(condition))
+    due_order = Task.due_at.desc() if latest_due_first else Task.due_at
     rows = session.scalars(
         select(Task)
         .where(condition)
-        .order_by(Task.due_at.is_(None), Task.due_at, Task.created_at)
+        .order_by(Task.due_at.is_(None), due_order, Task.created_at)
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()

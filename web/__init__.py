@@ -1,0 +1,18 @@
+"""Server-rendered pages for people: clerks, administrators and process designers.
+
+Pages translate HTTP to the same engine calls as the REST API; no rule lives here.
+"""
+from flask import Flask
+
+from web import filters, nav
+from web.formdata import row_count
+
+
+def register(app: Flask) -> None:
+    from web.views import clerk, session, vendor
+
+    for module in (session, clerk, vendor):
+        app.register_blueprint(module.bp)
+    filters.register(app)
+    nav.register(app)
+    app.add_template_global(row_count)

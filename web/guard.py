@@ -1,0 +1,43 @@
+"""What every page blueprint does before a view runs: log-in, CSRF on state changes, error pages."""
+from pathlib import Path
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from api.extensions import csrf, db
+from engine.errors import DomainError, Forbidden, NotFound
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+TEMPLATES = str(Path(__file__).resolve().parent / "templates")
+
+
+def page_blueprint(name: str, import_name: str, url_prefix: str = "") -> Blueprint:
+    """A blueprint whose pages need a logged-in user, check CSRF on every form post and show errors."""
+    bp = Blueprint(name, import_name, url_prefix=url_prefix or None, template_folder=TEMPLATES)
+
+    @bp.before_request
+    def _guard():
+        if request.method not in SAFE_METHODS:
+            csrf.protect()
+        if not current_user.is_authenticated:
+            return redirect(url_for("session.login", next=request.full_path))
+        return None
+
+    @bp.errorhandler(NotFound)
+    def _not_found(exc: NotFound):
+        db.session.rollback()
+        return render_template("error.html", title="未找到", message=exc.message), 404
+
+    @bp.errorhandler(Forbidden)
+    def _forbidden(exc: Forbidden):
+        db.session.rollback()
+        return render_template("error.html", title="无权操作", message=exc.message), 403
+
+    @bp.errorhandler(DomainError)
+    def _refused(exc: DomainError):
+        """Conflicts and refused steps: tell the clerk and go back to where they were."""
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(request.referrer or url_for("clerk.inbox"))
+
+    return bp

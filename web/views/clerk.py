@@ -1,0 +1,189 @@
+"""Pages of the clerks' daily work: the inbox, a task with its form, accepting a case (受理)."""
+from math import ceil
+
+from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from api.auth import current_account
+from api.extensions import db
+from engine import cases, tasks
+from engine.errors import Invalid
+from engine.history import ACTION_LABELS
+from engine.items import catalog, flow_for
+from engine.models import OrgUnit
+from engine.routing import ancestry
+from forms.registry import FormInvalid, json_schema, title_of
+from web.deadlines import deadline_status
+from web.formdata import flat_errors, flat_values, from_form
+from web.guard import page_blueprint
+
+bp = page_blueprint("clerk", __name__)
+
+PER_PAGE = 20
+VIEWS = {tasks.CANDIDATE: "待认领", tasks.MINE: "我的待办"}
+
+
+def _regional_items(unit: OrgUnit):
+    """Items of the lists of the unit's own region (for filters and the picker)."""
+    regions = {u.name for u in ancestry(unit)}
+    return [item for item in catalog().items if item.region in regions]
+
+
+@bp.route("/inbox")
+def inbox():
+    user = current_account()
+    view = request.args.get("view") if request.args.get("view") in VIEWS else tasks.CANDIDATE
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    item_id = request.args.get("item") or None
+    overdue_only = request.args.get("overdue") == "1"
+    latest_first = request.args.get("order") == "-due"
+    result = tasks.inbox(
+        db.session, user, view, page, PER_PAGE,
+        item_id=item_id, overdue_only=overdue_only, latest_due_first=latest_first,
+    )
+    rows = [(task, deadline_status(task.due_at)) for task in result.items]
+    return render_template(
+        "clerk/inbox.html",
+        views=VIEWS, view=view, rows=rows, page=result.page, pages=max(ceil(result.total / PER_PAGE), 1),
+        total=result.total, items=_regional_items(user.org), item_id=item_id,
+        overdue_only=overdue_only, latest_first=latest_first,
+    )
+
+
+@bp.route("/tasks/<task_id>")
+def task(task_id: str):
+    return _task_page(task_id)
+
+
+def _task_page(task_id: str, values: dict | None = None, errors: dict | None = None, status: int = 200):
+    user = current_account()
+    task = tasks.task_for(db.session, user, task_id)
+    view = cases.case_view(db.session, user, task.instance_id)
+    if values is None:
+        values = _suggested_values(task.form_key, view)
+    return render_template(
+        "clerk/task.html",
+        task=task, view=view, case=view.case, deadline=deadline_status(task.due_at),
+        schema=json_schema(task.form_key), form_title=title_of(task.form_key),
+        values=values, errors=errors or {}, mine=task.assignee_id == user.id,
+        action_labels=ACTION_LABELS,
+    ), status
+
+
+def _suggested_values(form_key: str, view) -> dict:
+    """Prefill the 一次性告知 with what the window recorded as missing at 受理."""
+    if form_key == "missing_materials_notice":
+        accepted = next((e for e in view.events if e.action == "accepted"), None)
+        if accepted and accepted.detail.get("missing"):
+            return flat_values({"missing": accepted.detail["missing"]})
+    return {}
+
+
+@bp.route("/tasks/<task_id>/claim", methods=["POST"])
+def claim(task_id: str):
+    tasks.claim(db.session, current_account(), task_id)
+    flash("已认领，请办理", "success")
+    return redirect(url_for("clerk.task", task_id=task_id))
+
+
+@bp.route("/tasks/<task_id>/release", methods=["POST"])
+def release(task_id: str):
+    tasks.release(db.session, current_account(), task_id)
+    flash("已释放，任务回到待认领", "success")
+    return redirect(url_for("clerk.inbox"))
+
+
+@bp.route("/tasks/<task_id>/complete", methods=["POST"])
+def complete(task_id: str):
+    user = current_account()
+    task = tasks.task_for(db.session, user, task_id)
+    data = from_form(json_schema(task.form_key), request.form)
+    try:
+        done = tasks.complete(db.session, user, task_id, data)
+    except FormInvalid as exc:
+        db.session.rollback()
+        return _task_page(task_id, request.form.to_dict(), flat_errors(exc.errors), 422)
+    flash(f"“{done.title}”已办理", "success")
+    return redirect(url_for("clerk.case", case_id=done.instance_id))
+
+
+@bp.route("/cases/<int:case_id>")
+def case(case_id: int):
+    view = cases.case_view(db.session, current_account(), case_id)
+    return render_template(
+        "clerk/case.html", view=view, case=view.case, action_labels=ACTION_LABELS,
+        status_labels=cases.STATUS_LABELS, deadline=deadline_status(view.case.due_at),
+    )
+
+
+def _acceptable_items(unit: OrgUnit):
+    """Items this unit may accept, by the engine's own rule, that have a flow to run."""
+    acceptable = []
+    for item in _regional_items(unit):
+        try:
+            cases.ensure_offered_at(item, unit)
+            flow_for(item)
+        except (Invalid, KeyError):
+            continue
+        acceptable.append(item)
+    return acceptable
+
+
+@bp.route("/cases/new")
+def pick_item():
+    user = current_account()
+    query = request.args.get("q", "").strip()
+    items = _acceptable_items(user.org)
+    if query:
+        items = [i for i in items if query in i.name or query in (i.code or "") or query in i.id]
+    return render_template("clerk/pick_item.html", items=items, query=query)
+
+
+@bp.route("/cases/new/<item_id>", methods=["GET", "POST"])
+def accept(item_id: str):
+    user = current_account()
+    try:
+        item = catalog().get(item_id)
+    except KeyError:
+        return render_template("error.html", title="未找到", message=f"未知事项：{item_id}"), 404
+    start_form = flow_for(item).start_form
+    details_schema = json_schema(start_form) if start_form else None
+    if request.method == "GET":
+        return _accept_page(item, details_schema, {}, {})
+    payload = {
+        "item": item.id,
+        "org": user.org.code,
+        "applicant": from_form(json_schema("applicant"), request.form, "applicant."),
+        "materials": request.form.getlist("materials"),
+        "proxy": "proxy" in request.form,
+        "details": from_form(details_schema, request.form, "details.") if details_schema else {},
+    }
+    try:
+        case = cases.start_case(db.session, user, payload)
+    except FormInvalid as exc:
+        db.session.rollback()
+        prefix = "details." if exc.form_key == start_form else ""
+        return _accept_page(item, details_schema, _posted(), flat_errors(exc.errors, prefix), 422)
+    except Invalid as exc:
+        db.session.rollback()
+        return _accept_page(item, details_schema, _posted(), flat_errors(exc.errors) | {"": [exc.message]}, 422)
+    view = cases.case_view(db.session, user, case.id)
+    notice = next((t for t in view.open_tasks if t.form_key == "missing_materials_notice"), None)
+    if notice is not None:
+        flash(f"已受理，办件编号 {case.case_no}。材料不齐，请出具一次性告知书。", "warning")
+        return redirect(url_for("clerk.task", task_id=notice.id))
+    flash(f"已受理，办件编号 {case.case_no}", "success")
+    return redirect(url_for("clerk.case", case_id=case.id))
+
+
+def _posted() -> dict:
+    values = request.form.to_dict()
+    values["materials"] = request.form.getlist("materials")
+    return values
+
+
+def _accept_page(item, details_schema, values, errors, status=200):
+    return render_template(
+        "clerk/accept.html", item=item, details_schema=details_schema,
+        applicant_schema=json_schema("applicant"), values=values, errors=errors,
+    ), status
