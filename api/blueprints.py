@@ -6,6 +6,7 @@ from api.extensions import api
 
 
 def register(app: Flask) -> None:
+    from api.admin import blp as admin
     from api.auth import blp as auth
     from api.calendar import blp as calendar
     from api.catalog import blp as catalog
@@ -14,7 +15,7 @@ def register(app: Flask) -> None:
     from api.instances import blp as instances
     from api.tasks import blp as tasks
 
-    for blp in (health, auth, definitions, instances, tasks, calendar, catalog):
+    for blp in (health, auth, definitions, instances, tasks, calendar, catalog, admin):
         api.register_blueprint(blp)
     errors.register(app)
 
