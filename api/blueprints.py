@@ -11,11 +11,12 @@ def register(app: Flask) -> None:
     from api.calendar import blp as calendar
     from api.catalog import blp as catalog
     from api.definitions import blp as definitions
+    from api.documents import blp as documents
     from api.health import blp as health
     from api.instances import blp as instances
     from api.tasks import blp as tasks
 
-    for blp in (health, auth, definitions, instances, tasks, calendar, catalog, admin):
+    for blp in (health, auth, definitions, instances, tasks, calendar, catalog, documents, admin):
         api.register_blueprint(blp)
     errors.register(app)
 
