@@ -104,3 +104,15 @@ def test_outpatient_case_from_village_to_payment(login, screenshot):
         "account_no": "6228480012345678901", "paid_on": date.today().isoformat(),
     })
     assert payer.locator(".status").inner_text() == "已办结"
+
+    admin = login("fengcheng.admin")
+    case_id = url.rsplit("/", 1)[1]
+    admin.goto(f"/admin/instances/{case_id}")
+    admin.wait_for_selector("#diagram[data-ready=true]")
+    assert admin.locator(".status").inner_text() == "已办结"
+    for element in ("township_review", "hand_over", "centre_review", "pay_out", "concluded", "Flow_14"):
+        assert admin.locator(f"[data-element-id={element}].done").count() == 1, element
+    for element in ("one_time_notice", "tell_applicant", "rejected"):
+        assert admin.locator(f"[data-element-id={element}].done").count() == 0, element
+    assert admin.locator(".bjs-powered-by").is_visible()
+    screenshot(admin, "instance_diagram")

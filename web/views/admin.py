@@ -1,0 +1,54 @@
+"""Administrators' pages: one case with its diagram, history, deadlines and the actions on it."""
+from flask import flash, jsonify, redirect, render_template, request, url_for
+
+from api.auth import current_account
+from api.extensions import db
+from engine import admin_actions, cases
+from engine.case_diagram import case_diagram
+from engine.errors import Invalid
+from engine.history import ACTION_LABELS
+from engine.permissions import ADMIN
+from web.deadlines import deadline_status
+from web.guard import page_blueprint
+
+bp = page_blueprint("manage", __name__, "/admin")
+
+ACTIONS = {
+    "suspend": (lambda s, u, c, r: admin_actions.suspend(s, u, c, r), "已挂起"),
+    "resume": (lambda s, u, c, r: admin_actions.resume(s, u, c), "已恢复"),
+    "terminate": (lambda s, u, c, r: admin_actions.terminate(s, u, c, r), "已终止"),
+    "retry": (lambda s, u, c, r: admin_actions.retry(s, u, c), "已重试"),
+}
+
+
+@bp.route("/instances/<int:case_id>")
+def instance(case_id: int, errors: dict | None = None, status: int = 200):
+    user = current_account()
+    view = cases.case_view(db.session, user, case_id)
+    tasks = [(task, deadline_status(task.due_at)) for task in view.open_tasks]
+    return render_template(
+        "admin/instance.html", view=view, case=view.case, tasks=tasks,
+        deadline=deadline_status(view.case.due_at), is_admin=ADMIN in user.roles,
+        action_labels=ACTION_LABELS | admin_actions.ACTION_LABELS,
+        status_labels=admin_actions.CASE_STATUS_LABELS, errors=errors or {},
+    ), status
+
+
+@bp.route("/instances/<int:case_id>/diagram.json")
+def diagram(case_id: int):
+    marks = case_diagram(db.session, current_account(), case_id)
+    return jsonify(xml=marks.bpmn_xml, version=marks.version, completed=marks.completed, active=marks.active)
+
+
+@bp.route("/instances/<int:case_id>/<action>", methods=["POST"])
+def act(case_id: int, action: str):
+    if action not in ACTIONS:
+        return render_template("error.html", title="未找到", message="没有这项操作"), 404
+    run, done = ACTIONS[action]
+    try:
+        run(db.session, current_account(), case_id, request.form.get("reason", ""))
+    except Invalid as exc:
+        db.session.rollback()
+        return instance(case_id, errors=exc.errors, status=422)
+    flash(done, "success")
+    return redirect(url_for("manage.instance", case_id=case_id))
