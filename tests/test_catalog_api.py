@@ -1,7 +1,7 @@
 """The catalogue over HTTP: filters by region, level and accepting unit; one item with all its fields."""
 import pytest
 
-from engine.items import catalog
+from engine.items import catalog, flow_for
 
 QUJIANG_VILLAGE = "360981104201"
 QUJIANG_TOWNSHIP = "360981104"
@@ -91,7 +91,7 @@ def test_item_detail_has_materials_limits_stages_flow_and_source(as_user):
     assert item["pattern_steps"] and item["pattern_label"]
     assert item["source"] == {"file": "001_edb9f78bad0f2cee.txt", "annex": "附件1", "row": 10, "section": None}
     assert item["inferred"] == ["stage"] and item["flow_inferred"] is False
-    assert item["flow"]["process_key"] == "fc_outpatient_reimbursement"
+    assert item["flow"]["process_key"] == flow_for(catalog().get("fc-t-10")).process_key
     assert "《基本医疗保险医疗费用零星报销受理单》" in item["steps_text"]
 
 
