@@ -10,6 +10,7 @@ from forms.enrolment import CertificateForm, InfoChangeForm, InsuredRegistration
 from forms.intake import CaseStartForm, MissingMaterialsNoticeForm, SupplementForm
 from forms.json_schema import form_json_schema
 from forms.people import ApplicantForm
+from forms.rating import FollowUpVisitForm, RectificationForm
 from forms.reimbursement import PayoutForm, ReimbursementClaimForm
 from forms.review import RejectionFeedbackForm, ReviewForm
 from forms.service import ConsultationForm, RatingForm
@@ -32,6 +33,8 @@ FORMS: dict[str, type[FormSchema]] = {
     "info_change": InfoChangeForm,
     "certificate": CertificateForm,
     "rating": RatingForm,
+    "rectification": RectificationForm,
+    "follow_up_visit": FollowUpVisitForm,
 }
 
 
