@@ -14,9 +14,11 @@ def register(app: Flask) -> None:
     from api.documents import blp as documents
     from api.health import blp as health
     from api.instances import blp as instances
+    from api.ratings import blp as ratings
+    from api.sla import blp as sla
     from api.tasks import blp as tasks
 
-    for blp in (health, auth, definitions, instances, tasks, calendar, catalog, documents, admin):
+    for blp in (health, auth, definitions, instances, tasks, calendar, ratings, sla, catalog, documents, admin):
         api.register_blueprint(blp)
     errors.register(app)
 

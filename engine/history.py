@@ -11,6 +11,8 @@ ACTION_LABELS = {
     "completed": "办理",
     "concluded": "办结",
     "error": "流程出错",
+    "rated": "好差评",
+    "rectification_opened": "差评整改",
 }
 
 

@@ -1,9 +1,9 @@
 """Who may do what. Every permission rule of the product lives here."""
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, or_, select, true
 
 from engine.errors import Forbidden
-from engine.models import OrgUnit, Task, User
-from engine.routing import window_role
+from engine.models import CaseInstance, OrgUnit, Task, User
+from engine.routing import ancestry, window_role
 
 DESIGNER = "designer"
 ADMIN = "admin"
@@ -43,3 +43,40 @@ def ensure_admin(user: User) -> None:
 def visible_tasks_filter(user: User):
     """Tasks a user may open: those they are candidate for, plus those they hold."""
     return or_(candidate_filter(user), Task.assignee_id == user.id)
+
+
+# --- 好差评, SLA figures and case listings -----------------------------------------------------
+
+SUPERVISOR = "supervisor"
+
+
+def ensure_may_rate(user: User, case_org_id: int) -> None:
+    """好差评 is recorded where the applicant was served: by the window or other staff of the accepting unit."""
+    if not user.active or user.org_id != case_org_id:
+        raise Forbidden("只有受理单位的工作人员可以登记该办件的好差评")
+
+
+def visible_cases_filter(user: User):
+    """The rule of `may_see_case` as a SQL condition on cases, for listings."""
+    if ADMIN in user.roles:
+        return true()
+    return or_(
+        CaseInstance.org_id == user.org_id,
+        CaseInstance.id.in_(select(Task.instance_id).where(Task.org_id == user.org_id)),
+    )
+
+
+def sla_scope(user: User, requested: OrgUnit | None) -> OrgUnit | None:
+    """The unit whose figures (with those below it) a user may read; None means every unit.
+
+    Administrators read any unit's; a 督办员 reads their own unit's and those below it.
+    """
+    if ADMIN in user.roles:
+        return requested
+    if SUPERVISOR not in user.roles:
+        raise Forbidden("只有系统管理员和督办员可以查看时效统计")
+    if requested is None:
+        return user.org
+    if user.org_id not in {unit.id for unit in ancestry(requested)}:
+        raise Forbidden(f"您只能查看{user.org.name}及下级单位的时效统计")
+    return requested

@@ -1,0 +1,59 @@
+"""好差评 over HTTP: record a concluded case's rating (by id or by 办件编号) and read it back."""
+from flask import current_app, request
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from api.auth import current_account, require_login
+from api.extensions import db
+from api.schemas import OrgRef, UserRef
+from engine import ratings
+
+blp = Blueprint("ratings", __name__, url_prefix="/api", description="好差评")
+blp.before_request(require_login)
+
+
+class RectificationRef(Schema):
+    id = fields.Integer()
+    case_no = fields.String()
+    status = fields.String()
+    org = fields.Nested(OrgRef)
+    due_at = fields.DateTime(allow_none=True)
+    completed_at = fields.DateTime(allow_none=True)
+
+
+class RatingOut(Schema):
+    instance_id = fields.Integer()
+    case_no = fields.String(attribute="instance.case_no")
+    level = fields.String(metadata={"description": "非常满意、满意、基本满意、不满意或非常不满意"})
+    comment = fields.String(allow_none=True)
+    recorded_at = fields.DateTime()
+    recorded_by = fields.Nested(UserRef)
+    responsible_org = fields.Nested(OrgRef, allow_none=True, metadata={"description": "差评的整改单位"})
+    rectification = fields.Nested(RectificationRef, allow_none=True, metadata={"description": "差评整改办件"})
+
+
+def _rectification_days() -> int | None:
+    return current_app.config.get("RATING_RECTIFICATION_DAYS")
+
+
+@blp.route("/instances/<int:case_id>/rating", methods=["POST"])
+@blp.response(201, RatingOut)
+def rate(case_id: int):
+    """Record the applicant's rating of a concluded case (the `rating` form); a 差评 opens 整改."""
+    body = request.get_json(silent=True) or {}
+    return ratings.rate_case(db.session, current_account(), case_id, body, _rectification_days())
+
+
+@blp.route("/instances/<int:case_id>/rating")
+@blp.response(200, RatingOut)
+def rating(case_id: int):
+    """A case's rating and, for a 差评, where its 整改 stands."""
+    return ratings.rating_of(db.session, current_account(), case_id)
+
+
+@blp.route("/ratings", methods=["POST"])
+@blp.response(201, RatingOut)
+def rate_by_case_no():
+    """Record a rating later, by the 办件编号 the applicant quotes: `{case_no, level, comment}`."""
+    body = request.get_json(silent=True) or {}
+    return ratings.rate_by_case_no(db.session, current_account(), body, _rectification_days())

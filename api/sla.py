@@ -1,0 +1,74 @@
+"""SLA figures (时效统计) over HTTP, for administrators and 督办员."""
+from flask_smorest import Blueprint
+from marshmallow import Schema, ValidationError, fields, validates_schema
+
+from api.auth import current_account, require_login
+from api.extensions import db
+from api.schemas import OrgRef
+from engine import sla
+
+blp = Blueprint("sla", __name__, url_prefix="/api/sla", description="时效统计")
+blp.before_request(require_login)
+
+DATE_MESSAGES = {"invalid": "日期格式应为 YYYY-MM-DD，例如 2026-10-08"}
+
+
+class SlaQuery(Schema):
+    first = fields.Date(data_key="from", error_messages=DATE_MESSAGES)
+    last = fields.Date(data_key="to", error_messages=DATE_MESSAGES)
+    org = fields.String(metadata={"description": "单位编码（含下级单位）"})
+    item = fields.String(metadata={"description": "事项编码"})
+
+    @validates_schema(skip_on_field_errors=True)
+    def ordered(self, data, **kwargs):
+        if data.get("first") and data.get("last") and data["last"] < data["first"]:
+            raise ValidationError("结束日期不能早于开始日期", field_name="to")
+
+
+class Timeliness(Schema):
+    total = fields.Integer()
+    on_time = fields.Integer(metadata={"description": "按时办结"})
+    late = fields.Integer(metadata={"description": "超期办结"})
+    without_limit = fields.Integer(metadata={"description": "无办理时限"})
+    on_time_rate = fields.Float(allow_none=True)
+
+
+class OverdueGroup(Schema):
+    stage = fields.String(metadata={"description": "环节"})
+    org = fields.Nested(OrgRef)
+    count = fields.Integer()
+    earliest_due_at = fields.DateTime()
+
+
+class StageDuration(Schema):
+    stage = fields.String(metadata={"description": "环节"})
+    tasks = fields.Integer()
+    average_working_days = fields.Float(metadata={"description": "平均用时（工作日）"})
+
+
+class RatingDistribution(Schema):
+    levels = fields.Dict(keys=fields.String(), values=fields.Integer())
+    total = fields.Integer()
+    poor = fields.Integer(metadata={"description": "差评（不满意、非常不满意）"})
+    poor_rate = fields.Float(allow_none=True)
+
+
+class SlaOut(Schema):
+    scope = fields.Nested(OrgRef, allow_none=True, metadata={"description": "统计单位（含下级）；空为全部"})
+    first = fields.Date(data_key="from", allow_none=True, attribute="from")
+    last = fields.Date(data_key="to", allow_none=True, attribute="to")
+    item = fields.String(allow_none=True)
+    as_of = fields.DateTime(metadata={"description": "统计时刻（超期任务以此为准）"})
+    concluded = fields.Nested(Timeliness, metadata={"description": "办结办件按时/超期"})
+    rectifications = fields.Nested(Timeliness, metadata={"description": "差评整改办件按时/超期"})
+    overdue_tasks = fields.List(fields.Nested(OverdueGroup), metadata={"description": "当前超期未办任务"})
+    stages = fields.List(fields.Nested(StageDuration))
+    ratings = fields.Nested(RatingDistribution)
+
+
+@blp.route("")
+@blp.arguments(SlaQuery, location="query", as_kwargs=True)
+@blp.response(200, SlaOut)
+def figures(first=None, last=None, org=None, item=None):
+    """Concluded on time vs late, overdue open tasks by stage and unit, working days per stage, 好差评."""
+    return sla.sla_figures(db.session, current_account(), sla.SlaFilter(first, last, org, item))
