@@ -83,9 +83,27 @@ class CaseOut(Schema):
     definition_version = fields.Integer(attribute="definition.version")
 
 
+class TransferOut(Schema):
+    """A 移交 of the case's materials and, once the 档案管理员 confirms it, their 归档."""
+
+    materials = fields.List(fields.String())
+    method = fields.String()
+    tracking_no = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    from_org = fields.Nested(OrgRef)
+    to_org = fields.Nested(OrgRef)
+    handed_over_at = fields.DateTime()
+    handed_over_by = fields.Nested(UserRef)
+    archive_no = fields.String(allow_none=True)
+    archive_location = fields.String(allow_none=True)
+    archived_at = fields.DateTime(allow_none=True)
+    archived_by = fields.Nested(UserRef, allow_none=True)
+
+
 class CaseDetailOut(CaseOut):
     tasks = fields.List(fields.Nested(TaskOut), attribute="open_tasks")
     history = fields.List(fields.Nested(EventOut), attribute="events")
+    transfers = fields.List(fields.Nested(TransferOut), metadata={"description": "移交与归档记录"})
 
     @pre_dump
     def read_through_case(self, view, **kwargs):
@@ -97,6 +115,7 @@ class _CaseWithWork:
     def __init__(self, view):
         self.open_tasks = view.open_tasks
         self.events = view.events
+        self.transfers = view.transfers
         self._case = view.case
 
     def __getattr__(self, name):

@@ -304,9 +304,13 @@ _REFERENCES = {
 }
 
 
-def reference_problems(root, executable) -> Iterator[Problem]:
-    """Dangling references and nameless messages: SpiffWorkflow crashes on these instead of reporting them."""
-    executable_ids = {p.get('id') for p in executable}
+def reference_problems(root, executable, deployed_processes=frozenset()) -> Iterator[Problem]:
+    """Dangling references and nameless messages: SpiffWorkflow crashes on these instead of reporting them.
+
+    A call activity may call a process of this file or one already deployed from another file
+    (`deployed_processes`, e.g. the shared sub-flows).
+    """
+    executable_ids = {p.get('id') for p in executable} | set(deployed_processes)
     for message in root.iterchildren(_tag('message')):
         if not message.get('name'):
             yield _at(message, '消息没有名称（bpmn:message 需要 name）')
@@ -316,7 +320,7 @@ def reference_problems(root, executable) -> Iterator[Problem]:
             if not called:
                 yield _at(call, f'调用活动{_label(call)}没有指定被调用的流程（calledElement）')
             elif called not in executable_ids:
-                yield _at(call, f'调用活动{_label(call)}调用的流程“{called}”不在本文件中或不可执行')
+                yield _at(call, f'调用活动{_label(call)}调用的流程“{called}”不在本文件中，也不是已部署的流程（共用子流程须先部署）')
         for tag, (attribute, target, label) in _REFERENCES.items():
             defined = {element.get('id') for element in root.iterchildren(_tag(target))}
             for definition in process.iter(_tag(tag)):

@@ -3,12 +3,16 @@
 A diagram becomes a version only if `validate_diagram` finds nothing wrong; otherwise the
 designer gets every problem at once, each naming the element (and line) at fault. When it
 is accepted, the report carries the parsed specs so the diagram is parsed only once.
+
+A call activity may name a process deployed from another file (`deployed_processes`); such
+calls are listed per process in `ProcessSpecs.calls` for the deployer to bind to a version.
 """
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, NamedTuple
 
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from .bpmn_checks import (
@@ -33,10 +37,15 @@ __all__ = ['Problem', 'ProcessSpecs', 'Report', 'form_key_of', 'validate_diagram
 
 
 class ProcessSpecs(NamedTuple):
-    """What `BpmnWorkflow(spec, subprocess_specs, script_engine=...)` needs for one process."""
+    """What `BpmnWorkflow(spec, subprocess_specs, script_engine=...)` needs for one process.
+
+    `subprocess_specs` holds the processes of the same file it uses; `calls` names the processes
+    of other files it calls, directly or through those, which the deployer adds.
+    """
 
     spec: BpmnProcessSpec
     subprocess_specs: dict[str, BpmnProcessSpec]
+    calls: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -63,11 +72,13 @@ def validate_diagram(
     functions: dict[str, Callable],
     max_bytes: int = 2_000_000,
     sample_data: Mapping[str, object] | None = None,
+    deployed_processes: frozenset[str] = frozenset(),
 ) -> Report:
     """Check an upload and, if it is deployable, parse it.
 
     `functions` are the helpers scripts may call (timers are test-evaluated with them);
-    `sample_data` stands for task data when a timer expression reads variables.
+    `sample_data` stands for task data when a timer expression reads variables;
+    `deployed_processes` are the process ids of other files that call activities may call.
     """
     try:
         root = parse_diagram_xml(data, max_bytes=max_bytes)
@@ -84,7 +95,7 @@ def validate_diagram(
         *schema_problems(root),
         *no_executable_process(root, executable),
         *unsupported_elements(root, executable),
-        *reference_problems(root, executable),
+        *reference_problems(root, executable, deployed_processes),
         *reserved_id_problems(executable),
         *lane_problems(executable, rules),
         *user_task_problems(root, executable, rules),
@@ -106,15 +117,29 @@ def _parse(root):
     try:
         parser.add_bpmn_xml(root)
         process_ids = parser.get_process_ids()
-        specs = {
-            process_id: ProcessSpecs(parser.get_spec(process_id), parser.get_subprocess_specs(process_id))
-            for process_id in process_ids
-        }
+        specs = {process_id: _process_specs(parser, process_id) for process_id in process_ids}
     except ValidationException as refused:
         return [], {}, _problem_from(root, refused.id or None, refused.args[0] if refused.args else refused)
     except Exception as crash:
         return [], {}, _problem_from(root, None, f'{type(crash).__name__}: {crash}')
     return process_ids, specs, None
+
+
+def _process_specs(parser, process_id) -> ProcessSpecs:
+    """The process, the processes of this file it calls (transitively), and the ids it calls elsewhere."""
+    used, elsewhere, pending = {}, set(), [process_id]
+    while pending:
+        for task_spec in parser.get_spec(pending.pop()).task_specs.values():
+            called = task_spec.spec if isinstance(task_spec, SubWorkflowTask) else None
+            if called is None or called in used or called in elsewhere:
+                continue
+            spec = parser.get_spec(called, required=False)
+            if spec is None:
+                elsewhere.add(called)
+            else:
+                used[called] = spec
+                pending.append(called)
+    return ProcessSpecs(parser.get_spec(process_id), used, frozenset(elsewhere))
 
 
 def _problem_from(root, element_id, detail) -> Problem:

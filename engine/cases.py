@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import definitions, history, runtime, workcalendar
+from engine import definitions, history, runtime, transfers, workcalendar
 from engine.catalog import Item
 from engine.clock import clock
 from engine.errors import Invalid, NotFound
 from engine.items import catalog, flow_for
-from engine.models import AuditEvent, CaseInstance, OrgUnit, Task, User
+from engine.models import AuditEvent, CaseInstance, OrgUnit, Task, Transfer, User
 from engine.offering import ensure_offered_at
 from engine.permissions import ensure_may_accept, may_see_case
 from engine.projection import OPEN, project_tasks
@@ -78,6 +78,7 @@ def start_case(session: Session, user: User, payload: dict) -> CaseInstance:
             "proxy": data["proxy"],
             "details": details,
             "accepted_on": now.date().isoformat(),
+            "accepted_level": level_of(unit),
         },
     )
     workflow.do_engine_steps()
@@ -108,6 +109,7 @@ class CaseView:
     case: CaseInstance
     open_tasks: list[Task]
     events: list[AuditEvent]
+    transfers: list[Transfer]
 
 
 def case_view(session: Session, user: User, case_id: int) -> CaseView:
@@ -120,4 +122,4 @@ def case_view(session: Session, user: User, case_id: int) -> CaseView:
     events = session.scalars(
         select(AuditEvent).where(AuditEvent.instance_id == case.id).order_by(AuditEvent.at, AuditEvent.id)
     ).all()
-    return CaseView(case, [t for t in tasks if t.state == OPEN], list(events))
+    return CaseView(case, [t for t in tasks if t.state == OPEN], list(events), transfers.transfers_of(session, case))

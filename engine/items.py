@@ -43,6 +43,10 @@ def _flows() -> dict:
 
 
 def flow_for(item: Item) -> Flow:
-    """The item's own flow if it has one, else the flow of its pattern."""
-    entry = _flows().get("item", {}).get(item.id) or _flows()["pattern"][item.pattern]
-    return Flow(entry["process"], entry.get("start_form"))
+    """The item's own entry, else its pattern's; the start form also from its category (see flows.toml)."""
+    flows = _flows()
+    own, pattern = flows.get("item", {}).get(item.id, {}), flows["pattern"][item.pattern]
+    entry = {**pattern, **own}
+    category = flows.get("category", {}).get(item.category, {})
+    start_form = next((source["start_form"] for source in (own, category, pattern) if "start_form" in source), None)
+    return Flow(entry["process"], start_form or None)

@@ -75,7 +75,10 @@ class RoleGrant(Base):
 
 
 class ProcessDefinition(Base):
-    """One deployed version of a BPMN diagram, identified by its content hash."""
+    """One deployed version of a BPMN diagram, identified by its content and the versions it calls.
+
+    `content_hash` is that version identity (see engine/definitions.py).
+    """
 
     __tablename__ = "process_definition"
     __table_args__ = (UniqueConstraint("process_key", "version"),)
@@ -85,6 +88,9 @@ class ProcessDefinition(Base):
     name: Mapped[str] = mapped_column(String(200))
     version: Mapped[int] = mapped_column(Integer)
     content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    calls: Mapped[dict | None] = mapped_column(
+        JSON, comment="process key → version identity of each process of another file it calls"
+    )
     bpmn_xml: Mapped[str] = mapped_column(Text, deferred=True)
     source_name: Mapped[str] = mapped_column(String(200))
     deployed_by: Mapped[str] = mapped_column(String(60))
@@ -194,3 +200,33 @@ class Rating(Base):
     rectification: Mapped[CaseInstance | None] = relationship(foreign_keys=[rectification_id], lazy="joined")
     recorded_by: Mapped[User] = relationship(lazy="joined")
     responsible_org: Mapped[OrgUnit | None] = relationship(lazy="joined")
+
+
+# --- transfers (移交) and archiving (归档) --------------------------------------------------------
+
+
+class Transfer(Base):
+    """Materials of a case handed from one unit to the next (移交), and their 归档 once confirmed."""
+
+    __tablename__ = "transfer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[str] = mapped_column(String(36))
+    materials: Mapped[list]
+    method: Mapped[str] = mapped_column(String(20))
+    tracking_no: Mapped[str | None] = mapped_column(String(40))
+    note: Mapped[str | None] = mapped_column(String(500))
+    from_org_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
+    to_org_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
+    handed_over_at: Mapped[datetime]
+    handed_over_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    archive_no: Mapped[str | None] = mapped_column(String(50))
+    archive_location: Mapped[str | None] = mapped_column(String(100))
+    archived_at: Mapped[datetime | None]
+    archived_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+    from_org: Mapped[OrgUnit] = relationship(foreign_keys=[from_org_id], lazy="joined")
+    to_org: Mapped[OrgUnit] = relationship(foreign_keys=[to_org_id], lazy="joined")
+    handed_over_by: Mapped[User] = relationship(foreign_keys=[handed_over_by_id], lazy="joined")
+    archived_by: Mapped[User | None] = relationship(foreign_keys=[archived_by_id], lazy="joined")

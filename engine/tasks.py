@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.util.task import TaskState
 
-from engine import definitions, history, runtime
+from engine import definitions, history, runtime, transfers
 from engine.cases import save_progress
 from engine.clock import clock
 from engine.errors import Conflict, DomainError, Forbidden, NotFound, StepFailed
@@ -137,7 +137,8 @@ def complete(session: Session, user: User, task_id: str, data: dict) -> Task:
         task.completed_at = clock.now()
         task.completed_by_id = user.id
         history.record(session, case, "completed", user, task, detail=values)
-        save_progress(session, case, item, workflow)
+        next_tasks = save_progress(session, case, item, workflow)
+        transfers.after_completion(session, case, task, values, next_tasks)
         session.commit()
     except (StaleDataError, OperationalError) as exc:
         session.rollback()

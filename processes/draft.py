@@ -6,7 +6,9 @@ draft of a flow so that every diagram opens with a readable layout in any BPMN m
     python processes/draft.py processes/sketches/fc_outpatient_reimbursement.toml
 
 A sketch names the process, its lanes (top to bottom), its nodes (each in a lane and a
-column) and its flows. See processes/sketches/ for examples.
+column) and its flows. A `callActivity` node names the process it calls (`calledElement`);
+a sketch with `shared = true` is a sub-flow other diagrams call, drafted into bpmn/shared/.
+See processes/sketches/ for examples.
 """
 import sys
 import tomllib
@@ -152,7 +154,8 @@ def draft(sketch: dict) -> str:
 def main(paths: list[str]) -> None:
     for path in map(Path, paths):
         sketch = tomllib.loads(path.read_text(encoding="utf-8"))
-        target = Path(__file__).parent / "bpmn" / f"{sketch['id']}.bpmn"
+        folder = Path(__file__).parent / "bpmn" / ("shared" if sketch.get("shared") else "")
+        target = folder / f"{sketch['id']}.bpmn"
         target.write_text(draft(sketch), encoding="utf-8")
         print(target)
 

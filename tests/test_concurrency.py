@@ -33,6 +33,6 @@ def test_concurrent_double_completion_has_exactly_one_winner(app, as_user):
 
     assert sorted(statuses) == [200, 409]
     detail = township.get(f"/api/instances/{case['id']}").get_json()
-    assert [t["title"] for t in detail["tasks"]] == ["移交市医保中心"]
+    assert [t["title"] for t in detail["tasks"]] == ["移交医保中心"]
     completions = [e for e in detail["history"] if e["action"] == "completed"]
     assert len(completions) == 1

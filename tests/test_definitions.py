@@ -7,7 +7,9 @@ import pytest
 from tests.test_outpatient_flow import APPROVE, only_task, start_at_village, work
 
 pytestmark = pytest.mark.usefixtures("fresh")
-FLOW = Path(__file__).resolve().parent.parent / "processes" / "bpmn" / "fc_outpatient_reimbursement.bpmn"
+BPMN = Path(__file__).resolve().parent.parent / "processes" / "bpmn"
+FLOW = BPMN / "township_review_pay.bpmn"
+NOTICE = BPMN / "shared" / "notice_supplement.bpmn"
 DESIGNER = "fengcheng.designer"
 
 
@@ -38,14 +40,14 @@ def test_new_version_leaves_running_cases_on_theirs(as_user):
     old = as_user("qujiangcun.village_agent").get(f"/api/instances/{old_case['id']}").get_json()
     assert old["definition_version"] == 1
     work(township, "乡镇初审", APPROVE)
-    assert only_task(township, "移交市医保中心")
+    assert only_task(township, "移交医保中心")
 
 
 def test_only_designers_deploy(as_user):
     assert upload(as_user("qujiang.township_clerk"), FLOW.read_bytes()).status_code == 403
 
 
-MALICIOUS = FLOW.read_bytes().replace(
+MALICIOUS = NOTICE.read_bytes().replace(
     b"missing = [m for m in missing if m not in received]",
     b"__import__('os').system('touch /tmp/yibao-pwned')",
 )
@@ -86,7 +88,7 @@ def test_oversized_upload_is_refused(as_user):
 
 
 def test_a_failing_step_rolls_back_and_is_visible_to_administrators(as_user):
-    failing = FLOW.read_bytes().replace(
+    failing = NOTICE.read_bytes().replace(
         b"missing = [m for m in missing if m not in received]", b"missing = len(received) / 0"
     )
     assert upload(as_user(DESIGNER), failing).status_code == 201

@@ -61,10 +61,10 @@ def test_happy_path_from_village_to_payment_across_three_units(as_user):
     review = work(township, "乡镇初审", APPROVE)
     assert review["org"]["code"] == TOWNSHIP
     assert review["role"] == "township_clerk"
-    work(township, "移交市医保中心", {"method": "系统流转"})
+    work(township, "移交医保中心", {"method": "系统流转"})
 
     reviewer = as_user("fc-centre.centre_reviewer")
-    centre_task = work(reviewer, "市中心复核", APPROVE)
+    centre_task = work(reviewer, "医保中心复核", APPROVE)
     assert centre_task["org"]["code"] == "360981-YB"
 
     payer = as_user("fc-centre.centre_payer")
@@ -82,7 +82,7 @@ def test_happy_path_from_village_to_payment_across_three_units(as_user):
             for e in detail["history"]]
     assert done[0] == ("accepted", None, "qujiangcun.village_agent", VILLAGE)
     assert ("completed", "乡镇初审", "qujiang.township_clerk", TOWNSHIP) in done
-    assert ("completed", "市中心复核", "fc-centre.centre_reviewer", "360981-YB") in done
+    assert ("completed", "医保中心复核", "fc-centre.centre_reviewer", "360981-YB") in done
     assert ("completed", "拨付", "fc-centre.centre_payer", "360981-YB") in done
     assert done[-1][0] == "concluded"
 
@@ -178,8 +178,8 @@ def test_invalid_form_is_refused_with_field_messages_in_chinese(as_user):
     start_at_village(as_user)
     township = as_user("qujiang.township_clerk")
     work(township, "乡镇初审", APPROVE)
-    work(township, "移交市医保中心", {"method": "系统流转"})
-    work(as_user("fc-centre.centre_reviewer"), "市中心复核", APPROVE)
+    work(township, "移交医保中心", {"method": "系统流转"})
+    work(as_user("fc-centre.centre_reviewer"), "医保中心复核", APPROVE)
     payer = as_user("fc-centre.centre_payer")
     task = only_task(payer, "拨付")
     payer.post(f"/api/tasks/{task['id']}/claim")
