@@ -17,6 +17,8 @@ def menu() -> list[tuple[str, str]]:
         entries.append(("clerk.pick_item", "受理"))
     except Forbidden:
         pass
+    if DESIGNER in user.roles:
+        entries.append(("design.processes", "流程设计"))
     return entries
 
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from api.auth import current_account
 from api.extensions import db
-from engine import cases, tasks
+from engine import cases, notices, tasks
 from engine.errors import Invalid
 from engine.history import ACTION_LABELS
 from engine.items import catalog, flow_for
@@ -21,6 +21,11 @@ bp = page_blueprint("clerk", __name__)
 
 PER_PAGE = 20
 VIEWS = {tasks.CANDIDATE: "待认领", tasks.MINE: "我的待办"}
+
+
+def notice_titles() -> dict[str, str]:
+    """受理回执, 一次性告知书, … by kind, as engine/data/notices.toml names them."""
+    return dict(notices._titles()["titles"])
 
 
 def _regional_items(unit: OrgUnit):
@@ -66,7 +71,7 @@ def _task_page(task_id: str, values: dict | None = None, errors: dict | None = N
         task=task, view=view, case=view.case, deadline=deadline_status(task.due_at),
         schema=json_schema(task.form_key), form_title=title_of(task.form_key),
         values=values, errors=errors or {}, mine=task.assignee_id == user.id,
-        action_labels=ACTION_LABELS,
+        action_labels=ACTION_LABELS, notice_titles=notice_titles(),
     ), status
 
 
@@ -113,6 +118,7 @@ def case(case_id: int):
     return render_template(
         "clerk/case.html", view=view, case=view.case, action_labels=ACTION_LABELS,
         status_labels=cases.STATUS_LABELS, deadline=deadline_status(view.case.due_at),
+        notice_titles=notice_titles(),
     )
 
 

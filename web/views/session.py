@@ -5,12 +5,15 @@ from flask_login import current_user, login_user, logout_user
 from api.auth import Principal
 from api.extensions import csrf, db
 from engine import accounts
+from engine.permissions import DESIGNER
 from web.guard import TEMPLATES
 
 bp = Blueprint("session", __name__, template_folder=TEMPLATES)
 
 
 def home_for(roles: set[str]) -> str:
+    if DESIGNER in roles:
+        return url_for("design.processes")
     return url_for("clerk.inbox")
 
 

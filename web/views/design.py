@@ -1,0 +1,59 @@
+"""Process designers' pages: versions of every process, download, and the modeler that deploys."""
+from flask import Response, jsonify, render_template, request
+
+from api.auth import current_account
+from api.extensions import db
+from engine import definitions
+from engine.definitions import InvalidDiagram
+from engine.errors import Invalid
+from engine.permissions import ensure_designer
+from engine.process_versions import version_xml, versions
+from engine.reference import reference
+from forms.registry import known_form_keys, title_of
+from web.guard import page_blueprint
+
+bp = page_blueprint("design", __name__, "/design")
+
+
+@bp.route("/processes")
+def processes():
+    return render_template("design/processes.html", versions=versions(db.session, current_account()))
+
+
+@bp.route("/versions/<int:definition_id>.bpmn")
+def download(definition_id: int):
+    definition = version_xml(db.session, current_account(), definition_id)
+    filename = f"{definition.process_key}-v{definition.version}.bpmn"
+    return Response(
+        definition.bpmn_xml, mimetype="application/xml",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.route("/versions/<int:definition_id>/edit")
+def modeler(definition_id: int):
+    definition = version_xml(db.session, current_account(), definition_id)
+    choices = {
+        "lanes": sorted(reference().lane_names()),
+        "forms": {key: title_of(key) for key in sorted(known_form_keys())},
+    }
+    return render_template("design/modeler.html", definition=definition, choices=choices)
+
+
+@bp.route("/versions/<int:definition_id>/source")
+def source(definition_id: int):
+    return Response(version_xml(db.session, current_account(), definition_id).bpmn_xml, mimetype="application/xml")
+
+
+@bp.route("/deploy", methods=["POST"])
+def deploy():
+    """The modeler's save: validated on the server; each problem names its element."""
+    user = current_account()
+    ensure_designer(user)
+    try:
+        definition, created = definitions.deploy(db.session, request.get_data(), request.args.get("name", "modeler.bpmn"), user.username)
+    except InvalidDiagram as exc:
+        return jsonify(message=exc.message, problems=exc.problems), 422
+    except Invalid as exc:
+        return jsonify(message=exc.message, problems=[{"message": m} for ms in exc.errors.values() for m in ms]), 422
+    return jsonify(created=created, id=definition.id, version=definition.version, process_key=definition.process_key)
