@@ -17,8 +17,9 @@ def register(app: Flask) -> None:
     from api.ratings import blp as ratings
     from api.sla import blp as sla
     from api.tasks import blp as tasks
+    from api.timers import blp as timers
 
-    for blp in (health, auth, definitions, instances, tasks, calendar, ratings, sla, catalog, documents, admin):
+    for blp in (health, auth, definitions, instances, tasks, calendar, ratings, sla, catalog, timers, documents, admin):
         api.register_blueprint(blp)
     errors.register(app)
 

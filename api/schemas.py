@@ -1,6 +1,7 @@
 """Output representations of the REST API (documented in /api/openapi.json)."""
 from marshmallow import Schema, fields, pre_dump
 
+from engine.deadlines import OVERDUE, deadline_status
 from engine.history import ACTION_LABELS
 from forms.registry import json_schema
 from engine.reference import reference
@@ -30,6 +31,12 @@ class TaskOut(Schema):
     form_key = fields.String()
     created_at = fields.DateTime()
     due_at = fields.DateTime(allow_none=True)
+    warn_at = fields.DateTime(allow_none=True)
+    working_days_left = fields.Function(lambda t: deadline_status(t.due_at, t.warn_at).working_days_left)
+    overdue = fields.Function(lambda t: deadline_status(t.due_at, t.warn_at).state == OVERDUE)
+    deadline = fields.Function(
+        lambda t: deadline_status(t.due_at, t.warn_at).label, metadata={"description": "即将超期 / 已超期 / 空"}
+    )
 
 
 class TaskDetailOut(TaskOut):

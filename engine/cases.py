@@ -18,6 +18,7 @@ from engine.offering import ensure_offered_at
 from engine.permissions import ensure_may_accept, may_see_case
 from engine.projection import OPEN, project_tasks
 from engine.routing import level_of
+from engine.timers import sync_timers
 from forms.registry import clean
 
 RUNNING = "running"
@@ -61,6 +62,8 @@ def start_case(session: Session, user: User, payload: dict) -> CaseInstance:
         started_by_id=user.id,
         started_at=now,
         due_at=case_due.due_at if case_due else None,
+        clock_from=now,
+        limit_days=limit,
     )
     session.add(case)
     session.flush()
@@ -79,6 +82,9 @@ def start_case(session: Session, user: User, payload: dict) -> CaseInstance:
             "details": details,
             "accepted_on": now.date().isoformat(),
             "accepted_level": level_of(unit),
+            "limits": dict(item.stage_limits),
+            "case_due": case_due.due_at.isoformat() if case_due else None,
+            "warn_days": flow.warn_days,
         },
     )
     workflow.do_engine_steps()
@@ -97,6 +103,7 @@ def save_progress(session: Session, case: CaseInstance, item: Item, workflow) ->
     """Store the workflow state and project its waiting tasks; concludes the case when it ends."""
     case.state = runtime.dump_state(workflow)
     created = project_tasks(session, case, item, runtime.waiting_user_tasks(workflow))
+    sync_timers(session, case, workflow)
     if workflow.is_completed() and case.status == RUNNING:
         case.status = CONCLUDED
         case.completed_at = clock.now()

@@ -11,6 +11,10 @@ ACTION_LABELS = {
     "completed": "办理",
     "concluded": "办结",
     "error": "流程出错",
+    "timer_fired": "时限提醒",
+    "clock_paused": "补正期间暂停计时",
+    "clock_restarted": "补正后重新计时",
+    "deadline_recomputed": "节假日调整后重算时限",
     "rated": "好差评",
     "rectification_opened": "差评整改",
 }

@@ -14,6 +14,7 @@ PROCESSES_DIR = Path(__file__).resolve().parent.parent / "processes"
 class Flow:
     process_key: str
     start_form: str | None
+    warn_days: int
 
 
 @cache
@@ -49,4 +50,4 @@ def flow_for(item: Item) -> Flow:
     entry = {**pattern, **own}
     category = flows.get("category", {}).get(item.category, {})
     start_form = next((source["start_form"] for source in (own, category, pattern) if "start_form" in source), None)
-    return Flow(entry["process"], start_form or None)
+    return Flow(entry["process"], start_form or None, entry.get("warn_days", flows["warn_days"]))

@@ -114,6 +114,8 @@ class CaseInstance(Base):
     started_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     started_at: Mapped[datetime]
     due_at: Mapped[datetime | None] = mapped_column(index=True)
+    clock_from: Mapped[datetime | None]
+    limit_days: Mapped[int | None]
     completed_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -144,6 +146,7 @@ class Task(Base):
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     created_at: Mapped[datetime]
     due_at: Mapped[datetime | None]
+    warn_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
 
@@ -200,6 +203,31 @@ class Rating(Base):
     rectification: Mapped[CaseInstance | None] = relationship(foreign_keys=[rectification_id], lazy="joined")
     recorded_by: Mapped[User] = relationship(lazy="joined")
     responsible_org: Mapped[OrgUnit | None] = relationship(lazy="joined")
+
+
+# --- timers ------------------------------------------------------------------------------------
+
+
+class Timer(Base):
+    """A BPMN timer waiting in a case, indexed by when it fires so a sweep reads only due ones."""
+
+    __tablename__ = "timer"
+    __table_args__ = (Index("ix_timer_due", "state", "fire_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[str] = mapped_column(String(36))
+    kind: Mapped[str | None] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(200))
+    fire_at: Mapped[datetime]
+    armed_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    retry_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    fired_at: Mapped[datetime | None]
+
+    instance: Mapped[CaseInstance] = relationship(lazy="joined")
 
 
 # --- transfers (移交) and archiving (归档) --------------------------------------------------------

@@ -1,6 +1,8 @@
 """Keeps the task table in step with the workflow: one row per user task waiting on a person."""
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from engine import workcalendar
 from engine.bpmn_validation import form_key_of
@@ -8,6 +10,7 @@ from engine.catalog import Item
 from engine.clock import clock
 from engine.models import CaseInstance, Task
 from engine.routing import route
+from engine.timers import timer_kind
 
 OPEN = "open"
 COMPLETED = "completed"
@@ -18,15 +21,43 @@ def stage_of(task_spec) -> str | None:
     return task_spec.extensions.get("properties", {}).get("stage")
 
 
-def task_due_at(item: Item, stage: str | None, case: CaseInstance):
-    """A stage's own limit from the day it starts, never later than the whole case's limit."""
-    if stage and stage in item.stage_limits:
-        stage_due = workcalendar.default_calendar().due(clock.now(), item.stage_limits[stage]).due_at
-        return min(stage_due, case.due_at) if case.due_at else stage_due
-    return case.due_at
+def deadline_of(spiff_task, kind: str = "overdue"):
+    """When the task's own timer of `kind` fires: a boundary timer with spiff property `deadline`."""
+    parent = spiff_task.parent
+    if parent is None or not isinstance(parent.task_spec, BoundaryEventSplit):
+        return None
+    for sibling in parent.children:
+        value = sibling.internal_data.get("event_value")
+        if sibling is not spiff_task and timer_kind(sibling.task_spec) == kind and value:
+            return TimerEventDefinition.parse_time_or_duration(value)
+    return None
 
 
-def project_tasks(session: Session, case: CaseInstance, item: Item, waiting: list) -> list[Task]:
+def task_due_at(item: Item | None, spiff_task, case: CaseInstance):
+    """The task's deadline timer if it has one, else the stage limit, never later than the case."""
+    due = deadline_of(spiff_task)
+    stage = stage_of(spiff_task.task_spec)
+    if due is None and item is not None and stage in item.stage_limits:
+        due = workcalendar.default_calendar().due(clock.now(), item.stage_limits[stage]).due_at
+    if due is None:
+        return case.due_at
+    return min(due, case.due_at) if case.due_at else due
+
+
+def watched_task(spiff_task):
+    """For a task reached from a boundary timer (e.g. 催办), the activity that timer watches."""
+    node = spiff_task.parent
+    while node is not None:
+        if isinstance(node.task_spec, BoundaryEventSplit):
+            return next(
+                (c for c in node.children if getattr(c.task_spec, "lane", None) and not hasattr(c.task_spec, "event_definition")),
+                None,
+            )
+        node = node.parent
+    return None
+
+
+def project_tasks(session: Session, case: CaseInstance, item: Item | None, waiting: list) -> list[Task]:
     """Cancel rows whose task no longer waits, add rows for newly waiting tasks; returns new rows."""
     waiting_by_id = {str(t.id): t for t in waiting}
     rows = session.scalars(select(Task).where(Task.instance_id == case.id, Task.state == OPEN)).all()
@@ -39,7 +70,9 @@ def project_tasks(session: Session, case: CaseInstance, item: Item, waiting: lis
         if task_id in known:
             continue
         spec = spiff_task.task_spec
-        role, unit = route(session, spec.lane, case.org)
+        watched = watched_task(spiff_task)
+        responsible = route(session, watched.task_spec.lane, case.org)[1] if watched is not None else None
+        role, unit = route(session, spec.lane, case.org, responsible)
         row = Task(
             id=task_id,
             instance_id=case.id,
@@ -50,7 +83,8 @@ def project_tasks(session: Session, case: CaseInstance, item: Item, waiting: lis
             form_key=form_key_of(spec),
             state=OPEN,
             created_at=clock.now(),
-            due_at=task_due_at(item, stage_of(spec), case),
+            due_at=task_due_at(item, spiff_task, case),
+            warn_at=deadline_of(spiff_task, "warning"),
         )
         session.add(row)
         created.append(row)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 DATA_DIR = Path(__file__).parent / "data"
 ACCEPTING_WINDOW = "accepting_window"
+SUPERVISOR_ABOVE = "supervisor_above"
 
 
 @dataclass(frozen=True)

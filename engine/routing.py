@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from engine.errors import Invalid
 from engine.models import OrgUnit
-from engine.reference import ACCEPTING_WINDOW, reference
+from engine.reference import ACCEPTING_WINDOW, SUPERVISOR_ABOVE, reference
 
 
 def ancestry(unit: OrgUnit):
@@ -43,16 +43,34 @@ def centre_for(session: Session, unit: OrgUnit) -> OrgUnit | None:
     return None
 
 
-def route(session: Session, lane: str, accepting: OrgUnit) -> tuple[str, OrgUnit]:
-    """(role code, org unit) that must work a task of `lane` in a case accepted at `accepting`."""
+def supervising_unit(session: Session, unit: OrgUnit) -> OrgUnit:
+    """The unit one level up that oversees `unit`: a village's township, a township's or station's
+    centre, a centre's own superior centre (itself at the top)."""
+    if unit.kind == "village" and unit.parent is not None:
+        return unit.parent
+    if unit.kind == "centre":
+        above = unit.parent.parent if unit.parent is not None else None
+        return (centre_for(session, above) if above is not None else None) or unit
+    return centre_for(session, unit.parent if unit.kind == "station" and unit.parent else unit) or unit
+
+
+def route(
+    session: Session, lane: str, accepting: OrgUnit, responsible: OrgUnit | None = None
+) -> tuple[str, OrgUnit]:
+    """(role code, org unit) that must work a task of `lane` in a case accepted at `accepting`.
+
+    `responsible` is the unit holding the task a supervision lane (督办员, 上级督办员) is about.
+    """
     role = reference().role_for_lane(lane)
     if role is None:
         raise Invalid(f"泳道“{lane}”不是已知角色", {"lane": [lane]})
     if role == ACCEPTING_WINDOW:
         return window_role(accepting), accepting
+    if role == SUPERVISOR_ABOVE:
+        return "supervisor", supervising_unit(session, responsible or accepting)
     works_at = reference().roles[role].works_at
-    if works_at == "any":
-        return role, accepting
+    if works_at == "responsible":
+        return role, responsible or accepting
     if works_at == "centre":
         unit = centre_for(session, accepting)
     else:

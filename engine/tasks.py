@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.util.task import TaskState
 
-from engine import definitions, history, runtime, transfers
+from engine import deadlines, definitions, history, runtime, transfers
 from engine.cases import save_progress
 from engine.clock import clock
 from engine.errors import Conflict, DomainError, Forbidden, NotFound, StepFailed
@@ -122,6 +122,7 @@ def complete(session: Session, user: User, task_id: str, data: dict) -> Task:
         if spiff_task is None or spiff_task.state != TaskState.READY:
             raise Conflict("该任务已不在待办状态")
         spiff_task.data.update(values)
+        deadlines.apply_clock_rule(session, case, item, spiff_task.task_spec, spiff_task.data)
         spiff_task.run()
         workflow.do_engine_steps()
     except DomainError:

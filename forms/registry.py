@@ -14,6 +14,7 @@ from forms.rating import FollowUpVisitForm, RectificationForm
 from forms.reimbursement import PayoutForm, ReimbursementClaimForm
 from forms.review import RejectionFeedbackForm, ReviewForm
 from forms.service import ConsultationForm, RatingForm
+from forms.supervision import EscalationNoticeForm, UrgeForm
 
 FORMS: dict[str, type[FormSchema]] = {
     "applicant": ApplicantForm,
@@ -33,6 +34,8 @@ FORMS: dict[str, type[FormSchema]] = {
     "info_change": InfoChangeForm,
     "certificate": CertificateForm,
     "rating": RatingForm,
+    "urge": UrgeForm,
+    "escalation_notice": EscalationNoticeForm,
     "rectification": RectificationForm,
     "follow_up_visit": FollowUpVisitForm,
 }

@@ -7,7 +7,8 @@ def register(app: Flask) -> None:
     from api.commands.catalog import catalog
     from api.commands.demo import demo
     from api.commands.processes import processes
+    from api.commands.timers import timers
     from api.commands.users import users
 
-    for command in (demo, processes, users, calendar, catalog):
+    for command in (demo, processes, users, calendar, catalog, timers):
         app.cli.add_command(command)

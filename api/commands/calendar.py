@@ -9,6 +9,8 @@ from flask.cli import AppGroup
 from marshmallow import Schema, ValidationError
 
 from api.calendar import DaysQuery, DueQuery
+from api.extensions import db
+from engine.recompute import recompute_pending_deadlines
 from engine.workcalendar import (
     SUPPORTED_YEARS,
     HolidayDataError,
@@ -85,3 +87,5 @@ def load(file: Path) -> None:
     action = "替换" if replaced else "载入"
     click.echo(f"已{action}{schedule.year}年放假安排（{schedule.notice}）：{target}，"
                f"全年{_calendar().working_days_in(schedule.year)}个工作日")
+    changed = recompute_pending_deadlines(db.session, schedule.year)
+    click.echo(f"已按新的放假安排重算 {changed} 个待办时限")

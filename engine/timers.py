@@ -1,0 +1,120 @@
+"""Timers of BPMN diagrams, on the engine's clock, kept in an indexed table and fired exactly once.
+
+SpiffWorkflow evaluates a timer expression once, stores the instant in the task, and compares it
+with `datetime.now` read inside its timer module. We bind that module to the engine's clock (so a
+frozen clock in tests or `timers run --now` decides), and we copy every waiting timer into the
+`timer` table after each step, so a sweep loads only the cases whose timer is due.
+"""
+import traceback
+from datetime import datetime, timedelta, timezone
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import history
+from engine.clock import clock
+from engine.models import CaseInstance, Timer
+
+WAITING = "waiting"
+FIRED = "fired"
+CANCELLED = "cancelled"
+MAX_BACKOFF = timedelta(hours=6)
+KIND_LABELS = {"warning": "即将超期", "overdue": "已超期", "escalation": "超期通报"}
+
+
+class _ClockDatetime(datetime):
+    """`datetime` whose `now()` is the engine's clock: what SpiffWorkflow's timer module reads."""
+
+    @classmethod
+    def now(cls, tz=None):
+        instant = clock.now()
+        return instant.astimezone(tz) if tz else instant.replace(tzinfo=None)
+
+
+spiff_timer.datetime = _ClockDatetime
+
+
+def timer_kind(task_spec) -> str | None:
+    """What a timer means for deadlines: spiff property `deadline` = warning | overdue | escalation."""
+    return getattr(task_spec, "extensions", {}).get("properties", {}).get("deadline")
+
+
+def waiting_timers(workflow) -> list:
+    """Timer events armed and waiting, with the instant they fire at (already evaluated)."""
+    found = []
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        definition = getattr(task.task_spec, "event_definition", None)
+        value = task.internal_data.get("event_value")
+        if isinstance(definition, TimerEventDefinition) and value is not None:
+            found.append((task, TimerEventDefinition.parse_time_or_duration(value)))
+    return found
+
+
+def sync_timers(session: Session, case: CaseInstance, workflow) -> None:
+    """Make the timer table hold exactly the case's waiting timers."""
+    armed = {str(task.id): (task, fire_at) for task, fire_at in waiting_timers(workflow)}
+    rows = session.scalars(select(Timer).where(Timer.instance_id == case.id, Timer.state == WAITING)).all()
+    for row in rows:
+        if row.task_id in armed:
+            row.fire_at = _as_instant(armed.pop(row.task_id)[1])
+            continue
+        task = workflow.get_task_from_id(UUID(row.task_id))
+        if task is not None and task.state == TaskState.COMPLETED:
+            mark_fired(session, case, row)
+        else:
+            row.state = CANCELLED
+    for task_id, (task, fire_at) in armed.items():
+        session.add(
+            Timer(
+                instance_id=case.id,
+                task_id=task_id,
+                kind=timer_kind(task.task_spec),
+                title=task.task_spec.bpmn_name or task.task_spec.name,
+                fire_at=_as_instant(fire_at),
+                armed_at=clock.now(),
+                state=WAITING,
+                attempts=0,
+            )
+        )
+
+
+def mark_fired(session: Session, case: CaseInstance, timer: Timer) -> None:
+    """The timer went off: say so on its row and in the case history (即将超期, 已超期, 通报)."""
+    timer.state = FIRED
+    timer.fired_at = clock.now()
+    history.record(
+        session, case, "timer_fired",
+        detail={"timer": timer.title, "kind": timer.kind, "label": KIND_LABELS.get(timer.kind, timer.title),
+                "fire_at": timer.fire_at.isoformat()},
+    )
+
+
+def due_timers(session: Session, limit: int) -> list[Timer]:
+    """Due timers, each locked for this worker; other workers skip them (PostgreSQL SKIP LOCKED)."""
+    now = clock.now()
+    query = (
+        select(Timer)
+        .where(Timer.state == WAITING, Timer.fire_at <= now)
+        .where((Timer.retry_at.is_(None)) | (Timer.retry_at <= now))
+        .order_by(Timer.fire_at)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=Timer)
+    return list(session.scalars(query))
+
+
+def record_incident(session: Session, timer_id: int, exc: Exception) -> None:
+    """A timer whose case failed to advance: keep the error, retry later with exponential back-off."""
+    timer = session.get(Timer, timer_id)
+    timer.attempts += 1
+    timer.last_error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"
+    timer.retry_at = clock.now() + min(timedelta(minutes=2 ** timer.attempts), MAX_BACKOFF)
+
+
+def _as_instant(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
