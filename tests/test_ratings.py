@@ -26,8 +26,8 @@ def concluded_case(as_user):
     case = start_at_village(as_user)
     township = as_user("qujiang.township_clerk")
     work(township, "乡镇初审", APPROVE)
-    work(township, "移交市医保中心", {"method": "系统流转"})
-    work(as_user("fc-centre.centre_reviewer"), "市中心复核", APPROVE)
+    work(township, "移交医保中心", {"method": "系统流转"})
+    work(as_user("fc-centre.centre_reviewer"), "医保中心复核", APPROVE)
     work(as_user("fc-centre.centre_payer"), "拨付", PAYOUT)
     clock.freeze(RATED_AT)
     return case

@@ -17,8 +17,8 @@ def at(day, hour=10, minute=0):
 def run_to_conclusion(as_user, paid_on):
     township = as_user("qujiang.township_clerk")
     work(township, "乡镇初审", APPROVE)
-    work(township, "移交市医保中心", {"method": "系统流转"})
-    work(as_user("fc-centre.centre_reviewer"), "市中心复核", APPROVE)
+    work(township, "移交医保中心", {"method": "系统流转"})
+    work(as_user("fc-centre.centre_reviewer"), "医保中心复核", APPROVE)
     work(as_user("fc-centre.centre_payer"), "拨付", {
         "amount": "200.50", "payee_name": "张三", "bank_name": "中国农业银行丰城支行",
         "account_no": "6228480012345678901", "paid_on": paid_on})
@@ -86,7 +86,7 @@ def test_average_working_days_per_stage(figures):
     # B's 初审 waited from 10-08 to 12-01: 39 working days (10-10 was a 调休 Saturday); A's took none.
     assert stages["乡镇初审"] == {"stage": "乡镇初审", "tasks": 2, "average_working_days": 19.5}
     assert stages["拨付"] == {"stage": "拨付", "tasks": 2, "average_working_days": 0.0}
-    assert set(stages) == {"乡镇初审", "移交市医保中心", "市中心复核", "拨付"}
+    assert set(stages) == {"乡镇初审", "移交医保中心", "医保中心复核", "拨付"}
     later = by_stage(figures("from=2026-11-01")["stages"])
     assert later["乡镇初审"] == {"stage": "乡镇初审", "tasks": 1, "average_working_days": 39.0}
 
@@ -113,7 +113,7 @@ def test_unit_and_item_filters(figures):
     assert xiaogang["concluded"]["total"] == 0
     assert len(xiaogang["overdue_tasks"]) == 1
     assert xiaogang["ratings"]["total"] == 0
-    assert set(by_stage(figures("org=360981-YB")["stages"])) == {"市中心复核", "拨付"}
+    assert set(by_stage(figures("org=360981-YB")["stages"])) == {"医保中心复核", "拨付"}
     other_item = figures("item=fz-g-01")
     assert (other_item["concluded"]["total"], other_item["overdue_tasks"], other_item["stages"]) == (0, [], [])
 
