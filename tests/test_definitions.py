@@ -117,3 +117,42 @@ def test_openapi_documents_every_endpoint(client):
                  "/api/tasks/{task_id}", "/api/tasks/{task_id}/claim", "/api/tasks/{task_id}/unclaim",
                  "/api/tasks/{task_id}/complete", "/api/definitions", "/api/calendar/days", "/api/calendar/due"):
         assert path in spec["paths"], path
+
+
+def versions_of(caller, key):
+    return sorted(d["version"] for d in caller.get("/api/definitions").get_json() if d["process_key"] == key)
+
+
+def test_a_new_shared_sub_flow_gives_callers_a_new_version_and_running_cases_keep_theirs(as_user):
+    from tests.test_outpatient_flow import ALL_MATERIALS
+
+    designer = as_user(DESIGNER)
+    old_case = start_at_village(as_user, materials=ALL_MATERIALS[:2])
+    renamed = NOTICE.read_bytes().replace('name="一次性告知"'.encode(), 'name="一次性告知（新）"'.encode())
+    response = upload(designer, renamed, "notice_supplement.bpmn")
+    assert response.status_code == 201, response.get_json()
+    assert versions_of(designer, "notice_supplement") == [1, 2]
+    assert versions_of(designer, "township_review_pay") == [1, 2]
+    assert versions_of(designer, "instant") == [1, 2]
+    assert upload(designer, renamed).get_json()["created"] is False
+    assert versions_of(designer, "township_review_pay") == [1, 2]
+
+    new_case = start_at_village(as_user, materials=ALL_MATERIALS[:2])
+    assert new_case["definition_version"] == 2
+    agent = as_user("qujiangcun.village_agent")
+    assert only_task(agent, "一次性告知（新）")["instance_id"] == new_case["id"]
+    assert only_task(agent, "一次性告知")["instance_id"] == old_case["id"]
+    work(agent, "一次性告知", {"missing": ALL_MATERIALS[2:]})
+    work(agent, "补正登记", {"received": ALL_MATERIALS[2:]})
+    review = only_task(as_user("qujiang.township_clerk"), "乡镇初审")
+    assert review["instance_id"] == old_case["id"]
+    old = agent.get(f"/api/instances/{old_case['id']}").get_json()
+    assert old["definition_version"] == 1
+
+
+def test_a_call_to_a_process_never_deployed_is_refused(as_user):
+    dangling = FLOW.read_bytes().replace(b'calledElement="township_handover"', b'calledElement="no_such_flow"')
+    response = upload(as_user(DESIGNER), dangling)
+    assert response.status_code == 422
+    problems = response.get_json()["problems"]
+    assert any(p["element_id"] == "hand_over" and "no_such_flow" in p["message"] for p in problems), problems
