@@ -50,10 +50,12 @@ def test_designer_relabels_a_step_and_deploys_while_an_old_case_continues(app, a
     assert first_task_title(as_user, old["id"]) == "乡镇初审"
 
 
-def test_modeler_shows_server_problems_on_their_elements(as_user, login):
-    start_case(as_user)
+def test_modeler_shows_server_problems_on_their_elements(app, as_user, login):
+    case = start_case(as_user)
+    with app.app_context():
+        definition_id = db.session.get(CaseInstance, case["id"]).definition_id
     designer = login("fengcheng.designer")
-    designer.locator("a:has-text('在设计器中打开')").first.click()
+    designer.goto(f"/design/versions/{definition_id}/edit")
     designer.wait_for_selector("#canvas[data-ready=true]")
     designer.click("[data-element-id=township_review]")
     designer.select_option("#panel select", "")
