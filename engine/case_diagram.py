@@ -15,10 +15,12 @@ class CaseDiagram:
     version: int
     completed: list[str]
     active: list[str]
+    taken: list[tuple[str, str]]
 
 
 def case_diagram(session: Session, user: User, case_id: int) -> CaseDiagram:
-    """Element ids of the completed path (from the workflow state) and of the open tasks.
+    """Element ids of the completed steps, of the open tasks, and the (source, target) step pairs
+    the case actually went through, so that only flows really taken are marked.
 
     Visible to whoever may see the case; the diagram is the version the case runs on, not the latest.
     """
@@ -27,9 +29,12 @@ def case_diagram(session: Session, user: User, case_id: int) -> CaseDiagram:
     spec, subprocess_specs = definitions.specs_of(case.definition)
     workflow = runtime.load_state(case.state, spec, subprocess_specs)
     completed = {task.task_spec.name for task in workflow.get_tasks(state=TaskState.COMPLETED)}
+    reached = workflow.get_tasks(state=TaskState.COMPLETED | TaskState.READY | TaskState.STARTED | TaskState.WAITING)
+    taken = {(task.parent.task_spec.name, task.task_spec.name) for task in reached if task.parent is not None}
     return CaseDiagram(
         bpmn_xml=case.definition.bpmn_xml,
         version=case.definition.version,
         completed=sorted(completed),
         active=sorted({task.spec_name for task in view.open_tasks}),
+        taken=sorted(taken),
     )

@@ -37,7 +37,7 @@ def instance(case_id: int, errors: dict | None = None, status: int = 200):
 @bp.route("/instances/<int:case_id>/diagram.json")
 def diagram(case_id: int):
     marks = case_diagram(db.session, current_account(), case_id)
-    return jsonify(xml=marks.bpmn_xml, version=marks.version, completed=marks.completed, active=marks.active)
+    return jsonify(xml=marks.bpmn_xml, version=marks.version, completed=marks.completed, active=marks.active, taken=marks.taken)
 
 
 @bp.route("/instances/<int:case_id>/<action>", methods=["POST"])
