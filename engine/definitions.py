@@ -35,6 +35,9 @@ class InvalidDiagram(Invalid):
         super().__init__("流程图校验未通过", {"bpmn": [p["message"] for p in problems]})
         self.problems = problems
 
+    def __str__(self) -> str:
+        return "; ".join(f"{p.get('element_id') or ''}: {p['message']}" for p in self.problems)
+
 
 def check_diagram(data: bytes, deployed_processes: frozenset[str] = frozenset()) -> Report:
     """Validate a diagram against the product's roles, forms, functions and deployed processes."""

@@ -53,6 +53,7 @@ def _instant(value) -> datetime:
 
 def expression_functions() -> dict:
     """Domain functions offered to diagrams: the working-day calendar and the clock."""
+    _warm_calendar()
     return {
         "now": now,
         "working_days_after": working_days_after,
@@ -77,6 +78,14 @@ class _AnyLimit(dict):
 
     def __missing__(self, key):
         return 5
+
+
+def _warm_calendar() -> None:
+    """Read the holiday data and classify the years deadlines fall in now, outside any script's time budget."""
+    calendar = workcalendar.default_calendar()
+    this_year = clock.now().year
+    for year in range(this_year - 1, this_year + 3):
+        calendar.working_days_in(year)
 
 
 @cache
