@@ -1,38 +1,37 @@
-"""How close a task is to its limit, for the inbox badges (即将超期 / 已超期).
+"""Deadlines as pages show them: the last allowed day beside the engine's one status rule.
 
-Until the engine offers one deadline-status function, this reads `due_at` (midnight after the last
-working day) against the working-day calendar; the warning window is issue 4's default of 2 working days.
+Whether a limit is 即将超期 or 已超期 is decided only by `engine.deadlines.deadline_status`;
+this module adds the calendar day a clerk reads (the day before the instant the limit expires).
 """
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from engine import workcalendar
-from engine.clock import clock
-
-WARNING_WORKING_DAYS = 2
+from engine import deadlines, workcalendar
 
 
 @dataclass(frozen=True)
-class DeadlineStatus:
+class Deadline:
     due_date: date | None
-    working_days_left: int | None
-    overdue: bool
-    warning: bool
+    status: deadlines.DeadlineStatus
+
+    @property
+    def overdue(self) -> bool:
+        return self.status.state == deadlines.OVERDUE
+
+    @property
+    def warning(self) -> bool:
+        return self.status.state == deadlines.WARNING
+
+    @property
+    def working_days_left(self) -> int | None:
+        return self.status.working_days_left
 
     @property
     def label(self) -> str:
-        if self.overdue:
-            return "已超期"
-        if self.warning:
-            return "即将超期"
-        return ""
+        return self.status.label
 
 
-def deadline_status(due_at: datetime | None) -> DeadlineStatus:
-    if due_at is None:
-        return DeadlineStatus(None, None, False, False)
-    now = clock.now()
-    last_day = (due_at - timedelta(microseconds=1)).date()
-    left = workcalendar.default_calendar().working_days_between(now.date(), last_day)
-    overdue = now >= due_at
-    return DeadlineStatus(last_day, left, overdue, not overdue and left < WARNING_WORKING_DAYS)
+def deadline_of(due_at: datetime | None, warn_at: datetime | None = None) -> Deadline:
+    """A task passes its own `warn_at`; a case has none, so the engine's default warning applies."""
+    last_day = workcalendar.shanghai_date(due_at - timedelta(microseconds=1)) if due_at else None
+    return Deadline(last_day, deadlines.deadline_status(due_at, warn_at))

@@ -8,7 +8,7 @@ from engine.case_diagram import case_diagram
 from engine.errors import Invalid
 from engine.history import ACTION_LABELS
 from engine.permissions import ADMIN
-from web.deadlines import deadline_status
+from web.deadlines import deadline_of
 from web.guard import page_blueprint
 
 bp = page_blueprint("manage", __name__, "/admin")
@@ -25,10 +25,10 @@ ACTIONS = {
 def instance(case_id: int, errors: dict | None = None, status: int = 200):
     user = current_account()
     view = cases.case_view(db.session, user, case_id)
-    tasks = [(task, deadline_status(task.due_at)) for task in view.open_tasks]
+    tasks = [(task, deadline_of(task.due_at, task.warn_at)) for task in view.open_tasks]
     return render_template(
         "admin/instance.html", view=view, case=view.case, tasks=tasks,
-        deadline=deadline_status(view.case.due_at), is_admin=ADMIN in user.roles,
+        deadline=deadline_of(view.case.due_at), is_admin=ADMIN in user.roles,
         action_labels=ACTION_LABELS | admin_actions.ACTION_LABELS,
         status_labels=admin_actions.CASE_STATUS_LABELS, errors=errors or {},
     ), status

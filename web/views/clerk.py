@@ -13,7 +13,7 @@ from engine.items import catalog, flow_for
 from engine.models import OrgUnit
 from engine.routing import ancestry
 from forms.registry import FormInvalid, json_schema, title_of
-from web.deadlines import deadline_status
+from web.deadlines import deadline_of
 from web.formdata import flat_errors, flat_values, from_form
 from web.guard import page_blueprint
 
@@ -46,7 +46,7 @@ def inbox():
         db.session, user, view, page, PER_PAGE,
         item_id=item_id, overdue_only=overdue_only, latest_due_first=latest_first,
     )
-    rows = [(task, deadline_status(task.due_at)) for task in result.items]
+    rows = [(task, deadline_of(task.due_at, task.warn_at)) for task in result.items]
     return render_template(
         "clerk/inbox.html",
         views=VIEWS, view=view, rows=rows, page=result.page, pages=max(ceil(result.total / PER_PAGE), 1),
@@ -68,7 +68,7 @@ def _task_page(task_id: str, values: dict | None = None, errors: dict | None = N
         values = _suggested_values(task.form_key, view)
     return render_template(
         "clerk/task.html",
-        task=task, view=view, case=view.case, deadline=deadline_status(task.due_at),
+        task=task, view=view, case=view.case, deadline=deadline_of(task.due_at, task.warn_at),
         schema=json_schema(task.form_key), form_title=title_of(task.form_key),
         values=values, errors=errors or {}, mine=task.assignee_id == user.id,
         action_labels=ACTION_LABELS, notice_titles=notice_titles(),
@@ -117,7 +117,7 @@ def case(case_id: int):
     view = cases.case_view(db.session, current_account(), case_id)
     return render_template(
         "clerk/case.html", view=view, case=view.case, action_labels=ACTION_LABELS,
-        status_labels=cases.STATUS_LABELS, deadline=deadline_status(view.case.due_at),
+        status_labels=cases.STATUS_LABELS, deadline=deadline_of(view.case.due_at),
         notice_titles=notice_titles(),
     )
 
