@@ -6,8 +6,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from engine.errors import Invalid
+from engine.errors import Conflict, Invalid, NotFound
 from engine.models import OrgUnit, RoleGrant, User
+from engine.permissions import ensure_admin
 from engine.reference import DATA_DIR, reference
 
 
@@ -93,3 +94,55 @@ def seed_demo(session: Session) -> bool:
         create_user(session, login.username, login.password, [role], unit_entry["code"], f"{login.unit}{login.role}")
     session.commit()
     return True
+
+
+# --- Administering people and units ------------------------------------------------------------
+
+
+def units(session: Session) -> list[OrgUnit]:
+    """Every org unit in code order: the tree's codes share their parents' prefixes."""
+    return list(session.scalars(select(OrgUnit).order_by(OrgUnit.code)))
+
+
+def users(session: Session, admin: User) -> list[User]:
+    ensure_admin(admin)
+    return list(session.scalars(select(User).join(OrgUnit, OrgUnit.id == User.org_id).order_by(OrgUnit.code, User.username)))
+
+
+def deactivate_user(session: Session, admin: User, username: str) -> User:
+    """停用: the account keeps its history but can no longer log in or use a token it holds."""
+    ensure_admin(admin)
+    user = session.scalars(select(User).where(User.username == username)).first()
+    if user is None:
+        raise NotFound(f"用户不存在：{username}")
+    if user.id == admin.id:
+        raise Conflict("不能停用自己的账号")
+    user.active = False
+    session.commit()
+    return user
+
+
+def add_user(
+    session: Session, admin: User, username: str, password: str, roles: list[str], org_code: str,
+    display_name: str | None = None,
+) -> User:
+    ensure_admin(admin)
+    user = create_user(session, username, password, roles, org_code, display_name)
+    session.commit()
+    return user
+
+
+def add_unit(session: Session, admin: User, code: str, name: str, kind: str, parent_code: str | None) -> OrgUnit:
+    ensure_admin(admin)
+    errors = {}
+    if not code:
+        errors["code"] = ["请填写单位编码"]
+    elif session.scalars(select(OrgUnit).where(OrgUnit.code == code)).first() is not None:
+        errors["code"] = [f"单位编码已存在：{code}"]
+    if not name:
+        errors["name"] = ["请填写单位名称"]
+    if errors:
+        raise Invalid("单位信息有误", errors)
+    unit = create_unit(session, code, name, kind, parent_code or None)
+    session.commit()
+    return unit

@@ -1,9 +1,19 @@
 """The menu of the logged-in user: only entries whose engine permission check passes."""
+from collections.abc import Callable
+
 from flask import Flask
 from flask_login import current_user
 
 from engine.errors import Forbidden
-from engine.permissions import ADMIN, DESIGNER, ensure_may_accept
+from engine.permissions import ADMIN, DESIGNER, ensure_may_accept, sla_scope
+
+
+def _passes(check: Callable[[], object]) -> bool:
+    try:
+        check()
+    except Forbidden:
+        return False
+    return True
 
 
 def menu() -> list[tuple[str, str]]:
@@ -12,11 +22,10 @@ def menu() -> list[tuple[str, str]]:
     entries = []
     if user.roles - {ADMIN, DESIGNER}:
         entries.append(("clerk.inbox", "我的工作台"))
-    try:
-        ensure_may_accept(user, user.org)
+    if _passes(lambda: ensure_may_accept(user, user.org)):
         entries.append(("clerk.pick_item", "受理"))
-    except Forbidden:
-        pass
+    if _passes(lambda: sla_scope(user, None)):
+        entries.append(("manage.instances", "办件监控"))
     if DESIGNER in user.roles:
         entries.append(("design.processes", "流程设计"))
     return entries

@@ -1,14 +1,20 @@
-"""Administrators' pages: one case with its diagram, history, deadlines and the actions on it."""
+"""Administrators' pages: the running cases, one case with its diagram, history, deadlines and actions."""
+from math import ceil
+
 from flask import flash, jsonify, redirect, render_template, request, url_for
+from marshmallow import ValidationError, fields, validate
 
 from api.auth import current_account
 from api.extensions import db
-from engine import admin_actions, cases
+from api.instances import CaseListQuery
+from engine import accounts, admin_actions, case_queries, cases
 from engine.case_diagram import case_diagram
 from engine.errors import Invalid
 from engine.history import ACTION_LABELS
+from engine.items import catalog
 from engine.permissions import ADMIN
 from web.deadlines import deadline_of
+from web.formdata import flat_errors
 from web.guard import page_blueprint
 
 bp = page_blueprint("manage", __name__, "/admin")
@@ -19,6 +25,36 @@ ACTIONS = {
     "terminate": (lambda s, u, c, r: admin_actions.terminate(s, u, c, r), "已终止"),
     "retry": (lambda s, u, c, r: admin_actions.retry(s, u, c), "已重试"),
 }
+
+
+class InstanceQuery(CaseListQuery):
+    """The REST listing's filters, plus the states only administrators' actions produce."""
+
+    status = fields.String(validate=validate.OneOf(list(admin_actions.CASE_STATUS_LABELS), error="未知办件状态"))
+
+
+@bp.route("/instances")
+def instances():
+    args = {key: value for key, value in request.args.items() if value != ""}
+    try:
+        query = InstanceQuery().load(args)
+    except ValidationError as exc:
+        query, errors, status = {"page": 1, "per_page": 20}, flat_errors(exc.messages), 400
+    else:
+        errors, status = {}, 200
+    page, per_page = query.pop("page"), query.pop("per_page")
+    result = case_queries.CasePage([], 0, page, per_page)
+    if not errors:
+        try:
+            result = case_queries.list_cases(db.session, current_account(), case_queries.CaseFilter(**query), page, per_page)
+        except Invalid as exc:
+            errors, status = flat_errors(exc.errors), 400
+    rows = [(case, deadline_of(case.due_at)) for case in result.items]
+    return render_template(
+        "admin/instances.html", rows=rows, total=result.total, page=result.page,
+        pages=max(ceil(result.total / per_page), 1), args=request.args, errors=errors,
+        items=catalog().items, units=accounts.units(db.session), status_labels=admin_actions.CASE_STATUS_LABELS,
+    ), status
 
 
 @bp.route("/instances/<int:case_id>")

@@ -5,7 +5,7 @@ from flask_login import current_user, login_user, logout_user
 from api.auth import Principal
 from api.extensions import csrf, db
 from engine import accounts
-from engine.permissions import DESIGNER
+from engine.permissions import ADMIN, DESIGNER
 from web.guard import TEMPLATES
 
 bp = Blueprint("session", __name__, template_folder=TEMPLATES)
@@ -14,6 +14,8 @@ bp = Blueprint("session", __name__, template_folder=TEMPLATES)
 def home_for(roles: set[str]) -> str:
     if DESIGNER in roles:
         return url_for("design.processes")
+    if ADMIN in roles:
+        return url_for("manage.instances")
     return url_for("clerk.inbox")
 
 
