@@ -61,8 +61,8 @@ def revision() -> int | None:
     """Id of the latest import, None when nothing was imported or no database is bound."""
     if _engine is None:
         return None
-    with Session(_engine) as session:
-        return session.scalar(select(func.max(CatalogImport.id)))
+    with _engine.connect() as connection:
+        return connection.scalar(select(func.max(CatalogImport.id)))
 
 
 def imported_items() -> list[Item]:
