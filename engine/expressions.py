@@ -15,6 +15,8 @@ from engine import workcalendar
 from engine.clock import clock
 from engine.scripting import make_script_engine
 
+NO_DEADLINE = "9999-12-31T00:00:00+08:00"
+
 
 def now() -> str:
     """The engine clock's current instant."""
@@ -28,6 +30,8 @@ def working_days_after(start, n: int) -> str:
 
 def working_days_before(instant, n: int) -> str:
     """00:00 of the day n working days before the day of `instant` (e.g. two days before expiry)."""
+    if instant == NO_DEADLINE:
+        return NO_DEADLINE
     day = workcalendar.shanghai_date(_instant(instant))
     earlier = workcalendar.default_calendar().add_working_days(day, -n)
     return datetime.combine(earlier, datetime.min.time(), workcalendar.SHANGHAI).isoformat()
@@ -35,12 +39,20 @@ def working_days_before(instant, n: int) -> str:
 
 def working_days_overdue(deadline, n: int) -> str:
     """When a task due at `deadline` (an expiry instant) has been overdue for n working days."""
+    if deadline == NO_DEADLINE:
+        return NO_DEADLINE
     last_allowed_day = workcalendar.shanghai_date(_instant(deadline) - timedelta(microseconds=1))
     return working_days_after(last_allowed_day, n)
 
 
-def stage_due(limit_days: int, case_due: str | None = None) -> str:
-    """A stage's limit counted from now, never later than the whole case's deadline."""
+def stage_due(limit_days: int | None, case_due: str | None = None) -> str:
+    """A stage's limit counted from now, never later than the whole case's deadline.
+
+    An item whose list sets neither (永州's lists give no time limits) has no deadline: the
+    timer is armed at `NO_DEADLINE` and never fires.
+    """
+    if limit_days is None:
+        return case_due or NO_DEADLINE
     due = working_days_after(clock.now(), limit_days)
     if case_due and _instant(case_due) < _instant(due):
         return _instant(case_due).isoformat()
@@ -78,6 +90,9 @@ class _AnyLimit(dict):
 
     def __missing__(self, key):
         return 5
+
+    def get(self, key, default=None):
+        return self[key]
 
 
 def _warm_calendar() -> None:

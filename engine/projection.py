@@ -8,6 +8,7 @@ from engine import workcalendar
 from engine.bpmn_validation import form_key_of
 from engine.catalog import Item
 from engine.clock import clock
+from engine.expressions import NO_DEADLINE
 from engine.models import CaseInstance, Task
 from engine.routing import route
 from engine.timers import timer_kind
@@ -28,7 +29,7 @@ def deadline_of(spiff_task, kind: str = "overdue"):
         return None
     for sibling in parent.children:
         value = sibling.internal_data.get("event_value")
-        if sibling is not spiff_task and timer_kind(sibling.task_spec) == kind and value:
+        if sibling is not spiff_task and timer_kind(sibling.task_spec) == kind and value and value != NO_DEADLINE:
             return TimerEventDefinition.parse_time_or_duration(value)
     return None
 

@@ -8,6 +8,8 @@ draft of a flow so that every diagram opens with a readable layout in any BPMN m
 A sketch names the process, its lanes (top to bottom), its nodes (each in a lane and a
 column) and its flows. A `callActivity` node names the process it calls (`calledElement`);
 a sketch with `shared = true` is a sub-flow other diagrams call, drafted into bpmn/shared/.
+A user task with a `stage` and `deadlines = true` gets its 即将超期/超期/超期通报 timers and the
+督办 steps they open (see `with_deadlines`); `clock = "pause" | "restart"` marks the 补正 clock rule.
 See processes/sketches/ for examples.
 """
 import sys
@@ -20,6 +22,7 @@ COLUMN_WIDTH = 160
 LANE_LABEL = 30
 LEFT = 40
 SIZES = {
+    "boundaryEvent": (36, 36),
     "startEvent": (36, 36),
     "endEvent": (36, 36),
     "exclusiveGateway": (50, 50),
@@ -36,10 +39,60 @@ NS = (
 )
 
 
-def _bounds(node, lanes):
+SUPERVISOR_LANE = "督办员"
+SUPERVISOR_ABOVE_LANE = "上级督办员"
+DEADLINE_TIMERS = (
+    # (suffix, name, deadline kind, timer expression on the stage's due instant)
+    ("warning", "即将超期", "warning", "working_days_before({due}, warn_days)"),
+    ("overdue", "超期", "overdue", "{due}"),
+    ("escalation", "超期通报", "escalation", "working_days_overdue({due}, 5)"),
+)
+
+
+def with_deadlines(sketch: dict) -> dict:
+    """Give every node marked `deadlines = true` its three deadline timers and their 督办 steps.
+
+    On a task of stage S: 即将超期 `warn_days` working days before S's due instant; 超期 at it,
+    opening a 催办 for the 督办员 of the unit holding the task; 超期通报 when still open 5 working
+    days later, opening a task for the 督办员 one level up.
+    """
+    nodes, flows, lanes = list(sketch["node"]), list(sketch["flow"]), list(sketch["lanes"])
+    for task in [n for n in sketch["node"] if n.get("deadlines")]:
+        due = f'stage_due(limits.get("{task["stage"]}"), case_due)'
+        for offset, (suffix, name, kind, expression) in enumerate(DEADLINE_TIMERS):
+            event_id = f"{task['id']}_{suffix}"
+            nodes.append({"id": event_id, "type": "boundaryEvent", "name": name, "lane": task["lane"],
+                          "column": task["column"], "attachedTo": task["id"], "offset": offset,
+                          "deadline": kind, "timer": expression.format(due=due)})
+        warned = {"id": f"{task['id']}_warned", "type": "endEvent", "name": "已提醒", "lane": SUPERVISOR_LANE,
+                  "column": task["column"] - 0.4}
+        urge = {"id": f"{task['id']}_urge", "type": "userTask", "name": f"催办（{task['name']}）",
+                "lane": SUPERVISOR_LANE, "column": task["column"] + 0.15, "formKey": "urge"}
+        urged = {"id": f"{task['id']}_urged", "type": "endEvent", "name": "已催办", "lane": SUPERVISOR_LANE,
+                 "column": task["column"] + 0.65}
+        escalate = {"id": f"{task['id']}_escalate", "type": "userTask", "name": f"超期通报（{task['name']}）",
+                    "lane": SUPERVISOR_ABOVE_LANE, "column": task["column"] + 0.15, "formKey": "escalation_notice"}
+        escalated = {"id": f"{task['id']}_escalated", "type": "endEvent", "name": "已通报",
+                     "lane": SUPERVISOR_ABOVE_LANE, "column": task["column"] + 0.65}
+        nodes += [warned, urge, urged, escalate, escalated]
+        flows += [
+            {"from": f"{task['id']}_warning", "to": warned["id"]},
+            {"from": f"{task['id']}_overdue", "to": urge["id"]},
+            {"from": urge["id"], "to": urged["id"]},
+            {"from": f"{task['id']}_escalation", "to": escalate["id"]},
+            {"from": escalate["id"], "to": escalated["id"]},
+        ]
+        lanes += [lane for lane in (SUPERVISOR_LANE, SUPERVISOR_ABOVE_LANE) if lane not in lanes]
+    return {**sketch, "node": nodes, "flow": flows, "lanes": lanes}
+
+
+def _bounds(node, lanes, nodes):
     width, height = SIZES[node["type"]]
+    if node["type"] == "boundaryEvent":
+        x, y, w, h = _bounds(nodes[node["attachedTo"]], lanes, nodes)
+        return x + 2 + node["offset"] * 37, y + h - height // 2, width, height
     lane_top = lanes.index(node["lane"]) * LANE_HEIGHT
-    cx = LEFT + LANE_LABEL + COLUMN_WIDTH // 2 + node["column"] * COLUMN_WIDTH
+    cx = LEFT + LANE_LABEL + COLUMN_WIDTH // 2 + int(node["column"] * COLUMN_WIDTH)
     cy = lane_top + LANE_HEIGHT // 2
     return cx - width // 2, cy - height // 2, width, height
 
@@ -48,6 +101,12 @@ def _waypoints(src, tgt):
     sx, sy, sw, sh = src
     tx, ty, tw, th = tgt
     s_mid, t_mid = sy + sh // 2, ty + th // 2
+    s_centre = sx + sw // 2
+    if ty > sy + sh:
+        if tx <= s_centre <= tx + tw:
+            return [(s_centre, sy + sh), (s_centre, ty)]
+        edge = tx if tx > s_centre else tx + tw
+        return [(s_centre, sy + sh), (s_centre, t_mid), (edge, t_mid)]
     if tx > sx:
         start, end = (sx + sw, s_mid), (tx, t_mid)
         if s_mid == t_mid:
@@ -59,7 +118,7 @@ def _waypoints(src, tgt):
 
 
 def _extension(node):
-    props = {k: node[k] for k in ("formKey", "stage") if k in node}
+    props = {k: node[k] for k in ("formKey", "stage", "clock", "deadline") if k in node}
     if not props:
         return ""
     rows = "".join(
@@ -79,10 +138,15 @@ def _node_xml(node, incoming, outgoing, default_flow):
         body += f"<bpmn:script>{escape(node['script'])}</bpmn:script>"
     if node["type"] == "callActivity":
         attrs += f' calledElement="{node["calledElement"]}"'
+    if node["type"] == "boundaryEvent":
+        attrs += f' attachedToRef="{node["attachedTo"]}" cancelActivity="false"'
+        body += (f"<bpmn:timerEventDefinition><bpmn:timeDate>{escape(node['timer'])}</bpmn:timeDate>"
+                 "</bpmn:timerEventDefinition>")
     return f"<bpmn:{node['type']} {attrs}>{body}</bpmn:{node['type']}>"
 
 
 def draft(sketch: dict) -> str:
+    sketch = with_deadlines(sketch)
     lanes = sketch["lanes"]
     nodes = {n["id"]: n for n in sketch["node"]}
     flows = sketch["flow"]
@@ -97,7 +161,7 @@ def draft(sketch: dict) -> str:
         if f.get("default"):
             defaults[f["from"]] = f["id"]
 
-    total_width = LANE_LABEL + COLUMN_WIDTH * (1 + max(n["column"] for n in nodes.values())) + 40
+    total_width = LANE_LABEL + int(COLUMN_WIDTH * (1 + max(n["column"] for n in nodes.values()))) + 40
     lane_xml = "".join(
         f'<bpmn:lane id="Lane_{i + 1}" name={quoteattr(name)}>'
         + "".join(f"<bpmn:flowNodeRef>{n['id']}</bpmn:flowNodeRef>" for n in nodes.values() if n["lane"] == name)
@@ -127,7 +191,7 @@ def draft(sketch: dict) -> str:
             f'<dc:Bounds x="{LEFT + LANE_LABEL}" y="{i * LANE_HEIGHT}" width="{total_width - LANE_LABEL}" '
             f'height="{LANE_HEIGHT}" /></bpmndi:BPMNShape>'
         )
-    bounds = {nid: _bounds(n, lanes) for nid, n in nodes.items()}
+    bounds = {nid: _bounds(n, lanes, nodes) for nid, n in nodes.items()}
     for nid, (x, y, w, h) in bounds.items():
         marker = ' isMarkerVisible="true"' if nodes[nid]["type"] == "exclusiveGateway" else ""
         shapes.append(

@@ -37,6 +37,8 @@ SAMPLES = {
     "info_change": {"field": "手机号", "old_value": "13912345678", "new_value": "13987654321"},
     "certificate": {"purpose": "办理签证", "copies": 2},
     "rating": {"level": "非常满意"},
+    "urge": {"method": "电话", "note": "已电话催办，经办员承诺两日内完成初审"},
+    "escalation_notice": {"note": "已通报乡镇分管领导，限期三日办结"},
     "rectification": {"finding": "拨付超期属实", "measures": "增设拨付岗", "rectified_on": "2024-06-03"},
     "follow_up_visit": {"visited_on": "2024-06-04", "method": "电话", "applicant_view": "满意"},
 }
