@@ -83,7 +83,9 @@ def notice(session: Session, user: User, case_id: int, kind: str) -> Notice:
     case = view.case
     item = catalog().get(case.item_id)
     steps = _steps(session, case, view.events)
-    accepted = next(event for event in view.events if event.action == "accepted")
+    accepted = next((event for event in view.events if event.action == "accepted"), None)
+    if accepted is None:
+        raise NotFound("该办件不是窗口受理的申请（如差评整改），没有告知申请人的文书")
     return _BUILDERS[kind](case, item, accepted, steps)
 
 
