@@ -62,3 +62,27 @@ def test_unknown_unit_is_a_field_error(fresh):
     response = client.get("/admin/instances?org=nowhere")
     assert response.status_code == 400
     assert 'data-field="org">未知单位编码：nowhere' in response.get_data(as_text=True)
+
+
+def test_sla_dashboard_shows_the_engine_figures_with_their_charts(fresh, as_user):
+    start_case(as_user)
+    client, _ = page_login(fresh, "fengcheng.admin")
+    page = client.get("/admin/sla").get_data(as_text=True)
+    assert "丰城市（含下级单位）" in page
+    for chart in ("units", "items", "overdue", "stages", "ratings"):
+        assert f'data-chart="{chart}"' in page
+    assert '<b data-figure="overdue">0</b>' in page and "曲江镇" in page
+    clock.freeze(clock.now().replace(year=clock.now().year + 1))
+    late = client.get("/admin/sla").get_data(as_text=True)
+    assert '<b data-figure="overdue">1</b>' in late and "乡镇初审" in late
+
+
+def test_sla_dashboard_refuses_clerks_and_names_bad_fields(fresh):
+    clerk, _ = page_login(fresh, "qujiang.township_clerk")
+    assert clerk.get("/admin/sla").status_code == 403
+    admin, _ = page_login(fresh, "fengcheng.admin")
+    response = admin.get("/admin/sla?from=2026-10-09&to=2026-10-01")
+    assert response.status_code == 400
+    assert 'data-field="to">结束日期不能早于开始日期' in response.get_data(as_text=True)
+    unknown = admin.get("/admin/sla?org=nowhere")
+    assert unknown.status_code == 400 and 'data-field="org">未知单位编码：nowhere' in unknown.get_data(as_text=True)

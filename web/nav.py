@@ -25,7 +25,7 @@ def menu() -> list[tuple[str, str]]:
     if _passes(lambda: ensure_may_accept(user, user.org)):
         entries.append(("clerk.pick_item", "受理"))
     if _passes(lambda: sla_scope(user, None)):
-        entries.append(("manage.instances", "办件监控"))
+        entries += [("manage.instances", "办件监控"), ("dashboard.sla_page", "时效统计")]
     if DESIGNER in user.roles:
         entries.append(("design.processes", "流程设计"))
     return entries

@@ -1,0 +1,69 @@
+"""Administrators and deadlines in a real browser: an overdue case in the inbox and on the dashboard."""
+from datetime import datetime
+
+import pytest
+
+from api.extensions import db
+from engine import timer_sweep
+from engine.clock import SHANGHAI, clock
+from engine.items import catalog
+from tests.factories import applicant, reimbursement_details
+
+pytestmark = pytest.mark.browser
+
+TOWNSHIP = "360981104"
+ITEM = "fc-t-10"
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
+
+
+def test_an_overdue_case_shows_in_the_inbox_and_on_the_dashboard(app, as_user, login, screenshot):
+    """初审 has 20 working days: accepted 2026-09-30, its timer makes it 已超期 on 2026-11-04."""
+    clock.freeze(at("2026-09-30T10:00:00"))
+    try:
+        response = as_user("qujiang.township_clerk").post("/api/instances", json={
+            "item": ITEM, "org": TOWNSHIP, "applicant": applicant(name="李桂兰"),
+            "materials": [m.name for m in catalog().get(ITEM).materials], "details": reimbursement_details(visited_on="2026-09-25"),
+        })
+        assert response.status_code == 201, response.get_json()
+        case_no = response.get_json()["case_no"]
+
+        clock.freeze(at("2026-11-04T09:00:00"))
+        with app.app_context():
+            assert timer_sweep.sweep(db.session).fired >= 1
+            db.session.remove()
+
+        clerk = login("qujiang.township_clerk")
+        clerk.goto("/inbox?view=candidate")
+        row = clerk.locator("table.inbox tbody tr", has_text=case_no)
+        assert row.locator(".badge.overdue").inner_text() == "已超期"
+        assert "2026-11-03" in row.inner_text() and "超期 1 个工作日" in row.inner_text()
+        clerk.check("input[name=overdue]")
+        clerk.click("button:has-text('筛选')")
+        assert clerk.locator("table.inbox tbody tr", has_text=case_no).count() == 1
+        screenshot(clerk, "inbox_overdue")
+
+        admin = login("fengcheng.admin")
+        assert admin.url.endswith("/admin/instances")
+        admin.click("nav >> text=时效统计")
+        for chart in ("units", "items", "overdue", "stages", "ratings"):
+            admin.wait_for_selector(f"[data-chart={chart}][data-ready=true]")
+        assert admin.locator("[data-figure=overdue]").inner_text() == "1"
+        overdue = admin.locator("table.figures-overdue tbody tr", has_text="乡镇初审")
+        assert "曲江镇" in overdue.inner_text() and overdue.locator(".badge.overdue").inner_text() == "已超期"
+        assert admin.locator("[data-chart=overdue] svg").count() == 1
+        assert admin.locator("[data-chart=ratings]").inner_text() == "暂无数据", "no pie of zeros"
+        screenshot(admin, "dashboard")
+
+        admin.goto("/admin/instances?overdue=1")
+        listed = admin.locator("table.instances tbody tr", has_text=case_no)
+        assert listed.count() == 1 and listed.locator(".badge.overdue").inner_text() == "已超期"
+        screenshot(admin, "instances")
+        listed.locator("a.button").click()
+        admin.wait_for_selector("#diagram[data-ready=true]")
+        assert admin.locator("tr.is-overdue", has_text="乡镇初审").count() == 1
+        screenshot(admin, "instances_overdue_case")
+    finally:
+        clock.thaw()
