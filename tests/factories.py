@@ -12,13 +12,13 @@ def applicant(name="张三", first17="36098119800101123"):
     return {"name": name, "id_number": id_number(first17), "mobile": "13907951234"}
 
 
-def reimbursement_details():
+def reimbursement_details(visited_on="2026-10-08"):
     return {
         "medical_institution": "丰城市人民医院",
-        "visit_date": "2026-10-08",
+        "visit_date": visited_on,
         "invoices": [
-            {"number": "36001234", "amount": "120.50", "date": "2026-10-08"},
-            {"number": "36001235", "amount": "80.00", "date": "2026-10-08"},
+            {"number": "36001234", "amount": "120.50", "date": visited_on},
+            {"number": "36001235", "amount": "80.00", "date": visited_on},
         ],
         "total_amount": "200.50",
         "payee": {"bank_name": "中国农业银行丰城支行", "account_name": "张三", "account_no": "6228480012345678901"},
