@@ -41,4 +41,5 @@ def settings(instance_path: Path) -> dict:
         "HOLIDAYS_DIR": os.environ.get("HOLIDAYS_DIR") or str(PROJECT_ROOT / "holidays"),
         "DEPLOY_ON_START": os.environ.get("DEPLOY_ON_START", "1") == "1",
         "WTF_CSRF_CHECK_DEFAULT": False,
+        "RATING_RECTIFICATION_DAYS": int(os.environ.get("RATING_RECTIFICATION_DAYS", "5")),
     }
