@@ -5,7 +5,7 @@ from flask import Flask
 from flask_login import current_user
 
 from engine.errors import Forbidden
-from engine.permissions import ADMIN, DESIGNER, ensure_may_accept, sla_scope
+from engine.permissions import ADMIN, DESIGNER, ensure_admin, ensure_may_accept, sla_scope
 
 
 def _passes(check: Callable[[], object]) -> bool:
@@ -26,6 +26,8 @@ def menu() -> list[tuple[str, str]]:
         entries.append(("clerk.pick_item", "受理"))
     if _passes(lambda: sla_scope(user, None)):
         entries += [("manage.instances", "办件监控"), ("dashboard.sla_page", "时效统计")]
+    if _passes(lambda: ensure_admin(user)):
+        entries.append(("calendar_admin.years", "工作日历"))
     if DESIGNER in user.roles:
         entries.append(("design.processes", "流程设计"))
     return entries

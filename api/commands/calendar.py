@@ -1,5 +1,4 @@
 """`flask calendar ...`: working days and deadlines for scripts and administrators, and loading a new notice."""
-import shutil
 from pathlib import Path
 from typing import NoReturn
 
@@ -10,15 +9,8 @@ from marshmallow import Schema, ValidationError
 
 from api.calendar import DaysQuery, DueQuery
 from api.extensions import db
-from engine.recompute import recompute_pending_deadlines
-from engine.workcalendar import (
-    SUPPORTED_YEARS,
-    HolidayDataError,
-    OutsideSupportedYears,
-    calendar_for,
-    reload_default_calendar,
-)
-from engine.workcalendar.year_file import read_year_file
+from engine.holiday_upkeep import load_notice
+from engine.workcalendar import HolidayDataError, OutsideSupportedYears, calendar_for
 
 calendar = AppGroup("calendar", help="工作日日历：查询工作日、计算办理期限、载入新一年的放假通知。")
 
@@ -72,20 +64,11 @@ def due(start: str, n: str) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def load(file: Path) -> None:
     """Check a year file (format: holidays/README.md) and install it as holidays/<year>.toml."""
-    directory = Path(current_app.config["HOLIDAYS_DIR"])
     try:
-        schedule = read_year_file(file)
+        loaded = load_notice(db.session, current_app.config["HOLIDAYS_DIR"], file)
     except HolidayDataError as exc:
         _refuse(str(exc))
-    if schedule.year not in SUPPORTED_YEARS:
-        _refuse(f"{file}: 只支持{SUPPORTED_YEARS.start}年至{SUPPORTED_YEARS.stop - 1}年，而文件写的是{schedule.year}年")
-    target = directory / f"{schedule.year}.toml"
-    replaced = target.exists()
-    if not (replaced and target.samefile(file)):
-        shutil.copyfile(file, target)
-    reload_default_calendar()
-    action = "替换" if replaced else "载入"
-    click.echo(f"已{action}{schedule.year}年放假安排（{schedule.notice}）：{target}，"
-               f"全年{_calendar().working_days_in(schedule.year)}个工作日")
-    changed = recompute_pending_deadlines(db.session, schedule.year)
-    click.echo(f"已按新的放假安排重算 {changed} 个待办时限")
+    action = "替换" if loaded.replaced else "载入"
+    click.echo(f"已{action}{loaded.schedule.year}年放假安排（{loaded.schedule.notice}）：{loaded.target}，"
+               f"全年{loaded.working_days}个工作日")
+    click.echo(f"已按新的放假安排重算 {loaded.recomputed} 个待办时限")
