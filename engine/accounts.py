@@ -126,8 +126,15 @@ def add_user(
     session: Session, admin: User, username: str, password: str, roles: list[str], org_code: str,
     display_name: str | None = None,
 ) -> User:
+    """Create a user from the administrators' page: every problem of the form reported at once."""
     ensure_admin(admin)
-    user = create_user(session, username, password, roles, org_code, display_name)
+    missing = {"username": ["请填写用户名"]} if not username else {}
+    try:
+        user = create_user(session, username, password, roles, org_code, display_name)
+    except Invalid as exc:
+        raise Invalid(exc.message, missing | exc.errors) from None
+    if missing:
+        raise Invalid("用户信息有误", missing)
     session.commit()
     return user
 

@@ -9,9 +9,9 @@ from web.formdata import row_count
 
 
 def register(app: Flask) -> None:
-    from web.views import admin, calendar_admin, clerk, dashboard, design, session, vendor
+    from web.views import admin, calendar_admin, clerk, dashboard, design, people, session, vendor
 
-    for module in (session, clerk, admin, dashboard, calendar_admin, design, vendor):
+    for module in (session, clerk, admin, dashboard, calendar_admin, people, design, vendor):
         app.register_blueprint(module.bp)
     filters.register(app)
     nav.register(app)

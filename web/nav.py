@@ -27,7 +27,7 @@ def menu() -> list[tuple[str, str]]:
     if _passes(lambda: sla_scope(user, None)):
         entries += [("manage.instances", "办件监控"), ("dashboard.sla_page", "时效统计")]
     if _passes(lambda: ensure_admin(user)):
-        entries.append(("calendar_admin.years", "工作日历"))
+        entries += [("calendar_admin.years", "工作日历"), ("people.users", "用户与单位")]
     if DESIGNER in user.roles:
         entries.append(("design.processes", "流程设计"))
     return entries

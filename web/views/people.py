@@ -1,0 +1,68 @@
+"""Users, their roles and the org units: list, create, deactivate (系统管理员)."""
+from flask import flash, redirect, render_template, request, url_for
+
+from api.auth import current_account
+from api.extensions import db
+from engine import accounts
+from engine.errors import Invalid
+from engine.permissions import ensure_admin
+from engine.reference import reference
+from web.formdata import flat_errors
+from web.guard import page_blueprint
+
+bp = page_blueprint("people", __name__, "/admin/people")
+
+
+@bp.route("")
+def users(values: dict | None = None, errors: dict | None = None, form: str | None = None, status: int = 200):
+    admin = current_account()
+    ensure_admin(admin)
+    return render_template(
+        "admin/people.html", users=accounts.users(db.session, admin), units=accounts.units(db.session),
+        roles=reference().roles, kinds=reference().kinds, values=values or {}, errors=errors or {}, form=form,
+        me=admin,
+    ), status
+
+
+@bp.route("/users", methods=["POST"])
+def create_user():
+    form = request.form
+    try:
+        user = accounts.add_user(
+            db.session, current_account(), form.get("username", "").strip(), form.get("password", ""),
+            form.getlist("roles"), form.get("org", ""), form.get("display_name", "").strip() or None,
+        )
+    except Invalid as exc:
+        db.session.rollback()
+        return users(_posted(), flat_errors(exc.errors), "user", 422)
+    flash(f"已创建用户 {user.username}", "success")
+    return redirect(url_for("people.users"))
+
+
+@bp.route("/users/<username>/deactivate", methods=["POST"])
+def deactivate(username: str):
+    user = accounts.deactivate_user(db.session, current_account(), username)
+    flash(f"已停用用户 {user.username}：不能再登录，已发放的令牌失效", "success")
+    return redirect(url_for("people.users"))
+
+
+@bp.route("/units", methods=["POST"])
+def create_unit():
+    form = request.form
+    try:
+        unit = accounts.add_unit(
+            db.session, current_account(), form.get("code", "").strip(), form.get("name", "").strip(),
+            form.get("kind", ""), form.get("parent", "").strip() or None,
+        )
+    except Invalid as exc:
+        db.session.rollback()
+        return users(_posted(), flat_errors(exc.errors), "unit", 422)
+    flash(f"已创建单位 {unit.name}（{unit.code}）", "success")
+    return redirect(url_for("people.users"))
+
+
+def _posted() -> dict:
+    values = request.form.to_dict()
+    values.pop("password", None)
+    values["roles"] = request.form.getlist("roles")
+    return values
