@@ -33,7 +33,7 @@ def test_created_user_is_listed_and_works_at_their_unit(admin, fresh, client):
     assert f"已创建用户 {username}" in page
     row = page[page.index(f'data-username="{username}"'):].split("</tr>", 1)[0]
     assert "周敏" in row and "曲江镇" in row and "在用" in row
-    assert {"乡镇(街道)医保专窗经办员", "督办员"} == set(row.split("<td>")[4].split("</td>")[0].split("、"))
+    assert {"乡镇(街道)医保专窗经办员", "督办员"} == set(row.split("<td>")[3].split("</td>")[0].split("、"))
     token = client.post("/api/auth/token", json={"username": username, "password": "s3cret-pass"}).get_json()
     assert token["org"] == "360981104" and token["roles"] == ["supervisor", "township_clerk"]
 
