@@ -118,3 +118,10 @@ def test_outpatient_case_from_village_to_payment(login, screenshot):
     assert admin.locator("[data-element-id=Flow_4].done").count() == 0, "not the centre-level branch"
     assert admin.locator(".bjs-powered-by").is_visible()
     screenshot(admin, "instance_diagram")
+
+    village.goto(url)
+    village.select_option("form.rating-form select[name=level]", "非常满意")
+    village.fill("form.rating-form [name=comment]", "协理员上门帮办，很方便")
+    village.click("form.rating-form button:has-text('登记评价')")
+    assert village.locator(".rating-level").inner_text() == "非常满意"
+    screenshot(village, "rating")

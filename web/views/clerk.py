@@ -1,16 +1,16 @@
 """Pages of the clerks' daily work: the inbox, a task with its form, accepting a case (受理)."""
 from math import ceil
 
-from flask import flash, redirect, render_template, request, url_for
-from sqlalchemy import select
+from flask import current_app, flash, redirect, render_template, request, url_for
 
 from api.auth import current_account
 from api.extensions import db
-from engine import cases, notices, tasks
-from engine.errors import Invalid
+from engine import cases, notices, ratings, tasks
+from engine.errors import Forbidden, Invalid, NotFound
 from engine.history import ACTION_LABELS
 from engine.items import catalog, flow_for
 from engine.models import OrgUnit
+from engine.permissions import ensure_may_rate
 from engine.routing import ancestry
 from forms.registry import FormInvalid, json_schema, title_of
 from web.deadlines import deadline_of
@@ -113,13 +113,47 @@ def complete(task_id: str):
 
 
 @bp.route("/cases/<int:case_id>")
-def case(case_id: int):
-    view = cases.case_view(db.session, current_account(), case_id)
+def case(case_id: int, values: dict | None = None, errors: dict | None = None, status: int = 200):
+    user = current_account()
+    view = cases.case_view(db.session, user, case_id)
+    try:
+        rating = ratings.rating_of(db.session, user, case_id)
+    except NotFound:
+        rating = None
     return render_template(
         "clerk/case.html", view=view, case=view.case, action_labels=ACTION_LABELS,
         status_labels=cases.STATUS_LABELS, deadline=deadline_of(view.case.due_at),
-        notice_titles=notice_titles(),
-    )
+        notice_titles=notice_titles(), rating=rating, may_rate=_may_rate(user, view.case, rating),
+        rating_schema=json_schema("rating"), values=values or {}, errors=errors or {},
+    ), status
+
+
+def _may_rate(user, case, rating) -> bool:
+    """Offer the 好差评 form once the case is concluded, unrated, to the staff the engine lets record it."""
+    if rating is not None or case.status != cases.CONCLUDED:
+        return False
+    try:
+        ensure_may_rate(user, case.org_id)
+    except Forbidden:
+        return False
+    return True
+
+
+@bp.route("/cases/<int:case_id>/rating", methods=["POST"])
+def rate(case_id: int):
+    data = from_form(json_schema("rating"), request.form)
+    try:
+        rating = ratings.rate_case(
+            db.session, current_account(), case_id, data, current_app.config.get("RATING_RECTIFICATION_DAYS"),
+        )
+    except FormInvalid as exc:
+        db.session.rollback()
+        return case(case_id, request.form.to_dict(), flat_errors(exc.errors), 422)
+    message = f"已登记好差评：{rating.level}"
+    if rating.rectification_id:
+        message += f"；差评已转{rating.responsible_org.name if rating.responsible_org else ''}整改"
+    flash(message, "success")
+    return redirect(url_for("clerk.case", case_id=case_id))
 
 
 def _acceptable_items(unit: OrgUnit):
