@@ -1,7 +1,9 @@
 """Cost of the product around SpiffWorkflow, measured side by side in one run.
 
-Runs the 门诊费用报销 flow (受理 → 乡镇初审 → 移交 → 市中心复核 → 拨付) N times three ways:
-  bare     SpiffWorkflow in memory, a JSON round trip (serialize + deserialize) per step;
+Runs the 门诊费用报销 flow (受理 → 乡镇初审 → 移交 → 医保中心复核 → 拨付, with its sub-flows and
+deadline timers) N times three ways:
+  bare     SpiffWorkflow in memory with the same diagrams and expression functions (no sandbox),
+           a JSON round trip (serialize + deserialize) per step;
   service  the engine's service layer on a SQLite database (claims, task projection, audit);
   http     the same through the REST API with Flask's test client.
 Prints the ratios service/bare and http/bare as its last lines.
@@ -17,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(ROOT)  # not bench/: its calendar.py would shadow the standard library's
 
 from flask_migrate import upgrade  # noqa: E402
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment  # noqa: E402
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer  # noqa: E402
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow  # noqa: E402
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser  # noqa: E402
@@ -26,10 +29,12 @@ from SpiffWorkflow.util.task import TaskState  # noqa: E402
 from api import create_app  # noqa: E402
 from api.extensions import db  # noqa: E402
 from engine import accounts, cases, definitions, tasks  # noqa: E402
+from engine.expressions import expression_functions  # noqa: E402
 from engine.models import User  # noqa: E402
 from tests.factories import applicant, reimbursement_details  # noqa: E402
 
-FLOW = ROOT / "processes" / "bpmn" / "fc_outpatient_reimbursement.bpmn"
+BPMN = ROOT / "processes" / "bpmn"
+PROCESS = "township_review_pay"
 MATERIALS = ["医保电子凭证或有效身份证件或社保卡（查看）", "费用发票原件", "费用清单原件（加盖医院公章）", "慢性病证复印件"]
 START = {"item": "fc-v-08", "org": "360981104201", "applicant": applicant(), "materials": MATERIALS,
          "proxy": True, "details": reimbursement_details()}
@@ -46,18 +51,23 @@ STEPS = [
 
 def run_bare(n: int) -> float:
     parser = SpiffBpmnParser()
-    parser.add_bpmn_file(str(FLOW))
-    spec = parser.get_spec("fc_outpatient_reimbursement")
+    parser.add_bpmn_files([str(p) for p in (BPMN / "shared").glob("*.bpmn")] + [str(BPMN / f"{PROCESS}.bpmn")])
+    spec, subprocess_specs = parser.get_spec(PROCESS), parser.get_subprocess_specs(PROCESS)
+    engine = PythonScriptEngine(environment=TaskDataEnvironment(expression_functions()))
     serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+    start_data = {"missing": [], "applicant": START["applicant"], "details": START["details"], "proxy": True,
+                  "accepted_level": "village", "limits": {"township_review": 20, "centre_review": 5, "payout": 5},
+                  "case_due": None, "warn_days": 2}
     start = time.perf_counter()
     for _ in range(n):
-        workflow = BpmnWorkflow(spec)
+        workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=engine)
         for task in workflow.get_tasks(state=TaskState.READY):
-            task.data.update({"missing": [], "applicant": START["applicant"], "details": START["details"]})
+            task.data.update(start_data)
         workflow.do_engine_steps()
         state = serializer.serialize_json(workflow)
         for _, data in STEPS:
             workflow = serializer.deserialize_json(state)
+            workflow.script_engine = engine
             task = workflow.get_next_task(state=TaskState.READY, manual=True)
             task.data.update(data)
             task.run()

@@ -31,7 +31,15 @@ def window_role(unit: OrgUnit) -> str | None:
 
 
 def centre_for(session: Session, unit: OrgUnit) -> OrgUnit | None:
-    """The nearest 医保中心/管理部 at or above a unit."""
+    """The nearest 医保中心/管理部 at or above a unit (remembered for the session's lifetime)."""
+    known = session.info.setdefault("centre_for", {})
+    if unit.id not in known:
+        centre = _nearest_centre(session, unit)
+        known[unit.id] = centre.id if centre is not None else None
+    return session.get(OrgUnit, known[unit.id]) if known[unit.id] is not None else None
+
+
+def _nearest_centre(session: Session, unit: OrgUnit) -> OrgUnit | None:
     for candidate in ancestry(unit):
         if candidate.kind == "centre":
             return candidate

@@ -15,7 +15,6 @@ from SpiffWorkflow.util.task import TaskState
 from engine.expressions import script_engine
 
 _registry = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
-_serializer = BpmnWorkflowSerializer(_registry)
 _converter = BpmnWorkflowConverter(BpmnWorkflow, _registry)
 
 
@@ -28,9 +27,10 @@ def new_workflow(spec, subprocess_specs: dict, data: dict) -> BpmnWorkflow:
 
 
 def dump_state(workflow: BpmnWorkflow) -> str:
-    state = _serializer.to_dict(workflow)
-    state.pop("spec")
-    state.pop("subprocess_specs")
+    """The task tree, data and events of a workflow as JSON; its specs are never converted."""
+    state = super(BpmnWorkflowConverter, _converter).to_dict(workflow)
+    state["subprocesses"] = _converter.mapping_to_dict(workflow.subprocesses)
+    state["bpmn_events"] = _registry.convert(workflow.bpmn_events)
     return json.dumps(state, ensure_ascii=False, separators=(",", ":"))
 
 
