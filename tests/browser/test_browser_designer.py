@@ -1,4 +1,6 @@
 """A designer relabels a step in the modeler and deploys; running cases stay on their version."""
+from pathlib import Path
+
 import pytest
 
 from api.extensions import db
@@ -63,3 +65,24 @@ def test_modeler_shows_server_problems_on_their_elements(app, as_user, login):
     designer.wait_for_selector("#outcome.error-text")
     assert designer.locator(".djs-overlay-problem .problem-badge").count() >= 1
     assert "township_review" in designer.locator("#problems").inner_text()
+
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "bpmn"
+MIWG = Path("/work/shared/bpmn-conformance/miwg-reference")
+
+
+def test_designer_uploads_a_camunda_diagram_and_reads_what_was_converted(login, screenshot):
+    designer = login("fengcheng.designer")
+    designer.set_input_files("form.upload input[name=file]", str(FIXTURES / "camunda_review.bpmn"))
+    designer.click("form.upload button")
+    assert designer.locator(".outcome").inner_text().startswith("已部署为新版本：Camunda 复核 v")
+    assert designer.locator("table.mapped tr", has_text="PT48H").count() == 1
+    assert designer.locator("table.unmapped tr", has_text="second_review").count() >= 2
+    screenshot(designer, "vendor_upload")
+
+    designer.goto("/design/processes")
+    designer.set_input_files("form.upload input[name=file]", str(MIWG / "C.1.0.bpmn"))
+    designer.click("form.upload button")
+    assert designer.locator(".outcome").inner_text() == "流程图校验未通过"
+    assert designer.locator("table.problems-list tbody tr").count() >= 1
+    assert designer.locator("table.unmapped tr", has_text="accounting").count() >= 1

@@ -3,7 +3,7 @@ from flask import Response, jsonify, render_template, request
 
 from api.auth import current_account
 from api.extensions import db
-from engine import definitions
+from engine import definitions, vendor_import
 from engine.definitions import InvalidDiagram
 from engine.errors import Invalid
 from engine.permissions import ensure_designer
@@ -57,3 +57,27 @@ def deploy():
     except Invalid as exc:
         return jsonify(message=exc.message, problems=[{"message": m} for ms in exc.errors.values() for m in ms]), 422
     return jsonify(created=created, id=definition.id, version=definition.version, process_key=definition.process_key)
+
+
+@bp.route("/upload", methods=["POST"])
+def upload():
+    """A .bpmn from disk; diagrams of other engines are converted first, with the report shown either way."""
+    user = current_account()
+    ensure_designer(user)
+    upload = request.files.get("file")
+    data = upload.read() if upload else b""
+    if not data:
+        return render_template("design/upload.html", error="请选择 BPMN 文件", conversion=None, problems=[]), 400
+    try:
+        definition, created, conversion = vendor_import.deploy_vendor_diagram(db.session, data, upload.filename, user.username)
+    except vendor_import.InvalidVendorDiagram as exc:
+        return render_template(
+            "design/upload.html", name=upload.filename, error=exc.message, problems=exc.problems,
+            conversion=exc.conversion.to_dict(),
+        ), 422
+    except InvalidDiagram as exc:
+        return render_template("design/upload.html", name=upload.filename, error=exc.message, problems=exc.problems, conversion=None), 422
+    return render_template(
+        "design/upload.html", name=upload.filename, definition=definition, created=created,
+        conversion=conversion.to_dict(), problems=[],
+    )
