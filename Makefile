@@ -47,6 +47,7 @@ test: $(STAMP) web-deps browser-deps
 bench: $(STAMP)
 	$(BIN)/python bench/calendar.py
 	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/timers.py
 
 clean:
 	rm -rf $(VENV) instance web/node_modules
