@@ -49,12 +49,18 @@ def instances():
             result = case_queries.list_cases(db.session, current_account(), case_queries.CaseFilter(**query), page, per_page)
         except Invalid as exc:
             errors, status = flat_errors(exc.errors), 400
-    rows = [(case, deadline_of(case.due_at)) for case in result.items]
+    rows = [_row(current_account(), case) for case in result.items]
     return render_template(
         "admin/instances.html", rows=rows, total=result.total, page=result.page,
         pages=max(ceil(result.total / per_page), 1), args=request.args, errors=errors,
         items=catalog().items, units=accounts.units(db.session), status_labels=admin_actions.CASE_STATUS_LABELS,
     ), status
+
+
+def _row(user, case):
+    """A listed case with its own limit and its open steps' limits (a late step makes the case 已超期)."""
+    steps = [(task, deadline_of(task.due_at, task.warn_at)) for task in cases.case_view(db.session, user, case.id).open_tasks]
+    return case, deadline_of(case.due_at), steps
 
 
 @bp.route("/instances/<int:case_id>")
