@@ -18,6 +18,18 @@ class CaseDiagram:
     taken: list[tuple[str, str]]
 
 
+# Specs SpiffWorkflow inserts around a task with boundary events; they are not drawn in the diagram.
+_INTERNAL_SUFFIXES = (".BoundaryEventSplit", ".BoundaryEventJoin")
+
+
+def _drawn_parent(task) -> str | None:
+    """The step a task was reached from, looking through the splits SpiffWorkflow adds for timers."""
+    parent = task.parent
+    while parent is not None and parent.task_spec.name.endswith(_INTERNAL_SUFFIXES):
+        parent = parent.parent
+    return parent.task_spec.name if parent is not None else None
+
+
 def case_diagram(session: Session, user: User, case_id: int) -> CaseDiagram:
     """Element ids of the completed steps, of the open tasks, and the (source, target) step pairs
     the case actually went through, so that only flows really taken are marked.
@@ -30,7 +42,7 @@ def case_diagram(session: Session, user: User, case_id: int) -> CaseDiagram:
     workflow = runtime.load_state(case.state, spec, subprocess_specs)
     completed = {task.task_spec.name for task in workflow.get_tasks(state=TaskState.COMPLETED)}
     reached = workflow.get_tasks(state=TaskState.COMPLETED | TaskState.READY | TaskState.STARTED | TaskState.WAITING)
-    taken = {(task.parent.task_spec.name, task.task_spec.name) for task in reached if task.parent is not None}
+    taken = {(source, task.task_spec.name) for task in reached if (source := _drawn_parent(task)) is not None}
     return CaseDiagram(
         bpmn_xml=case.definition.bpmn_xml,
         version=case.definition.version,
