@@ -72,7 +72,7 @@ def retry(session: Session, user: User, case_id: int) -> CaseInstance:
     try:
         spec, subprocess_specs = definitions.specs_of(case.definition)
         workflow = runtime.load_state(case.state, spec, subprocess_specs)
-        workflow.refresh_waiting_tasks()
+        workflow.refresh_timers()
         workflow.do_engine_steps()
     except Exception as exc:
         session.rollback()

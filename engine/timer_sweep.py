@@ -77,7 +77,7 @@ def fire(session: Session, timer) -> int:
         )
     )
     task._set_internal_data(event_fired=True)
-    workflow.refresh_waiting_tasks()
+    workflow.refresh_timers()
     workflow.do_engine_steps()
     if task.state == TaskState.WAITING:
         raise RuntimeError(f"定时器“{timer.title}”未能触发")
