@@ -41,8 +41,8 @@ def issue_token(user: User) -> str:
 
 @login_manager.user_loader
 def load_session_user(user_id: str):
-    user = db.session.get(User, int(user_id))
-    return Principal(user) if user and user.active else None
+    user = accounts.active_user(db.session, int(user_id))
+    return Principal(user) if user else None
 
 
 @login_manager.request_loader
@@ -54,8 +54,8 @@ def load_bearer_user(req):
         payload = _serializer().loads(header[7:], max_age=TOKEN_MAX_AGE)
     except (BadSignature, SignatureExpired):
         return None
-    user = db.session.get(User, payload.get("uid"))
-    return Principal(user) if user and user.active else None
+    user = accounts.active_user(db.session, payload.get("uid"))
+    return Principal(user) if user else None
 
 
 @login_manager.unauthorized_handler

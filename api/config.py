@@ -25,11 +25,17 @@ def secret_key(instance_path: Path) -> str:
     return key_file.read_text().strip()
 
 
+def engine_options(url: str) -> dict:
+    """A server database may drop idle connections, so check each one out with a ping; SQLite cannot."""
+    return {} if url.startswith("sqlite") else {"pool_pre_ping": True}
+
+
 def settings(instance_path: Path) -> dict:
     instance_path.mkdir(parents=True, exist_ok=True)
+    url = database_url(os.environ.get("DATABASE_URL"), instance_path)
     return {
-        "SQLALCHEMY_DATABASE_URI": database_url(os.environ.get("DATABASE_URL"), instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(url),
         "SECRET_KEY": secret_key(instance_path),
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "API_TITLE": "yibao-flow",

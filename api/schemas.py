@@ -1,7 +1,7 @@
 """Output representations of the REST API (documented in /api/openapi.json)."""
 from marshmallow import Schema, fields, pre_dump
 
-from engine.deadlines import OVERDUE, deadline_status
+from engine.deadlines import deadline_status
 from engine.history import ACTION_LABELS
 from forms.registry import json_schema
 from engine.reference import reference
@@ -32,11 +32,14 @@ class TaskOut(Schema):
     created_at = fields.DateTime()
     due_at = fields.DateTime(allow_none=True)
     warn_at = fields.DateTime(allow_none=True)
-    working_days_left = fields.Function(lambda t: deadline_status(t.due_at, t.warn_at).working_days_left)
-    overdue = fields.Function(lambda t: deadline_status(t.due_at, t.warn_at).state == OVERDUE)
-    deadline = fields.Function(
-        lambda t: deadline_status(t.due_at, t.warn_at).label, metadata={"description": "即将超期 / 已超期 / 空"}
-    )
+    working_days_left = fields.Integer(attribute="status.working_days_left", allow_none=True)
+    overdue = fields.Boolean(attribute="status.overdue")
+    deadline = fields.String(attribute="status.label", metadata={"description": "即将超期 / 已超期 / 空"})
+
+    @pre_dump
+    def with_deadline_status(self, task, **kwargs):
+        """Work out 即将超期/已超期 once per task, for the three fields that show it."""
+        return _TaskWithStatus(task)
 
 
 class TaskDetailOut(TaskOut):
@@ -116,6 +119,15 @@ class CaseDetailOut(CaseOut):
     def read_through_case(self, view, **kwargs):
         """Dump a CaseView: its own task and event lists, everything else from the case."""
         return _CaseWithWork(view)
+
+
+class _TaskWithStatus:
+    def __init__(self, task):
+        self._task = task
+        self.status = deadline_status(task.due_at, task.warn_at)
+
+    def __getattr__(self, name):
+        return getattr(self._task, name)
 
 
 class _CaseWithWork:

@@ -3,7 +3,7 @@ import tomllib
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from engine.errors import Conflict, Invalid, NotFound
@@ -54,6 +54,14 @@ def create_user(
     session.add(user)
     session.flush()
     return user
+
+
+def active_user(session: Session, user_id) -> User | None:
+    """The user behind a session or token, with unit and roles in one query; None once deactivated."""
+    user = session.execute(
+        select(User).options(joinedload(User.role_grants)).where(User.id == user_id)
+    ).unique().scalar_one_or_none()
+    return user if user is not None and user.active else None
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:

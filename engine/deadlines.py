@@ -29,6 +29,10 @@ class DeadlineStatus:
     def label(self) -> str:
         return LABELS[self.state]
 
+    @property
+    def overdue(self) -> bool:
+        return self.state == OVERDUE
+
 
 def deadline_status(due_at: datetime | None, warn_at: datetime | None, now: datetime | None = None) -> DeadlineStatus:
     """即将超期 from the warning instant (or two working days before), 已超期 from the due instant.

@@ -58,9 +58,7 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
 
     org: Mapped[OrgUnit] = relationship(lazy="joined")
-    role_grants: Mapped[list["RoleGrant"]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin"
-    )
+    role_grants: Mapped[list["RoleGrant"]] = relationship(cascade="all, delete-orphan")
 
     @property
     def roles(self) -> set[str]:
