@@ -1,6 +1,6 @@
 """Cost of the product around SpiffWorkflow, measured side by side in one run.
 
-Runs the 门诊费用报销 flow (受理 → 乡镇初审 → 移交 → 医保中心复核 → 拨付, with its sub-flows and
+Runs, in interleaved rounds, the 门诊费用报销 flow (受理 → 乡镇初审 → 移交 → 医保中心复核 → 拨付, with its sub-flows and
 deadline timers) N times three ways:
   bare     SpiffWorkflow in memory with the same diagrams and expression functions (no sandbox),
            a JSON round trip (serialize + deserialize) per step;
@@ -8,7 +8,7 @@ deadline timers) N times three ways:
   http     the same through the REST API with Flask's test client.
 Prints the ratios service/bare and http/bare as its last lines.
 
-    python bench/engine.py [N]
+    python bench/engine.py [ROUNDS]
 """
 import sys
 import tempfile
@@ -114,7 +114,10 @@ def run_http(app, n: int) -> float:
 
 
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 40
+    """Interleave rounds of the three ways and keep each way's fastest round: background noise
+    on a shared machine only ever adds time, so the minimum is the fairest comparison."""
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 7
+    n = 10
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.db", "DEPLOY_ON_START": False})
         with app.app_context():
@@ -123,12 +126,16 @@ def main() -> None:
             definitions.deploy_directory(db.session, app.config["BPMN_DIR"])
             db.session.remove()
         run_bare(3), run_service(app, 3), run_http(app, 3)
-        bare, service, http = run_bare(n), run_service(app, n), run_http(app, n)
-    per_run = 1000 / n
-    print(f"runs={n} steps_per_run={len(STEPS) + 1}")
-    print(f"bare_ms_per_run={bare * per_run:.1f} service_ms_per_run={service * per_run:.1f} http_ms_per_run={http * per_run:.1f}")
-    print(f"overhead_service={service / bare:.2f}")
-    print(f"overhead_http={http / bare:.2f}")
+        best = {"bare": float("inf"), "service": float("inf"), "http": float("inf")}
+        for _ in range(rounds):
+            best["bare"] = min(best["bare"], run_bare(n))
+            best["service"] = min(best["service"], run_service(app, n))
+            best["http"] = min(best["http"], run_http(app, n))
+    per_run = {way: seconds * 1000 / n for way, seconds in best.items()}
+    print(f"rounds={rounds} runs_per_round={n} steps_per_run={len(STEPS) + 1}")
+    print(" ".join(f"{way}_ms_per_run={ms:.1f}" for way, ms in per_run.items()))
+    print(f"overhead_service={best['service'] / best['bare']:.2f}")
+    print(f"overhead_http={best['http'] / best['bare']:.2f}")
 
 
 if __name__ == "__main__":

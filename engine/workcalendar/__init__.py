@@ -4,6 +4,7 @@ Official days come from holidays/<year>.toml (the State Council's yearly notices
 follow holidays/statutory.toml and every result depending on them is marked provisional.
 """
 import os
+import time
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -54,13 +55,27 @@ def _calendar_of(resolved_directory: str, fingerprint: tuple) -> WorkingCalendar
     return WorkingCalendar.from_directory(Path(resolved_directory))
 
 
+FRESHNESS_SECONDS = 1.0
+_recent: dict[str, tuple[float, WorkingCalendar]] = {}
+
+
 def default_calendar() -> WorkingCalendar:
-    """The product's calendar: the HOLIDAYS_DIR environment variable if set, else the project's holidays/."""
-    return calendar_for(os.environ.get("HOLIDAYS_DIR") or PROJECT_HOLIDAYS_DIR)
+    """The product's calendar: the HOLIDAYS_DIR environment variable if set, else the project's holidays/.
+
+    Deadline arithmetic asks for it many times per request, so the folder is looked at again
+    at most once a second: a notice dropped into it is picked up within that second.
+    """
+    directory = os.environ.get("HOLIDAYS_DIR") or str(PROJECT_HOLIDAYS_DIR)
+    now = time.monotonic()
+    recent = _recent.get(directory)
+    if recent is None or now - recent[0] > FRESHNESS_SECONDS:
+        recent = _recent[directory] = (now, calendar_for(directory))
+    return recent[1]
 
 
 def reload_default_calendar() -> None:
     """Forget every calendar read so far (files changed within the file system's time resolution)."""
+    _recent.clear()
     _calendar_of.cache_clear()
 
 
