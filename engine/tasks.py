@@ -48,7 +48,6 @@ def inbox(
         condition &= Task.instance_id.in_(select(CaseInstance.id).where(CaseInstance.item_id == item_id))
     if overdue_only:
         condition &= Task.due_at <= clock.now()
-    total = session.scalar(select(func.count()).select_from(Task).where(condition))
     due_order = Task.due_at.desc() if latest_due_first else Task.due_at
     rows = session.scalars(
         select(Task)
@@ -57,6 +56,10 @@ def inbox(
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
+    if page == 1 and len(rows) < per_page:
+        total = len(rows)
+    else:
+        total = session.scalar(select(func.count()).select_from(Task).where(condition))
     return Page(list(rows), total, page, per_page)
 
 

@@ -234,3 +234,16 @@ def test_items_are_refused_outside_their_region_and_level(as_user):
     )
     assert wrong_level.status_code == 422
     assert "村(社区)" in wrong_level.get_json()["errors"]["org"][0]
+
+
+def test_inbox_pages_report_the_whole_count(as_user):
+    for _ in range(3):
+        start_at_village(as_user)
+    township = as_user("qujiang.township_clerk")
+    first = township.get("/api/tasks?per_page=2").get_json()
+    second = township.get("/api/tasks?per_page=2&page=2").get_json()
+    whole = township.get("/api/tasks").get_json()
+    assert (first["total"], len(first["items"])) == (3, 2)
+    assert (second["total"], len(second["items"])) == (3, 1)
+    assert (whole["total"], len(whole["items"])) == (3, 3)
+    assert {t["id"] for t in first["items"] + second["items"]} == {t["id"] for t in whole["items"]}
