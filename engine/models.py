@@ -57,7 +57,7 @@ class User(Base):
     org_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
     active: Mapped[bool] = mapped_column(default=True)
 
-    org: Mapped[OrgUnit] = relationship(lazy="joined")
+    org: Mapped[OrgUnit] = relationship()
     role_grants: Mapped[list["RoleGrant"]] = relationship(cascade="all, delete-orphan")
 
     @property
@@ -118,7 +118,7 @@ class CaseInstance(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
-    definition: Mapped[ProcessDefinition] = relationship(lazy="joined")
+    definition: Mapped[ProcessDefinition] = relationship()
     org: Mapped[OrgUnit] = relationship(lazy="joined")
 
     __mapper_args__ = {"version_id_col": version}
@@ -225,7 +225,7 @@ class Timer(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     fired_at: Mapped[datetime | None]
 
-    instance: Mapped[CaseInstance] = relationship(lazy="joined")
+    instance: Mapped[CaseInstance] = relationship()
 
 
 # --- transfers (移交) and archiving (归档) --------------------------------------------------------
