@@ -40,14 +40,7 @@ def ensure_admin(user: User) -> None:
         raise Forbidden("只有系统管理员可以执行此操作")
 
 
-def visible_tasks_filter(user: User):
-    """Tasks a user may open: those they are candidate for, plus those they hold."""
-    return or_(candidate_filter(user), Task.assignee_id == user.id)
 
-
-# --- 好差评, SLA figures and case listings -----------------------------------------------------
-
-SUPERVISOR = "supervisor"
 
 
 def ensure_may_rate(user: User, case_org_id: int) -> None:
