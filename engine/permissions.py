@@ -40,7 +40,9 @@ def ensure_admin(user: User) -> None:
         raise Forbidden("只有系统管理员可以执行此操作")
 
 
+# --- 好差评, SLA figures and case listings -----------------------------------------------------
 
+SUPERVISOR = "supervisor"
 
 
 def ensure_may_rate(user: User, case_org_id: int) -> None:
