@@ -2,13 +2,15 @@
 
 The reviewed files stay the source of truth for the published lists; imports add lists of their own.
 Every import is one row of `catalog_import`, whose id only ever grows, so its maximum tells every
-worker cheaply whether its merged catalogue is still current.
+worker cheaply whether its merged catalogue is still current. Each worker asks at most once a second
+(cases are started and stepped many times a second); the worker that imports knows at once.
 """
 from __future__ import annotations
 
 import csv
 import io
 import os
+import time
 from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
@@ -21,6 +23,7 @@ from engine.clock import clock
 from engine.models import Base, CaseInstance
 
 ITEM_ID_LENGTH = 40  # CaseInstance.item_id
+FRESHNESS_SECONDS = 1.0
 
 
 class CatalogImport(Base):
@@ -49,20 +52,32 @@ class CatalogImportItem(Base):
 
 
 _engine: Engine | None = None
+_last_read: tuple[float, int | None] | None = None  # (monotonic time read, revision)
 
 
 def bind(engine: Engine) -> None:
     """Read imported items from this database (the app factory binds its engine)."""
     global _engine
     _engine = engine
+    forget_revision()
+
+
+def forget_revision() -> None:
+    global _last_read
+    _last_read = None
 
 
 def revision() -> int | None:
     """Id of the latest import, None when nothing was imported or no database is bound."""
+    global _last_read
     if _engine is None:
         return None
-    with _engine.connect() as connection:
-        return connection.scalar(select(func.max(CatalogImport.id)))
+    now = time.monotonic()
+    last = _last_read
+    if last is None or now - last[0] > FRESHNESS_SECONDS:
+        with _engine.connect() as connection:
+            last = _last_read = (now, connection.scalar(select(func.max(CatalogImport.id))))
+    return last[1]
 
 
 def imported_items() -> list[Item]:
@@ -115,6 +130,7 @@ def import_table(session: Session, path: str | os.PathLike, reviewed: Catalog, i
         for position, item in enumerate(items)
     )
     session.commit()
+    forget_revision()
     return items
 
 

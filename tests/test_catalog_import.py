@@ -22,6 +22,7 @@ def imports(fresh):
         db.session.execute(delete(CatalogImportItem))
         db.session.execute(delete(CatalogImport))
         db.session.commit()
+    catalog_store.forget_revision()  # deleted behind the store's back: do not wait for the next look
 
 
 def table(tmp_path, *rows, name="extra.tsv"):
