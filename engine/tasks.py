@@ -5,7 +5,7 @@ from uuid import UUID
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, undefer
 from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.util.task import TaskState
 
@@ -63,9 +63,13 @@ def inbox(
     return Page(list(rows), total, page, per_page)
 
 
-def task_for(session: Session, user: User, task_id: str) -> Task:
+# Completing a task needs its case's workflow state and process version: loaded with the task.
+WITH_CASE_STATE = (joinedload(Task.instance).options(undefer(CaseInstance.state), joinedload(CaseInstance.definition)),)
+
+
+def task_for(session: Session, user: User, task_id: str, options=()) -> Task:
     """A task the user may see: candidates and the holder; others are told it does not exist."""
-    task = session.get(Task, task_id)
+    task = session.get(Task, task_id, options=options)
     if task is None or not (is_candidate(user, task) or task.assignee_id == user.id):
         raise NotFound("任务不存在或无权查看")
     return task
@@ -110,7 +114,7 @@ def complete(session: Session, user: User, task_id: str, data: dict) -> Task:
     The workflow state, the task rows and the audit event commit together; the case's
     version counter makes a second, concurrent completion fail with a conflict.
     """
-    task = task_for(session, user, task_id)
+    task = task_for(session, user, task_id, WITH_CASE_STATE)
     if task.state != OPEN:
         raise Conflict("该任务已办结或已取消")
     if task.assignee_id != user.id:
