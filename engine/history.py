@@ -4,6 +4,8 @@ from sqlalchemy.orm import Session
 from engine.clock import clock
 from engine.models import AuditEvent, CaseInstance, Task, User
 
+_INSERT_EVENT = AuditEvent.__table__.insert()
+
 ACTION_LABELS = {
     "accepted": "受理",
     "claimed": "认领",
@@ -27,16 +29,22 @@ def record(
     user: User | None = None,
     task: Task | None = None,
     detail: dict | None = None,
-) -> AuditEvent:
-    event = AuditEvent(
-        instance_id=case.id,
-        at=clock.now(),
-        action=action,
-        user_id=user.id if user else None,
-        org_id=user.org_id if user else None,
-        task_id=task.id if task else None,
-        task_title=task.title if task else None,
-        detail=detail or {},
+) -> None:
+    """Append an event to the case's history, inside the caller's unit of work.
+
+    Events are only ever appended, so they go straight to the database as a plain INSERT instead
+    of through the session's change tracking, which costs several times more per row.
+    """
+    session.connection().execute(
+        _INSERT_EVENT,
+        {
+            "instance_id": case.id,
+            "at": clock.now(),
+            "action": action,
+            "user_id": user.id if user else None,
+            "org_id": user.org_id if user else None,
+            "task_id": task.id if task else None,
+            "task_title": task.title if task else None,
+            "detail": detail or {},
+        },
     )
-    session.add(event)
-    return event

@@ -23,6 +23,7 @@ WAITING = "waiting"
 FIRED = "fired"
 CANCELLED = "cancelled"
 MAX_BACKOFF = timedelta(hours=6)
+_INSERT_TIMER = Timer.__table__.insert()
 KIND_LABELS = {"warning": "即将超期", "overdue": "已超期", "escalation": "超期通报"}
 
 
@@ -55,7 +56,7 @@ def waiting_timers(workflow) -> list:
 
 
 def sync_timers(session: Session, case: CaseInstance, workflow) -> None:
-    """Make the timer table hold exactly the case's waiting timers."""
+    """Make the timer table hold exactly the case's waiting timers; new ones in one INSERT."""
     armed = {str(task.id): (task, fire_at) for task, fire_at in waiting_timers(workflow)}
     rows = session.scalars(select(Timer).where(Timer.instance_id == case.id, Timer.state == WAITING)).all()
     for row in rows:
@@ -67,18 +68,17 @@ def sync_timers(session: Session, case: CaseInstance, workflow) -> None:
             mark_fired(session, case, row)
         else:
             row.state = CANCELLED
-    for task_id, (task, fire_at) in armed.items():
-        session.add(
-            Timer(
-                instance_id=case.id,
-                task_id=task_id,
-                kind=timer_kind(task.task_spec),
-                title=task.task_spec.bpmn_name or task.task_spec.name,
-                fire_at=_as_instant(fire_at),
-                armed_at=clock.now(),
-                state=WAITING,
-                attempts=0,
-            )
+    if armed:
+        now = clock.now()
+        session.connection().execute(
+            _INSERT_TIMER,
+            [
+                {"instance_id": case.id, "task_id": task_id, "kind": timer_kind(task.task_spec),
+                 "title": task.task_spec.bpmn_name or task.task_spec.name, "fire_at": _as_instant(fire_at),
+                 "armed_at": now, "state": WAITING, "attempts": 0, "retry_at": None, "last_error": None,
+                 "fired_at": None}
+                for task_id, (task, fire_at) in armed.items()
+            ],
         )
 
 
