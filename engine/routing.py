@@ -3,8 +3,9 @@
 Village cases go up to their township, township cases to the centre of their county or city,
 hospital stations to the centre (管理部) they are attached to.
 """
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import inspect, literal, or_, select
+from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.errors import Invalid
 from engine.models import OrgUnit
@@ -12,10 +13,26 @@ from engine.reference import ACCEPTING_WINDOW, SUPERVISOR_ABOVE, reference
 
 
 def ancestry(unit: OrgUnit):
-    """The unit itself, then each unit above it."""
+    """The unit itself, then each unit above it (all read in one query the first time)."""
+    session = object_session(unit)
+    if session is not None and "parent" in inspect(unit).unloaded and unit.parent_id is not None:
+        chain = _chain_above(unit)
+        units = {u.id: u for u in session.scalars(select(OrgUnit).join(chain, OrgUnit.id == chain.c.id))}
+        for each in units.values():
+            if "parent" in inspect(each).unloaded:
+                set_committed_value(each, "parent", units.get(each.parent_id))
     while unit is not None:
         yield unit
         unit = unit.parent
+
+
+def _chain_above(unit: OrgUnit):
+    """Recursive CTE of (id, parent_id, depth) from `unit` (depth 0) up to the top of the tree."""
+    chain = select(OrgUnit.id, OrgUnit.parent_id, literal(0).label("depth")).where(OrgUnit.id == unit.id)
+    chain = chain.cte("chain", recursive=True)
+    return chain.union_all(
+        select(OrgUnit.id, OrgUnit.parent_id, (chain.c.depth + 1).label("depth")).join(chain, OrgUnit.id == chain.c.parent_id)
+    )
 
 
 def level_of(unit: OrgUnit) -> str:
@@ -40,15 +57,15 @@ def centre_for(session: Session, unit: OrgUnit) -> OrgUnit | None:
 
 
 def _nearest_centre(session: Session, unit: OrgUnit) -> OrgUnit | None:
-    for candidate in ancestry(unit):
-        if candidate.kind == "centre":
-            return candidate
-        centre = session.scalars(
-            select(OrgUnit).where(OrgUnit.parent_id == candidate.id, OrgUnit.kind == "centre").limit(1)
-        ).first()
-        if centre is not None:
-            return centre
-    return None
+    """The first unit up the chain that is a centre or has one directly under it, in one query."""
+    chain = _chain_above(unit)
+    return session.scalars(
+        select(OrgUnit)
+        .join(chain, or_(OrgUnit.id == chain.c.id, OrgUnit.parent_id == chain.c.id))
+        .where(OrgUnit.kind == "centre")
+        .order_by(chain.c.depth, OrgUnit.id != chain.c.id, OrgUnit.id)
+        .limit(1)
+    ).first()
 
 
 def supervising_unit(session: Session, unit: OrgUnit) -> OrgUnit:
