@@ -2,7 +2,7 @@
 import tomllib
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -56,11 +56,15 @@ def create_user(
     return user
 
 
+_USER_WITH_ROLES = select(User).options(joinedload(User.role_grants)).where(User.id == bindparam("user_id"))
+
+
 def active_user(session: Session, user_id) -> User | None:
-    """The user behind a session or token, with unit and roles in one query; None once deactivated."""
-    user = session.execute(
-        select(User).options(joinedload(User.role_grants)).where(User.id == user_id)
-    ).unique().scalar_one_or_none()
+    """The user behind a session or token, with their roles in one query; None once deactivated.
+
+    Asked on every request, so the statement is built once and only its parameter bound per call.
+    """
+    user = session.execute(_USER_WITH_ROLES, {"user_id": user_id}).unique().scalar_one_or_none()
     return user if user is not None and user.active else None
 
 

@@ -1,5 +1,5 @@
 """Who may do what. Every permission rule of the product lives here."""
-from sqlalchemy import and_, or_, select, true
+from sqlalchemy import and_, bindparam, or_, select, true
 
 from engine.errors import Forbidden
 from engine.models import CaseInstance, OrgUnit, Task, User
@@ -14,9 +14,14 @@ def is_candidate(user: User, task: Task) -> bool:
     return user.active and task.org_id == user.org_id and task.role in user.roles
 
 
-def candidate_filter(user: User):
-    """The same rule as `is_candidate`, as a SQL condition for inbox queries."""
-    return and_(Task.org_id == user.org_id, Task.role.in_(sorted(user.roles)))
+# The same rule as `is_candidate`, as a SQL condition for inbox queries: bind `candidate_params(user)`.
+CANDIDATE_CONDITION = and_(
+    Task.org_id == bindparam("candidate_org_id"), Task.role.in_(bindparam("candidate_roles", expanding=True))
+)
+
+
+def candidate_params(user: User) -> dict:
+    return {"candidate_org_id": user.org_id, "candidate_roles": sorted(user.roles)}
 
 
 def may_see_case(user: User, case_org_id: int, task_org_ids: set[int]) -> bool:

@@ -1,11 +1,13 @@
 """Work on tasks: the inbox, claiming, releasing and completing. One unit of work per call."""
 import traceback
 from dataclasses import dataclass
+from functools import cache
 from uuid import UUID
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, joinedload, undefer
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.util.task import TaskState
 
@@ -15,7 +17,7 @@ from engine.clock import clock
 from engine.errors import Conflict, DomainError, Forbidden, NotFound, StepFailed
 from engine.items import catalog
 from engine.models import CaseInstance, Task, User
-from engine.permissions import candidate_filter, is_candidate
+from engine.permissions import CANDIDATE_CONDITION, candidate_params, is_candidate
 from engine.projection import COMPLETED, OPEN
 from forms.registry import clean
 
@@ -40,27 +42,36 @@ def inbox(
     Optionally only one item's tasks, or only those past their due instant; earliest due first
     unless `latest_due_first`. Tasks without a limit always come last.
     """
-    if view == MINE:
-        condition = (Task.assignee_id == user.id) & (Task.state == OPEN)
-    else:
-        condition = candidate_filter(user) & (Task.state == OPEN) & Task.assignee_id.is_(None)
-    if item_id:
-        condition &= Task.instance_id.in_(select(CaseInstance.id).where(CaseInstance.item_id == item_id))
-    if overdue_only:
-        condition &= Task.due_at <= clock.now()
-    due_order = Task.due_at.desc() if latest_due_first else Task.due_at
-    rows = session.scalars(
-        select(Task)
-        .where(condition)
-        .order_by(Task.due_at.is_(None), due_order, Task.created_at)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
+    rows_query, count_query = _inbox_queries(view, bool(item_id), overdue_only, latest_due_first)
+    params = {**candidate_params(user), "user_id": user.id, "item_id": item_id, "now": clock.now()}
+    rows = session.scalars(rows_query, {**params, "limit": per_page, "offset": (page - 1) * per_page}).all()
     if page == 1 and len(rows) < per_page:
         total = len(rows)
     else:
-        total = session.scalar(select(func.count()).select_from(Task).where(condition))
+        total = session.scalar(count_query, params)
     return Page(list(rows), total, page, per_page)
+
+
+@cache
+def _inbox_queries(view: str, by_item: bool, overdue_only: bool, latest_due_first: bool):
+    """(rows, count) statements for one combination of inbox options, built once and bound per call."""
+    if view == MINE:
+        condition = (Task.assignee_id == bindparam("user_id")) & (Task.state == OPEN)
+    else:
+        condition = CANDIDATE_CONDITION & (Task.state == OPEN) & Task.assignee_id.is_(None)
+    if by_item:
+        condition &= Task.instance_id.in_(select(CaseInstance.id).where(CaseInstance.item_id == bindparam("item_id")))
+    if overdue_only:
+        condition &= Task.due_at <= bindparam("now")
+    due_order = Task.due_at.desc() if latest_due_first else Task.due_at
+    rows = (
+        select(Task)
+        .where(condition)
+        .order_by(Task.due_at.is_(None), due_order, Task.created_at)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+    return rows, select(func.count()).select_from(Task).where(condition)
 
 
 # Completing a task needs its case's workflow state and process version: loaded with the task.
@@ -75,6 +86,14 @@ def task_for(session: Session, user: User, task_id: str, options=()) -> Task:
     return task
 
 
+_TAKE_TASK = (
+    update(Task)
+    .where(Task.id == bindparam("task_id"), Task.state == OPEN, Task.assignee_id.is_(None))
+    .values(assignee_id=bindparam("user_id"))
+    .execution_options(synchronize_session=False)
+)
+
+
 def claim(session: Session, user: User, task_id: str) -> Task:
     task = session.get(Task, task_id)
     if task is None:
@@ -83,16 +102,12 @@ def claim(session: Session, user: User, task_id: str) -> Task:
         raise Forbidden("您不是该任务的办理人")
     if task.assignee_id == user.id and task.state == OPEN:
         return task
-    taken = session.execute(
-        update(Task)
-        .where(Task.id == task_id, Task.state == OPEN, Task.assignee_id.is_(None))
-        .values(assignee_id=user.id)
-    ).rowcount
+    taken = session.execute(_TAKE_TASK, {"task_id": task_id, "user_id": user.id}).rowcount
     if taken != 1:
         session.rollback()
         raise Conflict("该任务已被他人认领或已办结")
-    task.assignee_id = user.id
-    task.assignee = user
+    set_committed_value(task, "assignee_id", user.id)  # what the UPDATE above wrote
+    set_committed_value(task, "assignee", user)
     history.record(session, task.instance, "claimed", user, task)
     session.commit()
     return task

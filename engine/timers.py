@@ -12,7 +12,7 @@ from uuid import UUID
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from engine import history
@@ -24,6 +24,7 @@ FIRED = "fired"
 CANCELLED = "cancelled"
 MAX_BACKOFF = timedelta(hours=6)
 _INSERT_TIMER = Timer.__table__.insert()
+_WAITING_TIMERS_OF_CASE = select(Timer).where(Timer.instance_id == bindparam("case_id"), Timer.state == WAITING)
 KIND_LABELS = {"warning": "即将超期", "overdue": "已超期", "escalation": "超期通报"}
 
 
@@ -58,7 +59,7 @@ def waiting_timers(workflow) -> list:
 def sync_timers(session: Session, case: CaseInstance, workflow) -> None:
     """Make the timer table hold exactly the case's waiting timers; new ones in one INSERT."""
     armed = {str(task.id): (task, fire_at) for task, fire_at in waiting_timers(workflow)}
-    rows = session.scalars(select(Timer).where(Timer.instance_id == case.id, Timer.state == WAITING)).all()
+    rows = session.scalars(_WAITING_TIMERS_OF_CASE, {"case_id": case.id}).all()
     for row in rows:
         if row.task_id in armed:
             row.fire_at = _as_instant(armed.pop(row.task_id)[1])

@@ -5,7 +5,7 @@ One rule, applied to every completed task (engine/tasks.py): a task with the 移
 transfer to the unit that received the next task (the unit engine.routing chose for it); a task
 with the 归档 form confirms the latest transfer to its own unit as archived.
 """
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from engine.clock import clock
@@ -59,17 +59,21 @@ def confirm_archive(session: Session, case: CaseInstance, task: Task, values: di
     return transfer
 
 
+_EVENTS_OF_CASE = (
+    select(AuditEvent.action, AuditEvent.detail)
+    .where(AuditEvent.instance_id == bindparam("case_id"))
+    .order_by(AuditEvent.at, AuditEvent.id)
+)
+
+
 def materials_received(session: Session, case: CaseInstance) -> list[str]:
     """Materials taken in at acceptance plus every 补正 (the supplement form's `received`), in order."""
-    events = session.scalars(
-        select(AuditEvent).where(AuditEvent.instance_id == case.id).order_by(AuditEvent.at, AuditEvent.id)
-    )
     received: list[str] = []
-    for event in events:
-        if event.action == "accepted":
-            received += event.detail.get("materials", [])
-        elif event.action == "completed":
-            received += event.detail.get("received", [])
+    for action, detail in session.execute(_EVENTS_OF_CASE, {"case_id": case.id}):
+        if action == "accepted":
+            received += detail.get("materials", [])
+        elif action == "completed":
+            received += detail.get("received", [])
     return list(dict.fromkeys(received))
 
 
