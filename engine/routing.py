@@ -3,7 +3,7 @@
 Village cases go up to their township, township cases to the centre of their county or city,
 hospital stations to the centre (管理部) they are attached to.
 """
-from sqlalchemy import inspect, literal, or_, select
+from sqlalchemy import bindparam, inspect, literal, or_, select
 from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -12,27 +12,38 @@ from engine.models import OrgUnit
 from engine.reference import ACCEPTING_WINDOW, SUPERVISOR_ABOVE, reference
 
 
+def _chain_above():
+    """Recursive CTE of (id, parent_id, depth) from the unit bound as `unit_id` (depth 0) to the top."""
+    chain = select(OrgUnit.id, OrgUnit.parent_id, literal(0).label("depth")).where(OrgUnit.id == bindparam("unit_id"))
+    chain = chain.cte("chain", recursive=True)
+    return chain.union_all(
+        select(OrgUnit.id, OrgUnit.parent_id, (chain.c.depth + 1).label("depth")).join(chain, OrgUnit.id == chain.c.parent_id)
+    )
+
+
+_CHAIN = _chain_above()
+_UNITS_UP_THE_CHAIN = select(OrgUnit).join(_CHAIN, OrgUnit.id == _CHAIN.c.id)
+# The first unit up the chain that is a centre or has one directly under it.
+_NEAREST_CENTRE = (
+    select(OrgUnit)
+    .join(_CHAIN, or_(OrgUnit.id == _CHAIN.c.id, OrgUnit.parent_id == _CHAIN.c.id))
+    .where(OrgUnit.kind == "centre")
+    .order_by(_CHAIN.c.depth, OrgUnit.id != _CHAIN.c.id, OrgUnit.id)
+    .limit(1)
+)
+
+
 def ancestry(unit: OrgUnit):
     """The unit itself, then each unit above it (all read in one query the first time)."""
     session = object_session(unit)
     if session is not None and "parent" in inspect(unit).unloaded and unit.parent_id is not None:
-        chain = _chain_above(unit)
-        units = {u.id: u for u in session.scalars(select(OrgUnit).join(chain, OrgUnit.id == chain.c.id))}
+        units = {u.id: u for u in session.scalars(_UNITS_UP_THE_CHAIN, {"unit_id": unit.id})}
         for each in units.values():
             if "parent" in inspect(each).unloaded:
                 set_committed_value(each, "parent", units.get(each.parent_id))
     while unit is not None:
         yield unit
         unit = unit.parent
-
-
-def _chain_above(unit: OrgUnit):
-    """Recursive CTE of (id, parent_id, depth) from `unit` (depth 0) up to the top of the tree."""
-    chain = select(OrgUnit.id, OrgUnit.parent_id, literal(0).label("depth")).where(OrgUnit.id == unit.id)
-    chain = chain.cte("chain", recursive=True)
-    return chain.union_all(
-        select(OrgUnit.id, OrgUnit.parent_id, (chain.c.depth + 1).label("depth")).join(chain, OrgUnit.id == chain.c.parent_id)
-    )
 
 
 def level_of(unit: OrgUnit) -> str:
@@ -57,15 +68,7 @@ def centre_for(session: Session, unit: OrgUnit) -> OrgUnit | None:
 
 
 def _nearest_centre(session: Session, unit: OrgUnit) -> OrgUnit | None:
-    """The first unit up the chain that is a centre or has one directly under it, in one query."""
-    chain = _chain_above(unit)
-    return session.scalars(
-        select(OrgUnit)
-        .join(chain, or_(OrgUnit.id == chain.c.id, OrgUnit.parent_id == chain.c.id))
-        .where(OrgUnit.kind == "centre")
-        .order_by(chain.c.depth, OrgUnit.id != chain.c.id, OrgUnit.id)
-        .limit(1)
-    ).first()
+    return session.scalars(_NEAREST_CENTRE, {"unit_id": unit.id}).first()
 
 
 def supervising_unit(session: Session, unit: OrgUnit) -> OrgUnit:
