@@ -1,15 +1,20 @@
 """Cost of the product around SpiffWorkflow, measured side by side in one run.
 
-Runs, in interleaved rounds, the 门诊费用报销 flow (受理 → 乡镇初审 → 移交 → 医保中心复核 → 拨付, with its sub-flows and
-deadline timers) N times three ways:
+Runs the 门诊费用报销 flow (受理 → 乡镇初审 → 移交 → 医保中心复核 → 拨付, with its sub-flows and
+deadline timers) three ways:
   bare     SpiffWorkflow in memory with the same diagrams and expression functions (no sandbox),
            a JSON round trip (serialize + deserialize) per step;
-  service  the engine's service layer on a SQLite database (claims, task projection, audit);
-  http     the same through the REST API with Flask's test client.
+  service  the engine's service layer on a SQLite database (each user looked up, inbox, claim,
+           complete, one unit of work per action, as the API calls it);
+  http     the same through the REST API with Flask's test client (bearer tokens issued beforehand).
+Single runs of the three ways are interleaved, in rotating order, each after a garbage collection,
+so that the shared machine's changes of speed fall on all three alike; the medians are compared.
 Prints the ratios service/bare and http/bare as its last lines.
 
-    python bench/engine.py [ROUNDS]
+    python bench/engine.py [TRIPLES]
 """
+import gc
+import statistics
 import sys
 import tempfile
 import time
@@ -25,12 +30,13 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow  # noqa: E402
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser  # noqa: E402
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG  # noqa: E402
 from SpiffWorkflow.util.task import TaskState  # noqa: E402
+from sqlalchemy import select  # noqa: E402
 
 from api import create_app  # noqa: E402
 from api.extensions import db  # noqa: E402
 from engine import accounts, cases, definitions, tasks  # noqa: E402
 from engine.expressions import expression_functions  # noqa: E402
-from engine.models import User  # noqa: E402
+from engine.models import CaseInstance, User  # noqa: E402
 from tests.factories import applicant, reimbursement_details  # noqa: E402
 
 BPMN = ROOT / "processes" / "bpmn"
@@ -49,75 +55,86 @@ STEPS = [
 ]
 
 
-def run_bare(n: int) -> float:
-    parser = SpiffBpmnParser()
-    parser.add_bpmn_files([str(p) for p in (BPMN / "shared").glob("*.bpmn")] + [str(BPMN / f"{PROCESS}.bpmn")])
-    spec, subprocess_specs = parser.get_spec(PROCESS), parser.get_subprocess_specs(PROCESS)
-    engine = PythonScriptEngine(environment=TaskDataEnvironment(expression_functions()))
-    serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
-    start_data = {"missing": [], "applicant": START["applicant"], "details": START["details"], "proxy": True,
-                  "accepted_level": "village", "limits": {"township_review": 20, "centre_review": 5, "payout": 5},
-                  "case_due": None, "warn_days": 2}
-    start = time.perf_counter()
-    for _ in range(n):
-        workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=engine)
+class Bare:
+    """SpiffWorkflow alone: parsed once, then each step deserialises, runs and serialises the workflow."""
+
+    def __init__(self):
+        parser = SpiffBpmnParser()
+        parser.add_bpmn_files([str(p) for p in (BPMN / "shared").glob("*.bpmn")] + [str(BPMN / f"{PROCESS}.bpmn")])
+        self.spec, self.subprocess_specs = parser.get_spec(PROCESS), parser.get_subprocess_specs(PROCESS)
+        self.engine = PythonScriptEngine(environment=TaskDataEnvironment(expression_functions()))
+        self.serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+        self.start_data = {"missing": [], "applicant": START["applicant"], "details": START["details"], "proxy": True,
+                           "accepted_level": "village", "limits": {"township_review": 20, "centre_review": 5, "payout": 5},
+                           "case_due": None, "warn_days": 2}
+
+    def run(self) -> None:
+        workflow = BpmnWorkflow(self.spec, self.subprocess_specs, script_engine=self.engine)
         for task in workflow.get_tasks(state=TaskState.READY):
-            task.data.update(start_data)
+            task.data.update(self.start_data)
         workflow.do_engine_steps()
-        state = serializer.serialize_json(workflow)
+        state = self.serializer.serialize_json(workflow)
         for _, data in STEPS:
-            workflow = serializer.deserialize_json(state)
-            workflow.script_engine = engine
+            workflow = self.serializer.deserialize_json(state)
+            workflow.script_engine = self.engine
             task = workflow.get_next_task(state=TaskState.READY, manual=True)
             task.data.update(data)
             task.run()
             workflow.do_engine_steps()
-            state = serializer.serialize_json(workflow)
+            state = self.serializer.serialize_json(workflow)
         assert workflow.is_completed()
-    return time.perf_counter() - start
 
 
-def run_service(app, n: int) -> float:
-    with app.app_context():
-        users = {u.username: u for u in db.session.query(User).all()}
-        start = time.perf_counter()
-        for _ in range(n):
-            case = cases.start_case(db.session, users["qujiangcun.village_agent"], START)
+class Service:
+    """The service layer as the API drives it: the acting user looked up, then one unit of work per action."""
+
+    def __init__(self, app):
+        self.app = app
+        self.usernames = ["qujiangcun.village_agent", *(u for u, _ in STEPS)]
+
+    def run(self) -> int:
+        with self.app.app_context():
+            ids = dict(db.session.execute(select(User.username, User.id).where(User.username.in_(self.usernames))).all())
+            case = cases.start_case(db.session, accounts.active_user(db.session, ids[self.usernames[0]]), START)
             for username, data in STEPS:
-                user = users[username]
+                user = accounts.active_user(db.session, ids[username])
                 (task,) = tasks.inbox(db.session, user, tasks.CANDIDATE).items
                 tasks.claim(db.session, user, task.id)
                 tasks.complete(db.session, user, task.id, data)
-            assert db.session.get(type(case), case.id).status == cases.CONCLUDED
-        elapsed = time.perf_counter() - start
-        db.session.remove()
-    return elapsed
+            case_id = case.id
+            db.session.remove()
+        return case_id
 
 
-def run_http(app, n: int) -> float:
-    client = app.test_client()
-    headers = {}
-    for username in {"qujiangcun.village_agent", *(u for u, _ in STEPS)}:
-        token = client.post("/api/auth/token", json={"username": username, "password": "yibao2026"}).get_json()["token"]
-        headers[username] = {"Authorization": f"Bearer {token}"}
-    start = time.perf_counter()
-    for _ in range(n):
-        case = client.post("/api/instances", json=START, headers=headers["qujiangcun.village_agent"]).get_json()
+class Http:
+    """The REST API through Flask's test client, with a bearer token per user issued beforehand."""
+
+    def __init__(self, app):
+        self.client = app.test_client()
+        self.headers = {}
+        for username in {"qujiangcun.village_agent", *(u for u, _ in STEPS)}:
+            token = self.client.post("/api/auth/token", json={"username": username, "password": "yibao2026"}).get_json()["token"]
+            self.headers[username] = {"Authorization": f"Bearer {token}"}
+
+    def run(self) -> int:
+        case = self.client.post("/api/instances", json=START, headers=self.headers["qujiangcun.village_agent"]).get_json()
         for username, data in STEPS:
-            (task,) = client.get("/api/tasks", headers=headers[username]).get_json()["items"]
-            client.post(f"/api/tasks/{task['id']}/claim", headers=headers[username])
-            done = client.post(f"/api/tasks/{task['id']}/complete", json={"data": data}, headers=headers[username])
+            (task,) = self.client.get("/api/tasks", headers=self.headers[username]).get_json()["items"]
+            self.client.post(f"/api/tasks/{task['id']}/claim", headers=self.headers[username])
+            done = self.client.post(f"/api/tasks/{task['id']}/complete", json={"data": data}, headers=self.headers[username])
             assert done.status_code == 200, done.get_json()
-        status = client.get(f"/api/instances/{case['id']}", headers=headers["qujiangcun.village_agent"]).get_json()
-        assert status["status"] == "concluded"
-    return time.perf_counter() - start
+        return case["id"]
+
+
+def timed(run) -> tuple[float, object]:
+    gc.collect()
+    start = time.perf_counter()
+    result = run()
+    return time.perf_counter() - start, result
 
 
 def main() -> None:
-    """Interleave rounds of the three ways and keep each way's fastest round: background noise
-    on a shared machine only ever adds time, so the minimum is the fairest comparison."""
-    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 7
-    n = 10
+    triples = int(sys.argv[1]) if len(sys.argv) > 1 else 60
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.db", "DEPLOY_ON_START": False})
         with app.app_context():
@@ -125,17 +142,27 @@ def main() -> None:
             accounts.seed_demo(db.session)
             definitions.deploy_directory(db.session, app.config["BPMN_DIR"])
             db.session.remove()
-        run_bare(3), run_service(app, 3), run_http(app, 3)
-        best = {"bare": float("inf"), "service": float("inf"), "http": float("inf")}
-        for _ in range(rounds):
-            best["bare"] = min(best["bare"], run_bare(n))
-            best["service"] = min(best["service"], run_service(app, n))
-            best["http"] = min(best["http"], run_http(app, n))
-    per_run = {way: seconds * 1000 / n for way, seconds in best.items()}
-    print(f"rounds={rounds} runs_per_round={n} steps_per_run={len(STEPS) + 1}")
-    print(" ".join(f"{way}_ms_per_run={ms:.1f}" for way, ms in per_run.items()))
-    print(f"overhead_service={best['service'] / best['bare']:.2f}")
-    print(f"overhead_http={best['http'] / best['bare']:.2f}")
+        ways = {"bare": Bare(), "service": Service(app), "http": Http(app)}
+        for way in ways.values():
+            for _ in range(3):
+                way.run()
+        seconds = {name: [] for name in ways}
+        concluded = []
+        order = list(ways)
+        for i in range(triples):
+            for name in order[i % 3:] + order[:i % 3]:
+                elapsed, case_id = timed(ways[name].run)
+                seconds[name].append(elapsed)
+                if case_id is not None:
+                    concluded.append(case_id)
+        with app.app_context():
+            statuses = set(db.session.scalars(select(CaseInstance.status).where(CaseInstance.id.in_(concluded))))
+        assert statuses == {cases.CONCLUDED}, statuses
+    median = {name: statistics.median(values) for name, values in seconds.items()}
+    print(f"triples={triples} steps_per_run={len(STEPS) + 1}")
+    print(" ".join(f"{name}_ms_per_run={value * 1000:.1f}" for name, value in median.items()))
+    print(f"overhead_service={median['service'] / median['bare']:.2f}")
+    print(f"overhead_http={median['http'] / median['bare']:.2f}")
 
 
 if __name__ == "__main__":
