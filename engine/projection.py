@@ -1,6 +1,6 @@
 """Keeps the task table in step with the workflow: one row per user task waiting on a person."""
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
@@ -58,18 +58,16 @@ def watched_task(spiff_task):
     return None
 
 
-_OPEN_TASKS_OF_CASE = (
-    select(Task).options(lazyload("*")).where(Task.instance_id == bindparam("case_id"), Task.state == OPEN)
-)
+_OPEN_TASK_IDS_OF_CASE = select(Task.id).where(Task.instance_id == bindparam("case_id"), Task.state == OPEN)
 
 
 def project_tasks(session: Session, case: CaseInstance, item: Item | None, waiting: list) -> list[Task]:
     """Cancel rows whose task no longer waits, add rows for newly waiting tasks; returns new rows."""
     waiting_by_id = {str(t.id): t for t in waiting}
-    rows = session.scalars(_OPEN_TASKS_OF_CASE, {"case_id": case.id}).all()
-    known = {row.id for row in rows}
-    for row in rows:
-        if row.id not in waiting_by_id:
+    known = set(session.scalars(_OPEN_TASK_IDS_OF_CASE, {"case_id": case.id}))
+    gone = known - waiting_by_id.keys()
+    if gone:
+        for row in session.scalars(select(Task).where(Task.id.in_(gone))):
             row.state = CANCELLED
     created = []
     for task_id, spiff_task in waiting_by_id.items():

@@ -14,8 +14,8 @@ from engine.reference import ACCEPTING_WINDOW, SUPERVISOR_ABOVE, reference
 
 def _chain_above():
     """Recursive CTE of (id, parent_id, depth) from the unit bound as `unit_id` (depth 0) to the top."""
-    chain = select(OrgUnit.id, OrgUnit.parent_id, literal(0).label("depth")).where(OrgUnit.id == bindparam("unit_id"))
-    chain = chain.cte("chain", recursive=True)
+    start = select(OrgUnit.id, OrgUnit.parent_id, literal(0).label("depth")).where(OrgUnit.id == bindparam("unit_id"))
+    chain = start.cte("chain", recursive=True)
     return chain.union_all(
         select(OrgUnit.id, OrgUnit.parent_id, (chain.c.depth + 1).label("depth")).join(chain, OrgUnit.id == chain.c.parent_id)
     )

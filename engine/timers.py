@@ -23,8 +23,15 @@ WAITING = "waiting"
 FIRED = "fired"
 CANCELLED = "cancelled"
 MAX_BACKOFF = timedelta(hours=6)
-_INSERT_TIMER = Timer.__table__.insert()
-_WAITING_TIMERS_OF_CASE = select(Timer).where(Timer.instance_id == bindparam("case_id"), Timer.state == WAITING)
+_TIMERS = Timer.__table__
+_WAITING_TIMERS_OF_CASE = select(Timer.id, Timer.task_id, Timer.kind, Timer.title, Timer.fire_at).where(
+    Timer.instance_id == bindparam("case_id"), Timer.state == WAITING
+)
+_INSERT_TIMER = _TIMERS.insert()
+_ONE_TIMER = _TIMERS.update().where(_TIMERS.c.id == bindparam("timer_id"))
+_MOVE_TIMER = _ONE_TIMER.values(fire_at=bindparam("new_fire_at"))
+_FIRE_TIMER = _ONE_TIMER.values(state=FIRED, fired_at=bindparam("fired_at"))
+_CANCEL_TIMERS = _TIMERS.update().where(_TIMERS.c.id.in_(bindparam("timer_ids", expanding=True))).values(state=CANCELLED)
 KIND_LABELS = {"warning": "即将超期", "overdue": "已超期", "escalation": "超期通报"}
 
 
@@ -57,21 +64,32 @@ def waiting_timers(workflow) -> list:
 
 
 def sync_timers(session: Session, case: CaseInstance, workflow) -> None:
-    """Make the timer table hold exactly the case's waiting timers; new ones in one INSERT."""
+    """Make the timer table hold exactly the case's waiting timers.
+
+    A step arms and cancels several timers and never reads their rows back as objects, so they
+    are written with plain statements: new ones in one INSERT, cancelled ones in one UPDATE.
+    """
     armed = {str(task.id): (task, fire_at) for task, fire_at in waiting_timers(workflow)}
-    rows = session.scalars(_WAITING_TIMERS_OF_CASE, {"case_id": case.id}).all()
+    rows = session.execute(_WAITING_TIMERS_OF_CASE, {"case_id": case.id}).all()
+    connection = session.connection()
+    cancelled = []
     for row in rows:
         if row.task_id in armed:
-            row.fire_at = _as_instant(armed.pop(row.task_id)[1])
+            fire_at = _as_instant(armed.pop(row.task_id)[1])
+            if fire_at != row.fire_at:
+                connection.execute(_MOVE_TIMER, {"timer_id": row.id, "new_fire_at": fire_at})
             continue
         task = workflow.get_task_from_id(UUID(row.task_id))
         if task is not None and task.state == TaskState.COMPLETED:
-            mark_fired(session, case, row)
+            connection.execute(_FIRE_TIMER, {"timer_id": row.id, "fired_at": clock.now()})
+            _record_fired(session, case, row)
         else:
-            row.state = CANCELLED
+            cancelled.append(row.id)
+    if cancelled:
+        connection.execute(_CANCEL_TIMERS, {"timer_ids": cancelled})
     if armed:
         now = clock.now()
-        session.connection().execute(
+        connection.execute(
             _INSERT_TIMER,
             [
                 {"instance_id": case.id, "task_id": task_id, "kind": timer_kind(task.task_spec),
@@ -87,6 +105,10 @@ def mark_fired(session: Session, case: CaseInstance, timer: Timer) -> None:
     """The timer went off: say so on its row and in the case history (即将超期, 已超期, 通报)."""
     timer.state = FIRED
     timer.fired_at = clock.now()
+    _record_fired(session, case, timer)
+
+
+def _record_fired(session: Session, case: CaseInstance, timer) -> None:
     history.record(
         session, case, "timer_fired",
         detail={"timer": timer.title, "kind": timer.kind, "label": KIND_LABELS.get(timer.kind, timer.title),
