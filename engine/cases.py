@@ -99,8 +99,9 @@ def start_case(session: Session, user: User, payload: dict) -> CaseInstance:
     return case
 
 
-def save_progress(session: Session, case: CaseInstance, item: Item, workflow) -> list[Task]:
-    """Store the workflow state and project its waiting tasks; concludes the case when it ends."""
+def save_progress(session: Session, case: CaseInstance, item: Item, workflow) -> list[dict]:
+    """Store the workflow state and project its waiting tasks (the new rows are returned);
+    concludes the case when it ends."""
     case.state = runtime.dump_state(workflow)
     created = project_tasks(session, case, item, runtime.waiting_user_tasks(workflow))
     sync_timers(session, case, workflow)

@@ -1,6 +1,7 @@
 """Keeps the task table in step with the workflow: one row per user task waiting on a person."""
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
@@ -9,7 +10,8 @@ from engine.bpmn_validation import form_key_of
 from engine.catalog import Item
 from engine.clock import clock
 from engine.expressions import NO_DEADLINE
-from engine.models import CaseInstance, Task
+from engine.errors import Conflict
+from engine.models import CaseInstance, Task, User
 from engine.routing import route
 from engine.timers import timer_kind
 
@@ -58,11 +60,22 @@ def watched_task(spiff_task):
     return None
 
 
+_TASKS = Task.__table__
 _OPEN_TASK_IDS_OF_CASE = select(Task.id).where(Task.instance_id == bindparam("case_id"), Task.state == OPEN)
+_INSERT_TASKS = _TASKS.insert()
+_COMPLETE_TASK = (
+    _TASKS.update()
+    .where(_TASKS.c.id == bindparam("task_id"), _TASKS.c.state == OPEN)
+    .values(state=COMPLETED, completed_at=bindparam("at"), completed_by_id=bindparam("user_id"))
+)
 
 
-def project_tasks(session: Session, case: CaseInstance, item: Item | None, waiting: list) -> list[Task]:
-    """Cancel rows whose task no longer waits, add rows for newly waiting tasks; returns new rows."""
+def project_tasks(session: Session, case: CaseInstance, item: Item | None, waiting: list) -> list[dict]:
+    """Cancel rows whose task no longer waits, add rows for newly waiting tasks; returns the new rows.
+
+    The table is a projection the workflow state can always rebuild, so new rows go in with one
+    plain INSERT rather than through the session's bookkeeping of objects.
+    """
     waiting_by_id = {str(t.id): t for t in waiting}
     known = set(session.scalars(_OPEN_TASK_IDS_OF_CASE, {"case_id": case.id}))
     gone = known - waiting_by_id.keys()
@@ -77,19 +90,32 @@ def project_tasks(session: Session, case: CaseInstance, item: Item | None, waiti
         watched = watched_task(spiff_task)
         responsible = route(session, watched.task_spec.lane, case.org)[1] if watched is not None else None
         role, unit = route(session, spec.lane, case.org, responsible)
-        row = Task(
-            id=task_id,
-            instance_id=case.id,
-            spec_name=spec.name,
-            title=spec.bpmn_name or spec.name,
-            role=role,
-            org_id=unit.id,
-            form_key=form_key_of(spec),
-            state=OPEN,
-            created_at=clock.now(),
-            due_at=task_due_at(item, spiff_task, case),
-            warn_at=deadline_of(spiff_task, "warning"),
-        )
-        session.add(row)
-        created.append(row)
+        created.append({
+            "id": task_id,
+            "instance_id": case.id,
+            "spec_name": spec.name,
+            "title": spec.bpmn_name or spec.name,
+            "role": role,
+            "org_id": unit.id,
+            "form_key": form_key_of(spec),
+            "state": OPEN,
+            "assignee_id": None,
+            "created_at": clock.now(),
+            "due_at": task_due_at(item, spiff_task, case),
+            "warn_at": deadline_of(spiff_task, "warning"),
+            "completed_at": None,
+            "completed_by_id": None,
+        })
+    if created:
+        session.connection().execute(_INSERT_TASKS, created)
     return created
+
+
+def record_completion(session: Session, task: Task, user: User) -> None:
+    """Mark the open task completed by `user` now; a task no longer open is a conflict."""
+    now = clock.now()
+    done = session.connection().execute(_COMPLETE_TASK, {"task_id": task.id, "user_id": user.id, "at": now})
+    if done.rowcount != 1:
+        raise Conflict("该任务已办结或已取消")
+    for key, value in (("state", COMPLETED), ("completed_at", now), ("completed_by_id", user.id)):
+        set_committed_value(task, key, value)  # what the UPDATE wrote

@@ -18,7 +18,7 @@ from engine.errors import Conflict, DomainError, Forbidden, NotFound, StepFailed
 from engine.items import catalog
 from engine.models import CaseInstance, Task, User
 from engine.permissions import CANDIDATE_CONDITION, candidate_params, is_candidate
-from engine.projection import COMPLETED, OPEN
+from engine.projection import OPEN, record_completion
 from forms.registry import clean
 
 CANDIDATE = "candidate"
@@ -156,13 +156,14 @@ def complete(session: Session, user: User, task_id: str, data: dict) -> Task:
         raise StepFailed(f"流程在“{task.title}”之后执行出错，办件停留在当前环节，已通知管理员") from exc
 
     try:
-        task.state = COMPLETED
-        task.completed_at = clock.now()
-        task.completed_by_id = user.id
+        record_completion(session, task, user)
         history.record(session, case, "completed", user, task, detail=values)
         next_tasks = save_progress(session, case, item, workflow)
         transfers.after_completion(session, case, task, values, next_tasks)
         session.commit()
+    except DomainError:
+        session.rollback()
+        raise
     except (StaleDataError, OperationalError) as exc:
         session.rollback()
         raise Conflict("办件已被他人同时办理，请刷新后重试") from exc

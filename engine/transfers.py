@@ -16,7 +16,7 @@ HANDOVER_FORM = "handover"
 ARCHIVE_FORM = "archive"
 
 
-def after_completion(session: Session, case: CaseInstance, task: Task, values: dict, next_tasks: list[Task]) -> None:
+def after_completion(session: Session, case: CaseInstance, task: Task, values: dict, next_tasks: list[dict]) -> None:
     """Write the transfer or archive confirmation a just-completed task stands for, if any."""
     if task.form_key == HANDOVER_FORM:
         record_transfer(session, case, task, values, next_tasks)
@@ -24,7 +24,7 @@ def after_completion(session: Session, case: CaseInstance, task: Task, values: d
         confirm_archive(session, case, task, values)
 
 
-def record_transfer(session: Session, case: CaseInstance, task: Task, values: dict, next_tasks: list[Task]) -> Transfer:
+def record_transfer(session: Session, case: CaseInstance, task: Task, values: dict, next_tasks: list[dict]) -> Transfer:
     if not next_tasks:
         raise StepFailed(f"“{task.title}”之后流程没有接收单位，无法移交：请检查流程图")
     transfer = Transfer(
@@ -35,7 +35,7 @@ def record_transfer(session: Session, case: CaseInstance, task: Task, values: di
         tracking_no=values.get("tracking_no"),
         note=values.get("note"),
         from_org_id=task.org_id,
-        to_org_id=next_tasks[0].org_id,
+        to_org_id=next_tasks[0]["org_id"],
         handed_over_at=clock.now(),
         handed_over_by_id=task.completed_by_id,
     )
