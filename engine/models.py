@@ -2,6 +2,9 @@
 
 The workflow state of a case lives in `CaseInstance.state`; `Task` is a projection of its
 open user tasks so that inboxes never deserialise workflows.
+
+Links from a record to the records it refers to are for reading (`viewonly`): they are written
+through their id columns, so a flush never has to walk them.
 """
 from datetime import datetime, timezone
 
@@ -57,7 +60,7 @@ class User(Base):
     org_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
     active: Mapped[bool] = mapped_column(default=True)
 
-    org: Mapped[OrgUnit] = relationship()
+    org: Mapped[OrgUnit] = relationship(viewonly=True)
     role_grants: Mapped[list["RoleGrant"]] = relationship(cascade="all, delete-orphan")
 
     @property
@@ -118,8 +121,8 @@ class CaseInstance(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
-    definition: Mapped[ProcessDefinition] = relationship()
-    org: Mapped[OrgUnit] = relationship(lazy="joined")
+    definition: Mapped[ProcessDefinition] = relationship(viewonly=True)
+    org: Mapped[OrgUnit] = relationship(lazy="joined", viewonly=True)
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -148,9 +151,9 @@ class Task(Base):
     completed_at: Mapped[datetime | None]
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
 
-    instance: Mapped[CaseInstance] = relationship(lazy="joined")
-    org: Mapped[OrgUnit] = relationship(lazy="joined")
-    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
+    instance: Mapped[CaseInstance] = relationship(lazy="joined", viewonly=True)
+    org: Mapped[OrgUnit] = relationship(lazy="joined", viewonly=True)
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="joined", viewonly=True)
 
 
 class AuditEvent(Base):
@@ -168,8 +171,8 @@ class AuditEvent(Base):
     task_title: Mapped[str | None] = mapped_column(String(200))
     detail: Mapped[dict]
 
-    user: Mapped[User | None] = relationship(lazy="joined")
-    org: Mapped[OrgUnit | None] = relationship(lazy="joined")
+    user: Mapped[User | None] = relationship(lazy="joined", viewonly=True)
+    org: Mapped[OrgUnit | None] = relationship(lazy="joined", viewonly=True)
 
 
 # --- 好差评 (ratings) -------------------------------------------------------------------------
@@ -197,10 +200,12 @@ class Rating(Base):
     responsible_org_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
     rectification_id: Mapped[int | None] = mapped_column(ForeignKey("case_instance.id", ondelete="SET NULL"))
 
-    instance: Mapped[CaseInstance] = relationship(foreign_keys=[instance_id], lazy="joined")
-    rectification: Mapped[CaseInstance | None] = relationship(foreign_keys=[rectification_id], lazy="joined")
-    recorded_by: Mapped[User] = relationship(lazy="joined")
-    responsible_org: Mapped[OrgUnit | None] = relationship(lazy="joined")
+    instance: Mapped[CaseInstance] = relationship(foreign_keys=[instance_id], lazy="joined", viewonly=True)
+    rectification: Mapped[CaseInstance | None] = relationship(
+        foreign_keys=[rectification_id], lazy="joined", viewonly=True
+    )
+    recorded_by: Mapped[User] = relationship(lazy="joined", viewonly=True)
+    responsible_org: Mapped[OrgUnit | None] = relationship(lazy="joined", viewonly=True)
 
 
 # --- timers ------------------------------------------------------------------------------------
@@ -225,7 +230,7 @@ class Timer(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     fired_at: Mapped[datetime | None]
 
-    instance: Mapped[CaseInstance] = relationship()
+    instance: Mapped[CaseInstance] = relationship(viewonly=True)
 
 
 # --- transfers (移交) and archiving (归档) --------------------------------------------------------
@@ -252,7 +257,7 @@ class Transfer(Base):
     archived_at: Mapped[datetime | None]
     archived_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
 
-    from_org: Mapped[OrgUnit] = relationship(foreign_keys=[from_org_id], lazy="joined")
-    to_org: Mapped[OrgUnit] = relationship(foreign_keys=[to_org_id], lazy="joined")
-    handed_over_by: Mapped[User] = relationship(foreign_keys=[handed_over_by_id], lazy="joined")
-    archived_by: Mapped[User | None] = relationship(foreign_keys=[archived_by_id], lazy="joined")
+    from_org: Mapped[OrgUnit] = relationship(foreign_keys=[from_org_id], lazy="joined", viewonly=True)
+    to_org: Mapped[OrgUnit] = relationship(foreign_keys=[to_org_id], lazy="joined", viewonly=True)
+    handed_over_by: Mapped[User] = relationship(foreign_keys=[handed_over_by_id], lazy="joined", viewonly=True)
+    archived_by: Mapped[User | None] = relationship(foreign_keys=[archived_by_id], lazy="joined", viewonly=True)
