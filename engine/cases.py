@@ -103,8 +103,9 @@ def save_progress(session: Session, case: CaseInstance, item: Item, workflow) ->
     """Store the workflow state and project its waiting tasks (the new rows are returned);
     concludes the case when it ends."""
     case.state = runtime.dump_state(workflow)
-    created = project_tasks(session, case, item, runtime.waiting_user_tasks(workflow))
-    sync_timers(session, case, workflow)
+    ready, waiting = runtime.pending_tasks(workflow)
+    created = project_tasks(session, case, item, ready)
+    sync_timers(session, case, workflow, waiting)
     if workflow.is_completed() and case.status == RUNNING:
         case.status = CONCLUDED
         case.completed_at = clock.now()

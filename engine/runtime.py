@@ -46,6 +46,13 @@ def load_state(text: str, spec, subprocess_specs: dict) -> BpmnWorkflow:
     return workflow
 
 
-def waiting_user_tasks(workflow: BpmnWorkflow) -> list:
-    """User tasks ready for a person; SpiffWorkflow's iterator descends into call activities."""
-    return workflow.get_tasks(state=TaskState.READY, manual=True)
+def pending_tasks(workflow: BpmnWorkflow) -> tuple[list, list]:
+    """(user tasks ready for a person, tasks waiting on an event such as a timer), in one walk of
+    the task tree; SpiffWorkflow's iterator descends into call activities."""
+    ready, waiting = [], []
+    for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
+        if task.state == TaskState.WAITING:
+            waiting.append(task)
+        elif task.task_spec.manual:
+            ready.append(task)
+    return ready, waiting

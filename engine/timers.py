@@ -52,10 +52,10 @@ def timer_kind(task_spec) -> str | None:
     return getattr(task_spec, "extensions", {}).get("properties", {}).get("deadline")
 
 
-def waiting_timers(workflow) -> list:
-    """Timer events armed and waiting, with the instant they fire at (already evaluated)."""
+def armed_timers(waiting_tasks: list) -> list:
+    """The timer events among waiting tasks, with the instant each fires at (already evaluated)."""
     found = []
-    for task in workflow.get_tasks(state=TaskState.WAITING):
+    for task in waiting_tasks:
         definition = getattr(task.task_spec, "event_definition", None)
         value = task.internal_data.get("event_value")
         if isinstance(definition, TimerEventDefinition) and value is not None:
@@ -63,13 +63,13 @@ def waiting_timers(workflow) -> list:
     return found
 
 
-def sync_timers(session: Session, case: CaseInstance, workflow) -> None:
+def sync_timers(session: Session, case: CaseInstance, workflow, waiting_tasks: list) -> None:
     """Make the timer table hold exactly the case's waiting timers.
 
     A step arms and cancels several timers and never reads their rows back as objects, so they
     are written with plain statements: new ones in one INSERT, cancelled ones in one UPDATE.
     """
-    armed = {str(task.id): (task, fire_at) for task, fire_at in waiting_timers(workflow)}
+    armed = {str(task.id): (task, fire_at) for task, fire_at in armed_timers(waiting_tasks)}
     rows = session.execute(_WAITING_TIMERS_OF_CASE, {"case_id": case.id}).all()
     connection = session.connection()
     cancelled = []
