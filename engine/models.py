@@ -122,7 +122,7 @@ class CaseInstance(Base):
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     definition: Mapped[ProcessDefinition] = relationship(viewonly=True)
-    org: Mapped[OrgUnit] = relationship(lazy="joined", viewonly=True)
+    org: Mapped[OrgUnit] = relationship(viewonly=True)
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -74,8 +74,12 @@ def _inbox_queries(view: str, by_item: bool, overdue_only: bool, latest_due_firs
     return rows, select(func.count()).select_from(Task).where(condition)
 
 
-# Completing a task needs its case's workflow state and process version: loaded with the task.
-WITH_CASE_STATE = (joinedload(Task.instance).options(undefer(CaseInstance.state), joinedload(CaseInstance.definition)),)
+# Completing a task needs its case's workflow state, process version and accepting unit: loaded with the task.
+WITH_CASE_STATE = (
+    joinedload(Task.instance).options(
+        undefer(CaseInstance.state), joinedload(CaseInstance.definition), joinedload(CaseInstance.org)
+    ),
+)
 
 
 def task_for(session: Session, user: User, task_id: str, options=()) -> Task:
