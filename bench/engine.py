@@ -47,6 +47,7 @@ START = {"item": "fc-v-08", "org": "360981104201", "applicant": applicant(), "ma
 APPROVE = {"decision": "approve", "opinion": "同意"}
 PAYOUT = {"amount": "200.50", "payee_name": "张三", "bank_name": "中国农业银行", "account_no": "6228480012345678901",
           "paid_on": "2026-10-20"}
+STARTER = "qujiangcun.village_agent"
 STEPS = [
     ("qujiang.township_clerk", APPROVE),
     ("qujiang.township_clerk", {"method": "系统流转"}),
@@ -86,18 +87,20 @@ class Bare:
 
 
 class Service:
-    """The service layer as the API drives it: the acting user looked up, then one unit of work per action."""
+    """The service layer as the API drives it: the acting user looked up by id (as a token names it),
+    then one unit of work per action."""
 
     def __init__(self, app):
         self.app = app
-        self.usernames = ["qujiangcun.village_agent", *(u for u, _ in STEPS)]
+        with app.app_context():
+            self.user_ids = dict(db.session.execute(select(User.username, User.id)).all())
+            db.session.remove()
 
     def run(self) -> int:
         with self.app.app_context():
-            ids = dict(db.session.execute(select(User.username, User.id).where(User.username.in_(self.usernames))).all())
-            case = cases.start_case(db.session, accounts.active_user(db.session, ids[self.usernames[0]]), START)
+            case = cases.start_case(db.session, accounts.active_user(db.session, self.user_ids[STARTER]), START)
             for username, data in STEPS:
-                user = accounts.active_user(db.session, ids[username])
+                user = accounts.active_user(db.session, self.user_ids[username])
                 (task,) = tasks.inbox(db.session, user, tasks.CANDIDATE).items
                 tasks.claim(db.session, user, task.id)
                 tasks.complete(db.session, user, task.id, data)
@@ -112,12 +115,12 @@ class Http:
     def __init__(self, app):
         self.client = app.test_client()
         self.headers = {}
-        for username in {"qujiangcun.village_agent", *(u for u, _ in STEPS)}:
+        for username in {STARTER, *(u for u, _ in STEPS)}:
             token = self.client.post("/api/auth/token", json={"username": username, "password": "yibao2026"}).get_json()["token"]
             self.headers[username] = {"Authorization": f"Bearer {token}"}
 
     def run(self) -> int:
-        case = self.client.post("/api/instances", json=START, headers=self.headers["qujiangcun.village_agent"]).get_json()
+        case = self.client.post("/api/instances", json=START, headers=self.headers[STARTER]).get_json()
         for username, data in STEPS:
             (task,) = self.client.get("/api/tasks", headers=self.headers[username]).get_json()["items"]
             self.client.post(f"/api/tasks/{task['id']}/claim", headers=self.headers[username])
