@@ -88,7 +88,7 @@ class TokenResponse(Schema):
 
 
 @blp.route("/token", methods=["POST"])
-@blp.arguments(TokenRequest)
+@blp.arguments(TokenRequest())
 @blp.response(200, TokenResponse)
 def token(credentials):
     """Exchange a username and password for a bearer token."""

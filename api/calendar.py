@@ -77,7 +77,7 @@ def calendar() -> WorkingCalendar:
 
 
 @blp.route("/days")
-@blp.arguments(DaysQuery, location="query", error_status_code=400, as_kwargs=True)
+@blp.arguments(DaysQuery(), location="query", error_status_code=400, as_kwargs=True)
 @blp.response(200, DayOut(many=True))
 def days(first, last):
     """Every day from `from` to `to` (both included): working or not, and why."""
@@ -85,7 +85,7 @@ def days(first, last):
 
 
 @blp.route("/due")
-@blp.arguments(DueQuery, location="query", error_status_code=400, as_kwargs=True)
+@blp.arguments(DueQuery(), location="query", error_status_code=400, as_kwargs=True)
 @blp.response(200, DueOut)
 def due(start, days):
     """The time limit of `days` working days on a case accepted on `start` (次日起算)."""

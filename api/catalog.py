@@ -80,7 +80,7 @@ class ItemDetailOut(ItemOut):
 
 
 @blp.route("/items")
-@blp.arguments(ItemsQuery, location="query", as_kwargs=True)
+@blp.arguments(ItemsQuery(), location="query", as_kwargs=True)
 @blp.response(200, ItemOut(many=True))
 def items(**filters):
     """Items of a region (`region`), acceptable at a level (`level`), or offered at a unit (`org`)."""

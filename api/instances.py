@@ -52,7 +52,7 @@ class CasePageOut(Schema):
 
 
 @blp.route("", methods=["GET"])
-@blp.arguments(CaseListQuery, location="query")
+@blp.arguments(CaseListQuery(), location="query")
 @blp.response(200, CasePageOut)
 def listing(query):
     """Cases the caller may see, newest first: by item, accepting unit, status, overdue, limit or start day."""

@@ -67,7 +67,7 @@ class SlaOut(Schema):
 
 
 @blp.route("")
-@blp.arguments(SlaQuery, location="query", as_kwargs=True)
+@blp.arguments(SlaQuery(), location="query", as_kwargs=True)
 @blp.response(200, SlaOut)
 def figures(first=None, last=None, org=None, item=None):
     """Concluded on time vs late, overdue open tasks by stage and unit, working days per stage, 好差评."""

@@ -19,7 +19,7 @@ class InboxQuery(Schema):
 
 
 @blp.route("")
-@blp.arguments(InboxQuery, location="query")
+@blp.arguments(InboxQuery(), location="query")
 @blp.response(200, PageOut)
 def inbox(query):
     """待认领 (`view=candidate`) or 我的待办 (`view=mine`), earliest due first."""

@@ -32,7 +32,7 @@ class TimerOut(Schema):
 
 
 @blp.route("")
-@blp.arguments(TimerQuery, location="query")
+@blp.arguments(TimerQuery(), location="query")
 @blp.response(200, TimerOut(many=True))
 def listing(query):
     """Waiting timers, earliest first; `incidents=true` keeps those whose case failed to advance."""
