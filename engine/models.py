@@ -153,7 +153,7 @@ class Task(Base):
 
     instance: Mapped[CaseInstance] = relationship(lazy="joined", viewonly=True)
     org: Mapped[OrgUnit] = relationship(lazy="joined", viewonly=True)
-    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="joined", viewonly=True)
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], viewonly=True)  # mostly the caller
 
 
 class AuditEvent(Base):
