@@ -5,8 +5,10 @@ behind on failure.
 """
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 
 from engine import definitions, history, runtime, transfers, workcalendar
 from engine.catalog import Item
@@ -104,15 +106,41 @@ def start_case(session: Session, user: User, payload: dict) -> CaseInstance:
 def save_progress(session: Session, case: CaseInstance, item: Item, workflow) -> list[dict]:
     """Store the workflow state and project its waiting tasks (the new rows are returned);
     concludes the case when it ends."""
-    case.state = runtime.dump_state(workflow)
+    state = runtime.dump_state(workflow)
+    if workflow.is_completed() and case.status == RUNNING:
+        _write_case(session, case, _STORE_CONCLUSION, state=state, status=CONCLUDED, completed_at=clock.now())
+        history.record(session, case, "concluded")
+    else:
+        _write_case(session, case, _STORE_STATE, state=state)
     ready, waiting = runtime.pending_tasks(workflow)
     created = project_tasks(session, case, item, ready)
     sync_timers(session, case, workflow, waiting)
-    if workflow.is_completed() and case.status == RUNNING:
-        case.status = CONCLUDED
-        case.completed_at = clock.now()
-        history.record(session, case, "concluded")
     return created
+
+
+_CASES = CaseInstance.__table__
+_ONE_CASE_AT_VERSION = _CASES.update().where(
+    _CASES.c.id == bindparam("case_id"), _CASES.c.version == bindparam("read_version")
+)
+_STORE_STATE = _ONE_CASE_AT_VERSION.values(state=bindparam("state"), version=bindparam("version"))
+_STORE_CONCLUSION = _ONE_CASE_AT_VERSION.values(
+    state=bindparam("state"), status=bindparam("status"), completed_at=bindparam("completed_at"),
+    version=bindparam("version"),
+)
+
+
+def _write_case(session: Session, case: CaseInstance, statement, **values) -> None:
+    """Write a step's result with one UPDATE, refused when another unit of work changed the case
+    since this one read it: the version check the session makes on its own writes of the case.
+    The case's other changes still go through the session, checked against the new version."""
+    read_version = case.version
+    written = session.connection().execute(
+        statement, {"case_id": case.id, "read_version": read_version, "version": read_version + 1, **values}
+    )
+    if written.rowcount != 1:
+        raise StaleDataError(f"办件 {case.case_no} 已被其他操作修改")
+    for key, value in {**values, "version": read_version + 1}.items():
+        set_committed_value(case, key, value)
 
 
 @dataclass
