@@ -33,6 +33,9 @@ def missing_materials(item: Item, received: list[str]) -> list[str]:
     return [m.name for m in item.materials if m.required and m.name not in received]
 
 
+_UNIT_BY_CODE = select(OrgUnit).where(OrgUnit.code == bindparam("code"))
+
+
 def start_case(session: Session, user: User, payload: dict) -> CaseInstance:
     """Accept an application at the caller's window and run its flow up to the first person."""
     data = clean("case_start", payload)
@@ -40,7 +43,7 @@ def start_case(session: Session, user: User, payload: dict) -> CaseInstance:
         item = catalog().get(data["item"])
     except KeyError:
         raise Invalid("事项不存在", {"item": [f"未知事项：{data['item']}"]}) from None
-    unit = session.scalars(select(OrgUnit).where(OrgUnit.code == data["org"])).first()
+    unit = session.scalars(_UNIT_BY_CODE, {"code": data["org"]}).first()
     if unit is None:
         raise Invalid("受理单位不存在", {"org": [f"未知单位编码：{data['org']}"]})
     ensure_may_accept(user, unit)

@@ -10,7 +10,7 @@ process whose latest version calls it, so callers get a new version bound to it.
 import hashlib
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
 
@@ -122,13 +122,16 @@ def deployed_keys(session: Session) -> frozenset[str]:
     return frozenset(session.scalars(select(ProcessDefinition.process_key).distinct()))
 
 
+_LATEST_VERSION = (
+    select(ProcessDefinition)
+    .where(ProcessDefinition.process_key == bindparam("process_key"))
+    .order_by(ProcessDefinition.version.desc())
+    .limit(1)
+)
+
+
 def latest_definition(session: Session, process_key: str) -> ProcessDefinition:
-    definition = session.scalars(
-        select(ProcessDefinition)
-        .where(ProcessDefinition.process_key == process_key)
-        .order_by(ProcessDefinition.version.desc())
-        .limit(1)
-    ).first()
+    definition = session.scalars(_LATEST_VERSION, {"process_key": process_key}).first()
     if definition is None:
         raise NotFound(f"流程“{process_key}”尚未部署")
     return definition
