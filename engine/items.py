@@ -27,7 +27,8 @@ _merged: tuple[int, Catalog] | None = None
 
 
 def catalog() -> Catalog:
-    """The reviewed lists plus every imported one; a new import shows at the next call, in every worker."""
+    """The reviewed lists plus every imported one; a new import shows at once in the worker that made it,
+    within a second in every other (see `catalog_store.revision`)."""
     global _merged
     stamp = catalog_store.revision()
     if stamp is None:

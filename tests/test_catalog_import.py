@@ -5,6 +5,8 @@ from sqlalchemy import delete
 from api.extensions import db
 from engine import catalog_store
 from engine.catalog_store import CatalogImport, CatalogImportItem
+from engine.catalog import parse_tsv
+from engine.clock import clock
 from engine.items import catalog
 from tests.factories import applicant, reimbursement_details
 
@@ -120,3 +122,24 @@ def test_a_missing_file_is_refused_with_its_name(imports, tmp_path):
     result = run_import(imports, tmp_path / "absent.tsv")
     assert result.exit_code == 2
     assert "absent.tsv" in result.output
+
+
+def test_another_workers_import_shows_here_within_a_second(imports, tmp_path, monkeypatch):
+    """Another worker's import reaches the database, not this worker's memory: this worker looks
+    again once its reading is a second old."""
+    now = [1000.0]
+    monkeypatch.setattr(catalog_store.time, "monotonic", lambda: now[0])
+    catalog_store.forget_revision()
+    assert "fc-extra-01" not in {item.id for item in catalog().items}
+    (item,) = parse_tsv(table(tmp_path, CONSULTATION), catalog().vocabulary)
+    with imports.app_context():  # the rows the other worker's import wrote
+        batch = CatalogImport(file_name="extra.tsv", imported_by="other.worker", imported_at=clock.now(), item_count=1)
+        db.session.add(batch)
+        db.session.flush()
+        db.session.add(CatalogImportItem(item_id=item.id, list_id=item.list_id, import_id=batch.id, position=0,
+                                         data=catalog_store.item_record(item)))
+        db.session.commit()
+    now[0] += 0.5
+    assert "fc-extra-01" not in {item.id for item in catalog().items}
+    now[0] += 0.6
+    assert "fc-extra-01" in {item.id for item in catalog().items}
