@@ -1,8 +1,15 @@
-"""Two completions of one task at the same instant: exactly one wins, the case advances once."""
+"""Two completions of one task at the same instant: exactly one wins, the case advances once;
+a step written over a case another unit of work changed meanwhile is refused."""
 import threading
 
 import pytest
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
+from api.extensions import db
+from engine import definitions, runtime
+from engine.cases import save_progress
+from engine.models import CaseInstance
 from tests.test_outpatient_flow import APPROVE, only_task, start_at_village
 
 pytestmark = pytest.mark.usefixtures("fresh")
@@ -36,3 +43,19 @@ def test_concurrent_double_completion_has_exactly_one_winner(app, as_user):
     assert [t["title"] for t in detail["tasks"]] == ["移交医保中心"]
     completions = [e for e in detail["history"] if e["action"] == "completed"]
     assert len(completions) == 1
+
+
+def test_a_step_on_a_case_changed_since_it_was_read_is_refused_and_writes_nothing(app, as_user):
+    case_id = start_at_village(as_user)["id"]
+    with app.app_context():
+        stale = db.session.get(CaseInstance, case_id)
+        state_before = stale.state
+        workflow = runtime.load_state(state_before, *definitions.specs_of(stale.definition))
+        with Session(db.engine) as other:  # another unit of work changes the case meanwhile
+            other.get(CaseInstance, case_id).last_error = "changed elsewhere"
+            other.commit()
+        with pytest.raises(StaleDataError):
+            save_progress(db.session, stale, None, workflow)
+        db.session.rollback()
+        db.session.expire_all()
+        assert db.session.get(CaseInstance, case_id).state == state_before
