@@ -74,7 +74,8 @@ def _inbox_queries(view: str, by_item: bool, overdue_only: bool, latest_due_firs
     return rows, select(func.count()).select_from(Task).where(condition)
 
 
-# Completing a task needs its case's workflow state, process version and accepting unit: loaded with the task.
+# Completing a task needs its case's workflow state, process version and accepting unit:
+# loaded with the task in one query.
 WITH_CASE_STATE = (
     joinedload(Task.instance).options(
         undefer(CaseInstance.state), joinedload(CaseInstance.definition), joinedload(CaseInstance.org)
