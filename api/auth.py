@@ -1,5 +1,5 @@
 """Authentication: bearer tokens for the REST API, resolved to the engine's user record."""
-from flask import current_app, request
+from flask import current_app
 from flask_login import current_user
 from flask_smorest import Blueprint, abort
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer

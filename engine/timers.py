@@ -31,7 +31,9 @@ _INSERT_TIMER = _TIMERS.insert()
 _ONE_TIMER = _TIMERS.update().where(_TIMERS.c.id == bindparam("timer_id"))
 _MOVE_TIMER = _ONE_TIMER.values(fire_at=bindparam("new_fire_at"))
 _FIRE_TIMER = _ONE_TIMER.values(state=FIRED, fired_at=bindparam("fired_at"))
-_CANCEL_TIMERS = _TIMERS.update().where(_TIMERS.c.id.in_(bindparam("timer_ids", expanding=True))).values(state=CANCELLED)
+_CANCEL_TIMERS = (
+    _TIMERS.update().where(_TIMERS.c.id.in_(bindparam("timer_ids", expanding=True))).values(state=CANCELLED)
+)
 KIND_LABELS = {"warning": "即将超期", "overdue": "已超期", "escalation": "超期通报"}
 
 
