@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 from api.auth import current_account, require_login
 from api.extensions import db
 from api.schemas import CaseOut
-from engine import admin_actions
+from engine.cases import admin
 
 blp = Blueprint("admin", __name__, url_prefix="/api/admin", description="办件管理（系统管理员）")
 blp.before_request(require_login)
@@ -21,25 +21,25 @@ def _reason() -> str:
 @blp.response(200, CaseOut)
 def suspend(case_id: int):
     """Suspend a running case: its open tasks leave every inbox until it is resumed. Body: `{"reason": "…"}`."""
-    return admin_actions.suspend(db.session, current_account(), case_id, _reason())
+    return admin.suspend(db.session, current_account(), case_id, _reason())
 
 
 @blp.route("/instances/<int:case_id>/resume", methods=["POST"])
 @blp.response(200, CaseOut)
 def resume(case_id: int):
     """Resume a suspended case."""
-    return admin_actions.resume(db.session, current_account(), case_id)
+    return admin.resume(db.session, current_account(), case_id)
 
 
 @blp.route("/instances/<int:case_id>/terminate", methods=["POST"])
 @blp.response(200, CaseOut)
 def terminate(case_id: int):
     """Terminate a case and cancel its waiting tasks; `{"reason": "…"}` is required (422 without)."""
-    return admin_actions.terminate(db.session, current_account(), case_id, _reason())
+    return admin.terminate(db.session, current_account(), case_id, _reason())
 
 
 @blp.route("/instances/<int:case_id>/retry", methods=["POST"])
 @blp.response(200, CaseOut)
 def retry(case_id: int):
     """Run a case's engine steps again after an error (409 when nothing failed)."""
-    return admin_actions.retry(db.session, current_account(), case_id)
+    return admin.retry(db.session, current_account(), case_id)

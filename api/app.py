@@ -6,8 +6,9 @@ from sqlalchemy import inspect
 
 from api import config
 from api.extensions import api, csrf, db, login_manager, migrate
-from engine import catalog_store, definitions
-from engine.storage import tune_sqlite
+from engine.catalogue import imported_lists
+from engine.bpmn import deployment
+from engine.core.storage import tune_sqlite
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -18,7 +19,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     db.init_app(app)
     with app.app_context():
         tune_sqlite(db.engine)
-        catalog_store.bind(db.engine)
+        imported_lists.bind(db.engine)
     migrate.init_app(app, db, directory=str(config.PROJECT_ROOT / "migrations"))
     api.init_app(app)
     login_manager.init_app(app)
@@ -39,8 +40,8 @@ def _deploy_shipped_diagrams(app: Flask) -> None:
         if not inspect(db.engine).has_table("process_definition"):
             return
         try:
-            definitions.deploy_directory(db.session, app.config["BPMN_DIR"])
-        except definitions.InvalidDiagram as exc:
+            deployment.deploy_directory(db.session, app.config["BPMN_DIR"])
+        except deployment.InvalidDiagram as exc:
             app.logger.error("processes/bpmn/ holds a diagram that does not validate: %s", exc.problems)
         finally:
             db.session.remove()

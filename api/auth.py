@@ -6,8 +6,8 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from marshmallow import Schema, fields
 
 from api.extensions import db, login_manager
-from engine import accounts
-from engine.models import User
+from engine.org import accounts
+from engine.core.models import User
 
 TOKEN_MAX_AGE = 12 * 3600
 

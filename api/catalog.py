@@ -4,7 +4,7 @@ from marshmallow import Schema, fields
 
 from api.auth import require_login
 from api.extensions import db
-from engine import catalog_views
+from engine.catalogue import queries
 
 blp = Blueprint("catalog", __name__, url_prefix="/api/catalog", description="事项清单")
 blp.before_request(require_login)
@@ -84,11 +84,11 @@ class ItemDetailOut(ItemOut):
 @blp.response(200, ItemOut(many=True))
 def items(**filters):
     """Items of a region (`region`), acceptable at a level (`level`), or offered at a unit (`org`)."""
-    return catalog_views.find_items(db.session, **filters)
+    return queries.find_items(db.session, **filters)
 
 
 @blp.route("/items/<item_id>")
 @blp.response(200, ItemDetailOut)
 def item(item_id: str):
     """One item: materials, limits, stage limits, 办理环节, flow pattern and process, and its source row."""
-    return catalog_views.item_view(item_id)
+    return queries.item_view(item_id)

@@ -7,9 +7,10 @@ from sqlalchemy import select
 from api.auth import current_account, require_login
 from api.extensions import db
 from api.schemas import DefinitionOut
-from engine import definitions, vendor_import
-from engine.models import ProcessDefinition
-from engine.permissions import ensure_designer
+from engine.bpmn import deployment
+from engine.bpmn import vendor
+from engine.core.models import ProcessDefinition
+from engine.org.permissions import ensure_designer
 
 blp = Blueprint("definitions", __name__, url_prefix="/api/definitions", description="流程定义")
 blp.before_request(require_login)
@@ -41,15 +42,15 @@ def upload():
         abort(422, message="参数有误", errors={"convert": ["只能为 vendor（转换 Camunda/Flowable/Activiti 流程图）"]})
     if request.args.get("convert") == "vendor":
         try:
-            definition, created, conversion = vendor_import.deploy_vendor_diagram(
+            definition, created, conversion = vendor.deploy_vendor_diagram(
                 db.session, data, name, current_account().username
             )
-        except vendor_import.InvalidVendorDiagram as exc:
+        except vendor.InvalidVendorDiagram as exc:
             return jsonify(code=422, status="Unprocessable Entity", message=exc.message, errors=exc.errors,
                            problems=exc.problems, conversion=exc.conversion.to_dict()), 422
         definition.conversion = conversion.to_dict()
     else:
-        definition, created = definitions.deploy(db.session, data, name, current_account().username)
+        definition, created = deployment.deploy(db.session, data, name, current_account().username)
     definition.created = created
     return definition, 201 if created else 200
 

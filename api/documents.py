@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 
 from api.auth import current_account, require_login
 from api.extensions import db
-from engine import notices
+from engine.cases import notices
 
 blp = Blueprint("documents", __name__, url_prefix="/api/instances", template_folder="templates",
                 description="办件文书（打印）")

@@ -2,7 +2,7 @@
 from flask import Flask
 from forms.registry import FormInvalid
 
-from engine.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, StepFailed
+from engine.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, StepFailed
 
 STATUS = {NotFound: 404, Forbidden: 403, Conflict: 409, Invalid: 422, StepFailed: 422}
 PHRASES = {404: "Not Found", 403: "Forbidden", 409: "Conflict", 422: "Unprocessable Entity"}

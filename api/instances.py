@@ -6,7 +6,8 @@ from marshmallow import Schema, fields, validate
 from api.auth import current_account, require_login
 from api.extensions import db
 from api.schemas import CaseDetailOut, CaseOut
-from engine import case_queries, cases
+from engine.cases import queries
+from engine.cases import acceptance
 
 blp = Blueprint("instances", __name__, url_prefix="/api/instances", description="办件")
 blp.before_request(require_login)
@@ -16,14 +17,14 @@ blp.before_request(require_login)
 @blp.response(201, CaseOut)
 def start():
     """Accept an application (受理) and start its flow; the body is the `case_start` form."""
-    return cases.start_case(db.session, current_account(), request.get_json(silent=True) or {})
+    return acceptance.start_case(db.session, current_account(), request.get_json(silent=True) or {})
 
 
 @blp.route("/<int:case_id>")
 @blp.response(200, CaseDetailOut)
 def detail(case_id: int):
     """Status, item, current tasks (role, unit, assignee, due date) and the audit history."""
-    return cases.case_view(db.session, current_account(), case_id)
+    return acceptance.case_view(db.session, current_account(), case_id)
 
 
 _DATE_MESSAGES = {"invalid": "日期格式应为 YYYY-MM-DD，例如 2026-10-08"}
@@ -32,7 +33,7 @@ _DATE_MESSAGES = {"invalid": "日期格式应为 YYYY-MM-DD，例如 2026-10-08"
 class CaseListQuery(Schema):
     item = fields.String(metadata={"description": "事项编码"})
     org = fields.String(metadata={"description": "受理单位编码（含下级单位）"})
-    status = fields.String(validate=validate.OneOf(list(cases.STATUS_LABELS), error="状态应为 running 或 concluded"))
+    status = fields.String(validate=validate.OneOf(list(acceptance.STATUS_LABELS), error="状态应为 running 或 concluded"))
     overdue = fields.Boolean(load_default=False, truthy={"true", "1"}, falsy={"false", "0"},
                              error_messages={"invalid": "应为 true 或 false"})
     due_before = fields.Date(error_messages=_DATE_MESSAGES, metadata={"description": "期限届满早于该日"})
@@ -57,4 +58,4 @@ class CasePageOut(Schema):
 def listing(query):
     """Cases the caller may see, newest first: by item, accepting unit, status, overdue, limit or start day."""
     page, per_page = query.pop("page"), query.pop("per_page")
-    return case_queries.list_cases(db.session, current_account(), case_queries.CaseFilter(**query), page, per_page)
+    return queries.list_cases(db.session, current_account(), queries.CaseFilter(**query), page, per_page)

@@ -6,7 +6,7 @@ from marshmallow import Schema, fields
 from api.auth import current_account, require_login
 from api.extensions import db
 from api.schemas import OrgRef, UserRef
-from engine import ratings
+from engine.reporting import ratings
 
 blp = Blueprint("ratings", __name__, url_prefix="/api", description="好差评")
 blp.before_request(require_login)

@@ -1,10 +1,10 @@
 """Output representations of the REST API (documented in /api/openapi.json)."""
 from marshmallow import Schema, fields, pre_dump
 
-from engine.deadlines import deadline_status
-from engine.history import ACTION_LABELS
+from engine.cases.deadlines import deadline_status
+from engine.cases.history import ACTION_LABELS
 from forms.registry import json_schema
-from engine.reference import reference
+from engine.core.reference import reference
 
 
 class OrgRef(Schema):

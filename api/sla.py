@@ -5,7 +5,7 @@ from marshmallow import Schema, ValidationError, fields, validates_schema
 from api.auth import current_account, require_login
 from api.extensions import db
 from api.schemas import OrgRef
-from engine import sla
+from engine.reporting import sla
 
 blp = Blueprint("sla", __name__, url_prefix="/api/sla", description="时效统计")
 blp.before_request(require_login)

@@ -5,9 +5,9 @@ from sqlalchemy import select
 
 from api.auth import current_account, require_login
 from api.extensions import db
-from engine.models import Timer
-from engine.permissions import ensure_admin
-from engine.timers import WAITING
+from engine.core.models import Timer
+from engine.org.permissions import ensure_admin
+from engine.timers.table import WAITING
 
 blp = Blueprint("timers", __name__, url_prefix="/api/timers", description="定时器与异常")
 blp.before_request(require_login)

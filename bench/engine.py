@@ -34,9 +34,12 @@ from sqlalchemy import select  # noqa: E402
 
 from api import create_app  # noqa: E402
 from api.extensions import db  # noqa: E402
-from engine import accounts, cases, definitions, tasks  # noqa: E402
-from engine.expressions import expression_functions  # noqa: E402
-from engine.models import CaseInstance, User  # noqa: E402
+from engine.org import accounts
+from engine.cases import acceptance
+from engine.bpmn import deployment
+from engine.tasks import work  # noqa: E402
+from engine.sandbox.functions import expression_functions  # noqa: E402
+from engine.core.models import CaseInstance, User  # noqa: E402
 from tests.factories import applicant, reimbursement_details  # noqa: E402
 
 BPMN = ROOT / "processes" / "bpmn"
@@ -98,12 +101,12 @@ class Service:
 
     def run(self) -> int:
         with self.app.app_context():
-            case = cases.start_case(db.session, accounts.active_user(db.session, self.user_ids[STARTER]), START)
+            case = acceptance.start_case(db.session, accounts.active_user(db.session, self.user_ids[STARTER]), START)
             for username, data in STEPS:
                 user = accounts.active_user(db.session, self.user_ids[username])
-                (task,) = tasks.inbox(db.session, user, tasks.CANDIDATE).items
-                tasks.claim(db.session, user, task.id)
-                tasks.complete(db.session, user, task.id, data)
+                (task,) = work.inbox(db.session, user, work.CANDIDATE).items
+                work.claim(db.session, user, task.id)
+                work.complete(db.session, user, task.id, data)
             case_id = case.id
             db.session.remove()
         return case_id
@@ -143,7 +146,7 @@ def main() -> None:
         with app.app_context():
             upgrade()
             accounts.seed_demo(db.session)
-            definitions.deploy_directory(db.session, app.config["BPMN_DIR"])
+            deployment.deploy_directory(db.session, app.config["BPMN_DIR"])
             db.session.remove()
         ways = {"bare": Bare(), "service": Service(app), "http": Http(app)}
         for way in ways.values():
@@ -160,7 +163,7 @@ def main() -> None:
                     concluded.append(case_id)
         with app.app_context():
             statuses = set(db.session.scalars(select(CaseInstance.status).where(CaseInstance.id.in_(concluded))))
-        assert statuses == {cases.CONCLUDED}, statuses
+        assert statuses == {acceptance.CONCLUDED}, statuses
     median = {name: statistics.median(values) for name, values in seconds.items()}
     print(f"triples={triples} steps_per_run={len(STEPS) + 1}")
     print(" ".join(f"{name}_ms_per_run={value * 1000:.1f}" for name, value in median.items()))

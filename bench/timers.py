@@ -22,10 +22,13 @@ from sqlalchemy import insert  # noqa: E402
 
 from api import create_app  # noqa: E402
 from api.extensions import db  # noqa: E402
-from engine import accounts, cases, definitions, timer_sweep  # noqa: E402
-from engine.clock import SHANGHAI, clock  # noqa: E402
-from engine.items import Flow  # noqa: E402
-from engine.models import CaseInstance, Timer, User  # noqa: E402
+from engine.org import accounts
+from engine.cases import acceptance
+from engine.bpmn import deployment
+from engine.timers import sweep  # noqa: E402
+from engine.core.clock import SHANGHAI, clock  # noqa: E402
+from engine.catalogue.flows import Flow  # noqa: E402
+from engine.core.models import CaseInstance, Timer, User  # noqa: E402
 from tests.factories import applicant  # noqa: E402
 
 PROBE = ROOT / "tests" / "fixtures" / "bpmn" / "deadline_probe.bpmn"
@@ -37,15 +40,15 @@ SWEEP_AT = datetime(2026, 11, 2, 9, tzinfo=SHANGHAI)
 def prepared(tmp: str, total: int):
     """An app whose database holds DUE due timers and total - DUE far-off waiting ones."""
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/timers-{total}.db", "DEPLOY_ON_START": False})
-    cases.flow_for = lambda item: Flow("deadline_probe", None, 2)
+    acceptance.flow_for = lambda item: Flow("deadline_probe", None, 2)
     with app.app_context():
         upgrade()
         accounts.seed_demo(db.session)
-        definitions.deploy(db.session, PROBE.read_bytes(), PROBE.name, "bench")
+        deployment.deploy(db.session, PROBE.read_bytes(), PROBE.name, "bench")
         clerk = db.session.query(User).filter_by(username="qujiang.township_clerk").one()
         clock.freeze(ACCEPTED)
         started = [
-            cases.start_case(db.session, clerk, {"item": "fc-t-10", "org": "360981104", "applicant": applicant()})
+            acceptance.start_case(db.session, clerk, {"item": "fc-t-10", "org": "360981104", "applicant": applicant()})
             for _ in range(DUE)
         ]
         filler = total - db.session.query(Timer).count()
@@ -76,7 +79,7 @@ def timed_sweep(app) -> tuple[float, int]:
     clock.freeze(SWEEP_AT)
     with app.app_context():
         start = time.perf_counter()
-        result = timer_sweep.sweep(db.session)
+        result = sweep.sweep(db.session)
         elapsed = time.perf_counter() - start
         db.session.remove()
     return elapsed, result.fired

@@ -3,7 +3,7 @@ import datetime as dt
 
 from marshmallow import ValidationError, validate
 
-from engine.clock import clock
+from engine.core.clock import clock
 
 
 def today_in_china() -> dt.date:

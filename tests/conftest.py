@@ -11,9 +11,10 @@ from sqlalchemy import text
 
 from api import create_app
 from api.extensions import db
-from engine import accounts, definitions
-from engine.clock import clock
-from engine.models import Base
+from engine.org import accounts
+from engine.bpmn import deployment
+from engine.core.clock import clock
+from engine.core.models import Base
 
 ORGANISATION_TABLES = {"org_unit", "app_user", "role_grant"}
 
@@ -52,7 +53,7 @@ def fresh(app):
             if table.name not in ORGANISATION_TABLES:
                 db.session.execute(table.delete())
         db.session.commit()
-        definitions.deploy_directory(db.session, app.config["BPMN_DIR"])
+        deployment.deploy_directory(db.session, app.config["BPMN_DIR"])
     yield app
     clock.thaw()
     with app.app_context():

@@ -2,7 +2,7 @@
 import pytest
 
 from api.extensions import db
-from engine.models import CaseInstance
+from engine.core.models import CaseInstance
 from tests.factories import applicant, reimbursement_details
 
 pytestmark = pytest.mark.usefixtures("fresh")

@@ -8,8 +8,8 @@ from lxml import etree
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
-from engine.bpmn_validation import Report, form_key_of, validate_diagram
-from engine.scripting import make_script_engine
+from engine.bpmn.validation import Report, form_key_of, validate_diagram
+from engine.sandbox.restricted import make_script_engine
 
 FIXTURES = Path(__file__).parent / 'fixtures' / 'bpmn'
 MIWG = Path('/work/shared/bpmn-conformance/miwg-reference')

@@ -3,7 +3,7 @@ from datetime import datetime
 
 import pytest
 
-from engine.clock import SHANGHAI, clock
+from engine.core.clock import SHANGHAI, clock
 from tests.factories import applicant, reimbursement_details
 from tests.test_outpatient_flow import ALL_MATERIALS, APPROVE, work
 

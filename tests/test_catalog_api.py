@@ -1,7 +1,7 @@
 """The catalogue over HTTP: filters by region, level and accepting unit; one item with all its fields."""
 import pytest
 
-from engine.items import catalog, flow_for
+from engine.catalogue.flows import catalog, flow_for
 
 QUJIANG_VILLAGE = "360981104201"
 QUJIANG_TOWNSHIP = "360981104"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.catalog import (
+from engine.catalogue.items import (
     CENTRE_LEVELS,
     load_catalog,
     limit_days_from_text,

@@ -3,11 +3,11 @@ import pytest
 from sqlalchemy import delete
 
 from api.extensions import db
-from engine import catalog_store
-from engine.catalog_store import CatalogImport, CatalogImportItem
-from engine.catalog import parse_tsv
-from engine.clock import clock
-from engine.items import catalog
+from engine.catalogue import imported_lists
+from engine.catalogue.imported_lists import CatalogImport, CatalogImportItem
+from engine.catalogue.items import parse_tsv
+from engine.core.clock import clock
+from engine.catalogue.flows import catalog
 from tests.factories import applicant, reimbursement_details
 
 HEADER = "地区\t清单\t序号\t事项名称\t事项分类\t办理层级\t办理时限\t办理流程\t办理材料"
@@ -24,7 +24,7 @@ def imports(fresh):
         db.session.execute(delete(CatalogImportItem))
         db.session.execute(delete(CatalogImport))
         db.session.commit()
-    catalog_store.forget_revision()  # deleted behind the store's back: do not wait for the next look
+    imported_lists.forget_revision()  # deleted behind the store's back: do not wait for the next look
 
 
 def table(tmp_path, *rows, name="extra.tsv"):
@@ -89,7 +89,7 @@ def test_a_table_with_bad_rows_imports_nothing_and_names_every_bad_row(imports, 
     assert lines[-1] == f"{path}: 未导入任何事项"
     assert "fc-extra-01" not in {item.id for item in catalog().items}
     with imports.app_context():
-        assert catalog_store.revision() is None
+        assert imported_lists.revision() is None
 
 
 def test_reviewed_lists_cannot_be_overwritten_by_an_import(imports, tmp_path):
@@ -128,8 +128,8 @@ def test_another_workers_import_shows_here_within_a_second(imports, tmp_path, mo
     """Another worker's import reaches the database, not this worker's memory: this worker looks
     again once its reading is a second old."""
     now = [1000.0]
-    monkeypatch.setattr(catalog_store.time, "monotonic", lambda: now[0])
-    catalog_store.forget_revision()
+    monkeypatch.setattr(imported_lists.time, "monotonic", lambda: now[0])
+    imported_lists.forget_revision()
     assert "fc-extra-01" not in {item.id for item in catalog().items}
     (item,) = parse_tsv(table(tmp_path, CONSULTATION), catalog().vocabulary)
     with imports.app_context():  # the rows the other worker's import wrote
@@ -137,7 +137,7 @@ def test_another_workers_import_shows_here_within_a_second(imports, tmp_path, mo
         db.session.add(batch)
         db.session.flush()
         db.session.add(CatalogImportItem(item_id=item.id, list_id=item.list_id, import_id=batch.id, position=0,
-                                         data=catalog_store.item_record(item)))
+                                         data=imported_lists.item_record(item)))
         db.session.commit()
     now[0] += 0.5
     assert "fc-extra-01" not in {item.id for item in catalog().items}

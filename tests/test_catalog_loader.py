@@ -4,7 +4,7 @@ import textwrap
 
 import pytest
 
-from engine.catalog import (
+from engine.catalogue.items import (
     DEFAULT_DIRECTORY,
     VOCABULARY_FILE,
     CatalogError,

@@ -7,9 +7,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from api.extensions import db
-from engine import definitions, runtime
-from engine.cases import save_progress
-from engine.models import CaseInstance
+from engine.bpmn import deployment
+from engine.workflow import snapshot
+from engine.cases.acceptance import save_progress
+from engine.core.models import CaseInstance
 from tests.test_outpatient_flow import APPROVE, only_task, start_at_village
 
 pytestmark = pytest.mark.usefixtures("fresh")
@@ -50,7 +51,7 @@ def test_a_step_on_a_case_changed_since_it_was_read_is_refused_and_writes_nothin
     with app.app_context():
         stale = db.session.get(CaseInstance, case_id)
         state_before = stale.state
-        workflow = runtime.load_state(state_before, *definitions.specs_of(stale.definition))
+        workflow = snapshot.load_state(state_before, *deployment.specs_of(stale.definition))
         with Session(db.engine) as other:  # another unit of work changes the case meanwhile
             other.get(CaseInstance, case_id).last_error = "changed elsewhere"
             other.commit()

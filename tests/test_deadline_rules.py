@@ -5,8 +5,8 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from engine import workcalendar
-from engine.items import catalog
-from engine.clock import SHANGHAI, clock
+from engine.catalogue.flows import catalog
+from engine.core.clock import SHANGHAI, clock
 from tests.factories import applicant, reimbursement_details
 from tests.test_outpatient_flow import ALL_MATERIALS, VILLAGE, work
 from tests.test_timers import sweep_at

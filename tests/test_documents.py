@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from api.extensions import db
-from engine.models import User
+from engine.core.models import User
 from engine.workcalendar import default_calendar
 
 from tests.factories import applicant, reimbursement_details

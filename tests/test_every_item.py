@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.items import catalog, flow_for
+from engine.catalogue.flows import catalog, flow_for
 from tests.factories import applicant, reimbursement_details
 
 pytestmark = pytest.mark.usefixtures("fresh")

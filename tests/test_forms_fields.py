@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from marshmallow import ValidationError
 
-from engine.clock import clock
+from engine.core.clock import clock
 from forms.fields import BankAccountNumber, Count, Day, IdNumber, InvoiceNumber, Mobile, Money, Text
 from forms.validators import not_in_future
 

@@ -5,8 +5,8 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from api.extensions import db
-from engine.clock import SHANGHAI, clock
-from engine.models import Rating
+from engine.core.clock import SHANGHAI, clock
+from engine.core.models import Rating
 from tests.test_outpatient_flow import APPROVE, start_at_village, work
 
 CENTRE = "360981-YB"

@@ -11,7 +11,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
 
-from engine.scripting import (
+from engine.sandbox.restricted import (
     ScriptNotAllowed,
     ScriptTooExpensive,
     TIME_BUDGET_SECONDS,

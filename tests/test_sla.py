@@ -3,7 +3,7 @@ from datetime import datetime
 
 import pytest
 
-from engine.clock import SHANGHAI, clock
+from engine.core.clock import SHANGHAI, clock
 from tests.test_case_listing import start
 from tests.test_outpatient_flow import APPROVE, work
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from api.extensions import db
-from engine.models import AuditEvent, Task, Timer
+from engine.core.models import AuditEvent, Task, Timer
 from tests.test_timers import accept, at, probe  # noqa: F401  (fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,7 +22,7 @@ pytestmark = [
 
 
 def test_two_workers_fire_each_timer_exactly_once(app, as_user, probe):  # noqa: F811
-    from engine.clock import clock
+    from engine.core.clock import clock
 
     clock.freeze(at("2026-09-30T10:00:00"))
     for _ in range(CASES):

@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 
 from api.extensions import db
-from engine import cases, definitions, timer_sweep
-from engine.clock import SHANGHAI, clock
-from engine.items import Flow
-from engine.models import Timer
+from engine.cases import acceptance
+from engine.bpmn import deployment
+from engine.timers import sweep
+from engine.core.clock import SHANGHAI, clock
+from engine.catalogue.flows import Flow
+from engine.core.models import Timer
 from tests.factories import applicant
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bpmn"
@@ -29,8 +31,8 @@ def at(text: str) -> datetime:
 def probe(app, monkeypatch):
     """Item fc-t-10 (初审 ≤20 of ≤30 working days) runs the probe diagram."""
     with app.app_context():
-        definitions.deploy(db.session, (FIXTURES / "deadline_probe.bpmn").read_bytes(), "deadline_probe.bpmn", "test")
-    monkeypatch.setattr(cases, "flow_for", lambda item: Flow("deadline_probe", None, 2))
+        deployment.deploy(db.session, (FIXTURES / "deadline_probe.bpmn").read_bytes(), "deadline_probe.bpmn", "test")
+    monkeypatch.setattr(acceptance, "flow_for", lambda item: Flow("deadline_probe", None, 2))
 
 
 def accept(as_user):
@@ -44,7 +46,7 @@ def accept(as_user):
 def sweep_at(app, instant: str):
     clock.freeze(at(instant))
     with app.app_context():
-        result = timer_sweep.sweep(db.session)
+        result = sweep.sweep(db.session)
         db.session.remove()
     return result
 
@@ -113,14 +115,14 @@ def test_completing_the_task_cancels_its_timers(app, as_user, probe):
 def test_a_failing_timer_is_an_incident_and_does_not_block_others(app, as_user, probe, monkeypatch):
     clock.freeze(at("2026-09-30T10:00:00"))
     broken, healthy = accept(as_user), accept(as_user)
-    real_fire = timer_sweep.fire
+    real_fire = sweep.fire
 
     def fire_or_fail(session, timer):
         if timer.instance_id == broken["id"]:
             raise RuntimeError("案卷数据损坏")
         return real_fire(session, timer)
 
-    monkeypatch.setattr(timer_sweep, "fire", fire_or_fail)
+    monkeypatch.setattr(sweep, "fire", fire_or_fail)
     result = sweep_at(app, "2026-11-02T09:00:00")
     assert (result.fired, result.failed) == (1, 1)
     with app.app_context():

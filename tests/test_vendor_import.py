@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from engine.vendor_import import SPIFF_NS, convert
+from engine.bpmn.vendor import SPIFF_NS, convert
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bpmn"
 MIWG = Path("/work/shared/bpmn-conformance/miwg-reference")

@@ -1,5 +1,5 @@
 """Administrators' pages through the test client: the running-instances list and its filters."""
-from engine.clock import clock
+from engine.core.clock import clock
 from tests.factories import applicant, reimbursement_details
 from tests.web_login import page_login
 

@@ -6,7 +6,8 @@ this module adds the calendar day a clerk reads (the day before the instant the 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from engine import deadlines, workcalendar
+from engine.cases import deadlines
+from engine import workcalendar
 
 
 @dataclass(frozen=True)

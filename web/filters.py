@@ -3,8 +3,8 @@ from datetime import datetime
 
 from flask import Flask
 
-from engine.clock import SHANGHAI
-from engine.reference import reference
+from engine.core.clock import SHANGHAI
+from engine.core.reference import reference
 
 ID_KEEP_HEAD = 4
 ID_KEEP_TAIL = 4

@@ -5,7 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from api.extensions import csrf, db
-from engine.errors import DomainError, Forbidden, NotFound
+from engine.core.errors import DomainError, Forbidden, NotFound
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 TEMPLATES = str(Path(__file__).resolve().parent / "templates")

@@ -4,8 +4,8 @@ from collections.abc import Callable
 from flask import Flask
 from flask_login import current_user
 
-from engine.errors import Forbidden
-from engine.permissions import ADMIN, DESIGNER, ensure_admin, ensure_may_accept, sla_scope
+from engine.core.errors import Forbidden
+from engine.org.permissions import ADMIN, DESIGNER, ensure_admin, ensure_may_accept, sla_scope
 
 
 def _passes(check: Callable[[], object]) -> bool:

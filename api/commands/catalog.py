@@ -7,9 +7,9 @@ import click
 from flask.cli import AppGroup
 
 from api.extensions import db
-from engine import catalog_store
-from engine.catalog import CatalogImportError
-from engine.items import catalog as current_catalog, reviewed_catalog
+from engine.catalogue import imported_lists
+from engine.catalogue.items import CatalogImportError
+from engine.catalogue.flows import catalog as current_catalog, reviewed_catalog
 
 catalog = AppGroup("catalog", help="事项清单：导入管理员整理的清单表，查看已有事项。")
 
@@ -26,7 +26,7 @@ def _refuse(lines: list[str]) -> NoReturn:
 def import_table(file: Path, imported_by: str) -> None:
     """Import every row of FILE (tab-separated, columns: processes/catalog/README.md) or, if any row is bad, none."""
     try:
-        items = catalog_store.import_table(db.session, file, reviewed_catalog(), imported_by)
+        items = imported_lists.import_table(db.session, file, reviewed_catalog(), imported_by)
     except CatalogImportError as exc:
         db.session.rollback()
         _refuse([f"{file}:{row}: {reason}" if row else f"{file}: {reason}" for row, reason in exc.errors]

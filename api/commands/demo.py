@@ -3,7 +3,7 @@ import click
 from flask.cli import with_appcontext
 
 from api.extensions import db
-from engine import accounts
+from engine.org import accounts
 
 
 @click.command("demo", help="载入演示单位与用户")

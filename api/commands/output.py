@@ -3,7 +3,7 @@ import functools
 
 import click
 
-from engine.errors import DomainError
+from engine.core.errors import DomainError
 
 
 def fail_on_domain_error(command):

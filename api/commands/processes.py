@@ -6,7 +6,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from api.extensions import db
-from engine import definitions
+from engine.bpmn import deployment
 
 
 @click.group("processes", help="流程部署")
@@ -23,8 +23,8 @@ def deploy(directory):
     failed = False
     for path in sorted(folder.glob("*.bpmn")):
         try:
-            definition, created = definitions.deploy(db.session, path.read_bytes(), path.name, "system")
-        except definitions.InvalidDiagram as exc:
+            definition, created = deployment.deploy(db.session, path.read_bytes(), path.name, "system")
+        except deployment.InvalidDiagram as exc:
             failed = True
             for problem in exc.problems:
                 where = f"{path}:{problem['line']}" if problem.get("line") else str(path)

@@ -6,8 +6,8 @@ import click
 from flask.cli import with_appcontext
 
 from api.extensions import db
-from engine.clock import SHANGHAI, clock
-from engine.timer_sweep import sweep
+from engine.core.clock import SHANGHAI, clock
+from engine.timers.sweep import sweep
 
 
 def _instant(_ctx, _param, value):

@@ -4,7 +4,7 @@ from flask.cli import with_appcontext
 
 from api.commands.output import fail_on_domain_error
 from api.extensions import db
-from engine import accounts
+from engine.org import accounts
 
 
 @click.group("users", help="用户管理")

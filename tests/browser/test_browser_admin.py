@@ -4,9 +4,9 @@ from datetime import datetime
 import pytest
 
 from api.extensions import db
-from engine import timer_sweep
-from engine.clock import SHANGHAI, clock
-from engine.items import catalog
+from engine.timers import sweep
+from engine.core.clock import SHANGHAI, clock
+from engine.catalogue.flows import catalog
 from tests.factories import applicant, reimbursement_details
 
 pytestmark = pytest.mark.browser
@@ -32,7 +32,7 @@ def test_an_overdue_case_shows_in_the_inbox_and_on_the_dashboard(app, as_user, l
 
         clock.freeze(at("2026-11-04T09:00:00"))
         with app.app_context():
-            assert timer_sweep.sweep(db.session).fired >= 1
+            assert sweep.sweep(db.session).fired >= 1
             db.session.remove()
 
         clerk = login("qujiang.township_clerk")

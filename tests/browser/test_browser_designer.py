@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from api.extensions import db
-from engine.models import CaseInstance
+from engine.core.models import CaseInstance
 from tests.factories import applicant, reimbursement_details
 
 pytestmark = pytest.mark.browser

@@ -7,12 +7,15 @@ from marshmallow import ValidationError, fields, validate
 from api.auth import current_account
 from api.extensions import db
 from api.instances import CaseListQuery
-from engine import accounts, admin_actions, case_queries, cases
-from engine.case_diagram import case_diagram
-from engine.errors import Invalid
-from engine.history import ACTION_LABELS
-from engine.items import catalog
-from engine.permissions import ADMIN
+from engine.org import accounts
+from engine.cases import admin
+from engine.cases import queries
+from engine.cases import acceptance
+from engine.bpmn.marks import case_diagram
+from engine.core.errors import Invalid
+from engine.cases.history import ACTION_LABELS
+from engine.catalogue.flows import catalog
+from engine.org.permissions import ADMIN
 from web.deadlines import deadline_of
 from web.formdata import flat_errors
 from web.guard import page_blueprint
@@ -20,17 +23,17 @@ from web.guard import page_blueprint
 bp = page_blueprint("manage", __name__, "/admin")
 
 ACTIONS = {
-    "suspend": (lambda s, u, c, r: admin_actions.suspend(s, u, c, r), "已挂起"),
-    "resume": (lambda s, u, c, r: admin_actions.resume(s, u, c), "已恢复"),
-    "terminate": (lambda s, u, c, r: admin_actions.terminate(s, u, c, r), "已终止"),
-    "retry": (lambda s, u, c, r: admin_actions.retry(s, u, c), "已重试"),
+    "suspend": (lambda s, u, c, r: admin.suspend(s, u, c, r), "已挂起"),
+    "resume": (lambda s, u, c, r: admin.resume(s, u, c), "已恢复"),
+    "terminate": (lambda s, u, c, r: admin.terminate(s, u, c, r), "已终止"),
+    "retry": (lambda s, u, c, r: admin.retry(s, u, c), "已重试"),
 }
 
 
 class InstanceQuery(CaseListQuery):
     """The REST listing's filters, plus the states only administrators' actions produce."""
 
-    status = fields.String(validate=validate.OneOf(list(admin_actions.CASE_STATUS_LABELS), error="未知办件状态"))
+    status = fields.String(validate=validate.OneOf(list(admin.CASE_STATUS_LABELS), error="未知办件状态"))
 
 
 @bp.route("/instances")
@@ -43,36 +46,36 @@ def instances():
     else:
         errors, status = {}, 200
     page, per_page = query.pop("page"), query.pop("per_page")
-    result = case_queries.CasePage([], 0, page, per_page)
+    result = queries.CasePage([], 0, page, per_page)
     if not errors:
         try:
-            result = case_queries.list_cases(db.session, current_account(), case_queries.CaseFilter(**query), page, per_page)
+            result = queries.list_cases(db.session, current_account(), queries.CaseFilter(**query), page, per_page)
         except Invalid as exc:
             errors, status = flat_errors(exc.errors), 400
     rows = [_row(current_account(), case) for case in result.items]
     return render_template(
         "admin/instances.html", rows=rows, total=result.total, page=result.page,
         pages=max(ceil(result.total / per_page), 1), args=request.args, errors=errors,
-        items=catalog().items, units=accounts.units(db.session), status_labels=admin_actions.CASE_STATUS_LABELS,
+        items=catalog().items, units=accounts.units(db.session), status_labels=admin.CASE_STATUS_LABELS,
     ), status
 
 
 def _row(user, case):
     """A listed case with its own limit and its open steps' limits (a late step makes the case 已超期)."""
-    steps = [(task, deadline_of(task.due_at, task.warn_at)) for task in cases.case_view(db.session, user, case.id).open_tasks]
+    steps = [(task, deadline_of(task.due_at, task.warn_at)) for task in acceptance.case_view(db.session, user, case.id).open_tasks]
     return case, deadline_of(case.due_at), steps
 
 
 @bp.route("/instances/<int:case_id>")
 def instance(case_id: int, errors: dict | None = None, status: int = 200):
     user = current_account()
-    view = cases.case_view(db.session, user, case_id)
+    view = acceptance.case_view(db.session, user, case_id)
     tasks = [(task, deadline_of(task.due_at, task.warn_at)) for task in view.open_tasks]
     return render_template(
         "admin/instance.html", view=view, case=view.case, tasks=tasks,
         deadline=deadline_of(view.case.due_at), is_admin=ADMIN in user.roles,
-        action_labels=ACTION_LABELS | admin_actions.ACTION_LABELS,
-        status_labels=admin_actions.CASE_STATUS_LABELS, errors=errors or {},
+        action_labels=ACTION_LABELS | admin.ACTION_LABELS,
+        status_labels=admin.CASE_STATUS_LABELS, errors=errors or {},
     ), status
 
 

@@ -6,9 +6,9 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 
 from api.auth import current_account
 from api.extensions import db
-from engine import holiday_upkeep
-from engine.clock import clock
-from engine.permissions import ensure_admin
+from engine.workcalendar import upkeep
+from engine.core.clock import clock
+from engine.org.permissions import ensure_admin
 from engine.workcalendar import HolidayDataError
 from web.guard import page_blueprint
 
@@ -22,7 +22,7 @@ def _directory() -> str:
 @bp.route("")
 def years(errors: list[str] | None = None, status: int = 200):
     ensure_admin(current_account())
-    supported, official = holiday_upkeep.covered_years(_directory())
+    supported, official = upkeep.covered_years(_directory())
     this_year = clock.now().year
     year = request.args.get("year", type=int) or this_year
     if year not in supported:
@@ -30,7 +30,7 @@ def years(errors: list[str] | None = None, status: int = 200):
         year, status = this_year, 400
     shown = sorted(set(official) | {this_year, this_year + 1})
     return render_template(
-        "admin/calendar.html", overview=holiday_upkeep.year_overview(_directory(), year),
+        "admin/calendar.html", overview=upkeep.year_overview(_directory(), year),
         shown=shown, official=set(official), supported=supported, errors=errors or [],
     ), status
 
@@ -47,7 +47,7 @@ def load():
         source = Path(scratch) / name
         upload.save(source)
         try:
-            loaded = holiday_upkeep.load_notice(db.session, _directory(), source)
+            loaded = upkeep.load_notice(db.session, _directory(), source)
         except HolidayDataError as exc:
             return years([f"{name} 第 {exc.line} 行：{exc.message}"], 422)
     action = "替换" if loaded.replaced else "载入"

@@ -5,13 +5,16 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 
 from api.auth import current_account
 from api.extensions import db
-from engine import cases, notices, ratings, tasks
-from engine.errors import Forbidden, Invalid, NotFound
-from engine.history import ACTION_LABELS
-from engine.items import catalog, flow_for
-from engine.models import OrgUnit
-from engine.permissions import ensure_may_rate
-from engine.routing import ancestry
+from engine.cases import acceptance
+from engine.cases import notices
+from engine.reporting import ratings
+from engine.tasks import work
+from engine.core.errors import Forbidden, Invalid, NotFound
+from engine.cases.history import ACTION_LABELS
+from engine.catalogue.flows import catalog, flow_for
+from engine.core.models import OrgUnit
+from engine.org.permissions import ensure_may_rate
+from engine.org.routing import ancestry
 from forms.registry import FormInvalid, json_schema, title_of
 from web.deadlines import deadline_of
 from web.formdata import flat_errors, flat_values, from_form
@@ -20,7 +23,7 @@ from web.guard import page_blueprint
 bp = page_blueprint("clerk", __name__)
 
 PER_PAGE = 20
-VIEWS = {tasks.CANDIDATE: "待认领", tasks.MINE: "我的待办"}
+VIEWS = {work.CANDIDATE: "待认领", work.MINE: "我的待办"}
 
 
 def notice_titles() -> dict[str, str]:
@@ -37,12 +40,12 @@ def _regional_items(unit: OrgUnit):
 @bp.route("/inbox")
 def inbox():
     user = current_account()
-    view = request.args.get("view") if request.args.get("view") in VIEWS else tasks.CANDIDATE
+    view = request.args.get("view") if request.args.get("view") in VIEWS else work.CANDIDATE
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     item_id = request.args.get("item") or None
     overdue_only = request.args.get("overdue") == "1"
     latest_first = request.args.get("order") == "-due"
-    result = tasks.inbox(
+    result = work.inbox(
         db.session, user, view, page, PER_PAGE,
         item_id=item_id, overdue_only=overdue_only, latest_due_first=latest_first,
     )
@@ -62,8 +65,8 @@ def task(task_id: str):
 
 def _task_page(task_id: str, values: dict | None = None, errors: dict | None = None, status: int = 200):
     user = current_account()
-    task = tasks.task_for(db.session, user, task_id)
-    view = cases.case_view(db.session, user, task.instance_id)
+    task = work.task_for(db.session, user, task_id)
+    view = acceptance.case_view(db.session, user, task.instance_id)
     if values is None:
         values = _suggested_values(task.form_key, view)
     return render_template(
@@ -86,14 +89,14 @@ def _suggested_values(form_key: str, view) -> dict:
 
 @bp.route("/tasks/<task_id>/claim", methods=["POST"])
 def claim(task_id: str):
-    tasks.claim(db.session, current_account(), task_id)
+    work.claim(db.session, current_account(), task_id)
     flash("已认领，请办理", "success")
     return redirect(url_for("clerk.task", task_id=task_id))
 
 
 @bp.route("/tasks/<task_id>/release", methods=["POST"])
 def release(task_id: str):
-    tasks.release(db.session, current_account(), task_id)
+    work.release(db.session, current_account(), task_id)
     flash("已释放，任务回到待认领", "success")
     return redirect(url_for("clerk.inbox"))
 
@@ -101,10 +104,10 @@ def release(task_id: str):
 @bp.route("/tasks/<task_id>/complete", methods=["POST"])
 def complete(task_id: str):
     user = current_account()
-    task = tasks.task_for(db.session, user, task_id)
+    task = work.task_for(db.session, user, task_id)
     data = from_form(json_schema(task.form_key), request.form)
     try:
-        done = tasks.complete(db.session, user, task_id, data)
+        done = work.complete(db.session, user, task_id, data)
     except FormInvalid as exc:
         db.session.rollback()
         return _task_page(task_id, request.form.to_dict(), flat_errors(exc.errors), 422)
@@ -115,14 +118,14 @@ def complete(task_id: str):
 @bp.route("/cases/<int:case_id>")
 def case(case_id: int, values: dict | None = None, errors: dict | None = None, status: int = 200):
     user = current_account()
-    view = cases.case_view(db.session, user, case_id)
+    view = acceptance.case_view(db.session, user, case_id)
     try:
         rating = ratings.rating_of(db.session, user, case_id)
     except NotFound:
         rating = None
     return render_template(
         "clerk/case.html", view=view, case=view.case, action_labels=ACTION_LABELS,
-        status_labels=cases.STATUS_LABELS, deadline=deadline_of(view.case.due_at),
+        status_labels=acceptance.STATUS_LABELS, deadline=deadline_of(view.case.due_at),
         notice_titles=notice_titles(), rating=rating, may_rate=_may_rate(user, view.case, rating),
         rating_schema=json_schema("rating"), values=values or {}, errors=errors or {},
     ), status
@@ -130,7 +133,7 @@ def case(case_id: int, values: dict | None = None, errors: dict | None = None, s
 
 def _may_rate(user, case, rating) -> bool:
     """Offer the 好差评 form once the case is concluded, unrated, to the staff the engine lets record it."""
-    if rating is not None or case.status != cases.CONCLUDED:
+    if rating is not None or case.status != acceptance.CONCLUDED:
         return False
     try:
         ensure_may_rate(user, case.org_id)
@@ -161,7 +164,7 @@ def _acceptable_items(unit: OrgUnit):
     acceptable = []
     for item in _regional_items(unit):
         try:
-            cases.ensure_offered_at(item, unit)
+            start.ensure_offered_at(item, unit)
             flow_for(item)
         except (Invalid, KeyError):
             continue
@@ -199,7 +202,7 @@ def accept(item_id: str):
         "details": from_form(details_schema, request.form, "details.") if details_schema else {},
     }
     try:
-        case = cases.start_case(db.session, user, payload)
+        case = acceptance.start_case(db.session, user, payload)
     except FormInvalid as exc:
         db.session.rollback()
         prefix = "details." if exc.form_key == start_form else ""
@@ -207,7 +210,7 @@ def accept(item_id: str):
     except Invalid as exc:
         db.session.rollback()
         return _accept_page(item, details_schema, _posted(), flat_errors(exc.errors) | {"": [exc.message]}, 422)
-    view = cases.case_view(db.session, user, case.id)
+    view = acceptance.case_view(db.session, user, case.id)
     notice = next((t for t in view.open_tasks if t.form_key == "missing_materials_notice"), None)
     if notice is not None:
         flash(f"已受理，办件编号 {case.case_no}。材料不齐，请出具一次性告知书。", "warning")

@@ -9,10 +9,11 @@ from marshmallow import ValidationError
 from api.auth import current_account
 from api.extensions import db
 from api.sla import SlaQuery
-from engine import accounts, sla
-from engine.errors import Invalid
-from engine.items import catalog
-from engine.routing import ancestry
+from engine.org import accounts
+from engine.reporting import sla
+from engine.core.errors import Invalid
+from engine.catalogue.flows import catalog
+from engine.org.routing import ancestry
 from web.formdata import flat_errors
 from web.guard import page_blueprint
 

@@ -3,12 +3,13 @@ from flask import Response, jsonify, render_template, request
 
 from api.auth import current_account
 from api.extensions import db
-from engine import definitions, vendor_import
-from engine.definitions import InvalidDiagram
-from engine.errors import Invalid
-from engine.permissions import ensure_designer
-from engine.process_versions import version_xml, versions
-from engine.reference import reference
+from engine.bpmn import deployment
+from engine.bpmn import vendor
+from engine.bpmn.deployment import InvalidDiagram
+from engine.core.errors import Invalid
+from engine.org.permissions import ensure_designer
+from engine.bpmn.versions import version_xml, versions
+from engine.core.reference import reference
 from forms.registry import known_form_keys, title_of
 from web.guard import page_blueprint
 
@@ -51,7 +52,7 @@ def deploy():
     user = current_account()
     ensure_designer(user)
     try:
-        definition, created = definitions.deploy(db.session, request.get_data(), request.args.get("name", "modeler.bpmn"), user.username)
+        definition, created = deployment.deploy(db.session, request.get_data(), request.args.get("name", "modeler.bpmn"), user.username)
     except InvalidDiagram as exc:
         return jsonify(message=exc.message, problems=exc.problems), 422
     except Invalid as exc:
@@ -69,8 +70,8 @@ def upload():
     if not data:
         return render_template("design/upload.html", error="请选择 BPMN 文件", conversion=None, problems=[]), 400
     try:
-        definition, created, conversion = vendor_import.deploy_vendor_diagram(db.session, data, upload.filename, user.username)
-    except vendor_import.InvalidVendorDiagram as exc:
+        definition, created, conversion = vendor.deploy_vendor_diagram(db.session, data, upload.filename, user.username)
+    except vendor.InvalidVendorDiagram as exc:
         return render_template(
             "design/upload.html", name=upload.filename, error=exc.message, problems=exc.problems,
             conversion=exc.conversion.to_dict(),

@@ -3,10 +3,10 @@ from flask import flash, redirect, render_template, request, url_for
 
 from api.auth import current_account
 from api.extensions import db
-from engine import accounts
-from engine.errors import Invalid
-from engine.permissions import ensure_admin
-from engine.reference import reference
+from engine.org import accounts
+from engine.core.errors import Invalid
+from engine.org.permissions import ensure_admin
+from engine.core.reference import reference
 from web.formdata import flat_errors
 from web.guard import page_blueprint
 

@@ -4,8 +4,8 @@ from flask_login import current_user, login_user, logout_user
 
 from api.auth import Principal
 from api.extensions import csrf, db
-from engine import accounts
-from engine.permissions import ADMIN, DESIGNER
+from engine.org import accounts
+from engine.org.permissions import ADMIN, DESIGNER
 from web.guard import TEMPLATES
 
 bp = Blueprint("session", __name__, template_folder=TEMPLATES)

@@ -1,0 +1,329 @@
+"""Designer-facing checks on an uploaded diagram, each naming the element at fault.
+
+They read the XML rather than SpiffWorkflow's specs because the parser stops at its first
+error, and a designer wants the whole list in one upload.
+"""
+import threading
+from dataclasses import asdict, dataclass, field
+from typing import Iterator, Mapping
+
+from lxml import etree
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.spiff.parser.process import VALIDATOR
+from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
+
+from engine.bpmn.xmlread import BPMN_NS, local_name, owner_id
+from engine.sandbox.restricted import SandboxEnvironment, check_expression, check_script
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason a diagram is refused; `message` is written for the process designer."""
+
+    element_id: str | None
+    line: int | None
+    message: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What the platform knows about: roles for lanes, form schemas, functions for scripts."""
+
+    known_lanes: frozenset
+    known_forms: frozenset
+    environment: SandboxEnvironment
+    sample_data: Mapping = field(default_factory=dict)
+
+
+def _tag(name):
+    return f'{{{BPMN_NS}}}{name}'
+
+
+def _at(element, message) -> Problem:
+    return Problem(owner_id(element), element.sourceline, message)
+
+
+def _on_owner(owned, message, owner=None) -> Problem:
+    """A problem in an event definition or expression, named after the event or flow holding it."""
+    return Problem(owner_id(owner if owner is not None else owned.getparent()), owned.sourceline, message)
+
+
+def _label(element) -> str:
+    name = ' '.join((element.get('name') or '').split())
+    return f'“{name}”' if name else f'（{element.get("id") or local_name(element)}）'
+
+
+def _listing(names) -> str:
+    return '、'.join(sorted(names)) or '（无）'
+
+
+def executable_processes(root) -> list:
+    """Processes SpiffWorkflow will run: a missing isExecutable counts as executable, as in its parser."""
+    return [p for p in root.iterchildren(_tag('process')) if p.get('isExecutable', 'true') == 'true']
+
+
+_SCHEMA_LOCK = threading.Lock()
+
+
+def schema_problems(root) -> list[Problem]:
+    """Violations of the BPMN 2.0 (and spiffworkflow extension) XML schema."""
+    with _SCHEMA_LOCK:
+        VALIDATOR.preprocess(root)
+        VALIDATOR.validator.validate(root)
+        errors = [(error.path, error.line, error.message) for error in VALIDATOR.validator.error_log]
+    return [Problem(_element_at(root, path), line, f'不符合 BPMN 2.0 规范：{message}') for path, line, message in errors]
+
+
+def _element_at(root, path) -> str | None:
+    """Id owning the node libxml2 blames, when its path can be resolved with the document's prefixes."""
+    prefixes = {prefix: uri for prefix, uri in root.nsmap.items() if prefix}
+    try:
+        found = root.getroottree().xpath(path, namespaces=prefixes) if path else []
+    except etree.XPathError:
+        return None
+    return owner_id(found[0]) if found and not isinstance(found[0], str) else None
+
+
+def no_executable_process(root, executable) -> list[Problem]:
+    if executable:
+        return []
+    processes = list(root.iterchildren(_tag('process')))
+    if not processes:
+        return [Problem(None, root.sourceline, '文件中没有流程（bpmn:process），无法部署')]
+    return [_at(p, f'流程{_label(p)}未设为可执行（isExecutable="true"），平台只部署可执行流程') for p in processes]
+
+
+_UNSUPPORTED = {
+    'complexGateway': '复杂网关',
+    'serviceTask': '服务任务（平台不调用外部服务）',
+    'businessRuleTask': '业务规则任务（DMN 决策表）',
+    'dataStoreReference': '数据存储引用',
+}
+
+
+def unsupported_elements(root, executable) -> Iterator[Problem]:
+    for store in root.iterchildren(_tag('dataStore')):
+        yield _at(store, f'不支持数据存储{_label(store)}：平台没有外部数据存储')
+    for process in executable:
+        for element in process.iter(*(_tag(name) for name in _UNSUPPORTED)):
+            yield _at(element, f'不支持的元素：{_UNSUPPORTED[local_name(element)]}{_label(element)}')
+
+
+def lane_problems(executable, rules: Rules) -> Iterator[Problem]:
+    """Every lane that holds tasks (a leaf lane) must be named after a known role."""
+    for process in executable:
+        for lane in process.iter(_tag('lane')):
+            if lane.find(_tag('childLaneSet')) is not None:
+                continue
+            name = lane.get('name')
+            if not name:
+                yield _at(lane, '泳道没有名称：泳道名称应为经办角色')
+            elif name not in rules.known_lanes:
+                yield _at(lane, f'泳道“{name}”不是已知角色；可用角色：{_listing(rules.known_lanes)}')
+
+
+_CONTAINERS = {_tag('subProcess'), _tag('transaction'), _tag('adHocSubProcess')}
+
+
+def _lane_element(task, lanes_by_node):
+    """The lane SpiffWorkflow gives a task: the outermost enclosing sub-process's lane wins."""
+    chain = []
+    element = task
+    while element is not None and (element is task or element.tag in _CONTAINERS):
+        chain.append(element)
+        element = element.getparent()
+    for member in reversed(chain):
+        lane = lanes_by_node.get(member.get('id'))
+        if lane is not None:
+            return lane
+    return None
+
+
+def extensions_of(element) -> dict:
+    """Spiff extension values of an element, read exactly as SpiffBpmnParser reads them."""
+    return SpiffTaskParser._parse_extensions(element)
+
+
+def _vendor_form_key(task):
+    for attribute, value in task.attrib.items():
+        if attribute.startswith('{') and attribute.endswith('}formKey'):
+            return value
+    return None
+
+
+def user_task_problems(root, executable, rules: Rules) -> Iterator[Problem]:
+    lanes_by_node = {ref.text: ref.getparent() for ref in root.iter(_tag('flowNodeRef'))}
+    for process in executable:
+        for task in process.iter(_tag('userTask')):
+            if _lane_element(task, lanes_by_node) is None:
+                yield _at(task, f'用户任务{_label(task)}不在任何泳道中：请把它放进经办角色的泳道')
+            try:
+                form_key = extensions_of(task).get('properties', {}).get('formKey')
+            except (KeyError, IndexError):
+                yield _at(task, f'用户任务{_label(task)}的扩展属性格式错误（spiffworkflow:property 需要 name 和 value）')
+                continue
+            if form_key is None:
+                vendor = _vendor_form_key(task)
+                hint = f'；检测到其他引擎的 formKey="{vendor}"，平台只读取 spiffworkflow:property' if vendor else ''
+                yield _at(task, f'用户任务{_label(task)}没有表单（spiffworkflow:property name="formKey"）{hint}')
+            elif form_key not in rules.known_forms:
+                yield _at(task, f'用户任务{_label(task)}的表单“{form_key}”不存在；可用表单：{_listing(rules.known_forms)}')
+
+
+# Names SpiffWorkflow gives its own task specs; an element with one of these ids is silently
+# merged with them (a start event called "Start" leaves the process with nothing to run).
+_RESERVED_IDS = frozenset({'Start', 'End', 'Root', 'StartEventSplit', 'StartEventJoin'})
+_RESERVED_SUFFIXES = ('.EndJoin', '.BoundaryEventSplit', '.BoundaryEventJoin', ' [child]')
+
+
+def reserved_id_problems(executable) -> Iterator[Problem]:
+    for process in executable:
+        for element in process.iter():
+            element_id = element.get('id') if isinstance(element.tag, str) else None
+            if element_id and (element_id in _RESERVED_IDS or element_id.endswith(_RESERVED_SUFFIXES)):
+                yield _at(element, f'元素 id“{element_id}”是流程引擎的保留名，请改用其他 id')
+
+
+_EXPRESSIONS = {
+    'conditionExpression': '分支条件',
+    'condition': '条件事件的条件',
+    'loopCondition': '循环条件',
+    'completionCondition': '完成条件',
+    'loopCardinality': '循环次数',
+}
+
+
+def _expression_refusal(text) -> str | None:
+    if not (text or '').strip():
+        return '为空'
+    if '${' in text or '#{' in text:
+        return f'“{text.strip()}”是 JUEL 写法；平台使用 Python 表达式，例如 approved == True'
+    if text.strip().startswith('='):
+        return f'“{text.strip()}”是 FEEL 写法；平台使用 Python 表达式，例如 approved == True'
+    return check_expression(text)
+
+
+def expression_problems(executable) -> Iterator[Problem]:
+    for process in executable:
+        for element in process.iter(*(_tag(name) for name in _EXPRESSIONS)):
+            reason = _expression_refusal(element.text)
+            if reason:
+                yield _on_owner(element, f'{_EXPRESSIONS[local_name(element)]}不可用：{reason}')
+
+
+_PYTHON_FORMATS = {'python', 'python3', 'text/python', 'text/x-python', 'application/x-python'}
+
+
+def script_problems(executable) -> Iterator[Problem]:
+    for process in executable:
+        for task in process.iter(_tag('scriptTask')):
+            script_format = task.get('scriptFormat')
+            if script_format and script_format.lower() not in _PYTHON_FORMATS:
+                yield _at(task, f'脚本任务{_label(task)}的脚本语言“{script_format}”不受支持，只支持 Python')
+                continue
+            script = task.find(_tag('script'))
+            if script is None or not (script.text or '').strip():
+                yield _at(task, f'脚本任务{_label(task)}没有脚本')
+                continue
+            reason = check_script(script.text)
+            if reason:
+                yield _at(task, f'脚本任务{_label(task)}：{reason}')
+        for element in process.iter():
+            if not isinstance(element.tag, str) or element.find(_tag('extensionElements')) is None:
+                continue
+            try:
+                extensions = extensions_of(element)
+            except (KeyError, IndexError):
+                continue
+            for key, label in (('preScript', '前置脚本'), ('postScript', '后置脚本')):
+                reason = check_script(extensions[key]) if extensions.get(key) else None
+                if reason:
+                    yield _at(element, f'{label}：{reason}')
+
+
+_TIMER_KINDS = {
+    'timeDate': ('日期时间', '2025-06-30T09:00:00+08:00'),
+    'timeDuration': ('时长', 'PT48H'),
+    'timeCycle': ('循环周期', 'R3/PT24H'),
+}
+
+
+def _timer_value_error(kind, value) -> str | None:
+    """Why SpiffWorkflow could not use `value` for a timer of this kind, or None."""
+    if not isinstance(value, str):
+        return f'结果必须是 ISO 8601 文本，实际是 {type(value).__name__}'
+    try:
+        if kind == 'timeDate':
+            if not hasattr(TimerEventDefinition.parse_time_or_duration(value), 'tzinfo'):
+                return f'“{value}”不是日期时间'
+        elif kind == 'timeDuration':
+            TimerEventDefinition.parse_iso_duration(value)
+        else:
+            TimerEventDefinition.parse_iso_recurring_interval(value)
+    except Exception:
+        return f'“{value}”不是有效的 ISO 8601 {_TIMER_KINDS[kind][0]}'
+    return None
+
+
+def _timer_refusal(kind, text, rules: Rules) -> str | None:
+    literal = (text or '').strip()
+    if not literal:
+        return '为空'
+    if _timer_value_error(kind, literal) is None:
+        return f'计时器表达式按 Python 求值，ISO 文本要加引号：请写成 "{literal}"'
+    reason = check_expression(text)
+    if reason:
+        return reason
+    try:
+        value = rules.environment.evaluate(text, dict(rules.sample_data))
+    except Exception as failure:
+        return f'试算失败：{failure}（例如写成 "{_TIMER_KINDS[kind][1]}"）'
+    return _timer_value_error(kind, value)
+
+
+def timer_problems(executable, rules: Rules) -> Iterator[Problem]:
+    for process in executable:
+        for definition in process.iter(_tag('timerEventDefinition')):
+            specs = [child for child in definition if isinstance(child.tag, str) and local_name(child) in _TIMER_KINDS]
+            if not specs:
+                yield _on_owner(definition, '计时器没有设置 timeDate、timeDuration 或 timeCycle')
+            for spec in specs:
+                reason = _timer_refusal(local_name(spec), spec.text, rules)
+                if reason:
+                    yield _on_owner(spec, f'计时器{_TIMER_KINDS[local_name(spec)][0]}不可用：{reason}', definition.getparent())
+
+
+_REFERENCES = {
+    'messageEventDefinition': ('messageRef', 'message', '消息'),
+    'signalEventDefinition': ('signalRef', 'signal', '信号'),
+    'errorEventDefinition': ('errorRef', 'error', '错误'),
+    'escalationEventDefinition': ('escalationRef', 'escalation', '升级'),
+}
+
+
+def reference_problems(root, executable, deployed_processes=frozenset()) -> Iterator[Problem]:
+    """Dangling references and nameless messages: SpiffWorkflow crashes on these instead of reporting them.
+
+    A call activity may call a process of this file or one already deployed from another file
+    (`deployed_processes`, e.g. the shared sub-flows).
+    """
+    executable_ids = {p.get('id') for p in executable} | set(deployed_processes)
+    for message in root.iterchildren(_tag('message')):
+        if not message.get('name'):
+            yield _at(message, '消息没有名称（bpmn:message 需要 name）')
+    for process in executable:
+        for call in process.iter(_tag('callActivity')):
+            called = call.get('calledElement')
+            if not called:
+                yield _at(call, f'调用活动{_label(call)}没有指定被调用的流程（calledElement）')
+            elif called not in executable_ids:
+                yield _at(call, f'调用活动{_label(call)}调用的流程“{called}”不在本文件中，也不是已部署的流程（共用子流程须先部署）')
+        for tag, (attribute, target, label) in _REFERENCES.items():
+            defined = {element.get('id') for element in root.iterchildren(_tag(target))}
+            for definition in process.iter(_tag(tag)):
+                ref = definition.get(attribute)
+                if ref and ref not in defined:
+                    yield _on_owner(definition, f'引用了未定义的{label}“{ref}”')

@@ -1,0 +1,53 @@
+"""A case drawn on its own diagram version: the steps already done and the steps waiting now."""
+from dataclasses import dataclass
+
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy.orm import Session
+
+from engine.bpmn import deployment
+from engine.workflow import snapshot
+from engine.cases.acceptance import case_view
+from engine.core.models import User
+
+
+@dataclass(frozen=True)
+class CaseDiagram:
+    bpmn_xml: str
+    version: int
+    completed: list[str]
+    active: list[str]
+    taken: list[tuple[str, str]]
+
+
+# Specs SpiffWorkflow inserts around a task with boundary events; they are not drawn in the diagram.
+_INTERNAL_SUFFIXES = (".BoundaryEventSplit", ".BoundaryEventJoin")
+
+
+def _drawn_parent(task) -> str | None:
+    """The step a task was reached from, looking through the splits SpiffWorkflow adds for timers."""
+    parent = task.parent
+    while parent is not None and parent.task_spec.name.endswith(_INTERNAL_SUFFIXES):
+        parent = parent.parent
+    return parent.task_spec.name if parent is not None else None
+
+
+def case_diagram(session: Session, user: User, case_id: int) -> CaseDiagram:
+    """Element ids of the completed steps, of the open tasks, and the (source, target) step pairs
+    the case actually went through, so that only flows really taken are marked.
+
+    Visible to whoever may see the case; the diagram is the version the case runs on, not the latest.
+    """
+    view = case_view(session, user, case_id)
+    case = view.case
+    spec, subprocess_specs = deployment.specs_of(case.definition)
+    workflow = snapshot.load_state(case.state, spec, subprocess_specs)
+    completed = {task.task_spec.name for task in workflow.get_tasks(state=TaskState.COMPLETED)}
+    reached = workflow.get_tasks(state=TaskState.COMPLETED | TaskState.READY | TaskState.STARTED | TaskState.WAITING)
+    taken = {(source, task.task_spec.name) for task in reached if (source := _drawn_parent(task)) is not None}
+    return CaseDiagram(
+        bpmn_xml=case.definition.bpmn_xml,
+        version=case.definition.version,
+        completed=sorted(completed),
+        active=sorted({task.spec_name for task in view.open_tasks}),
+        taken=sorted(taken),
+    )

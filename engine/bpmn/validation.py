@@ -1,0 +1,157 @@
+"""Deploy-time validation of an uploaded BPMN diagram.
+
+A diagram becomes a version only if `validate_diagram` finds nothing wrong; otherwise the
+designer gets every problem at once, each naming the element (and line) at fault. When it
+is accepted, the report carries the parsed specs so the diagram is parsed only once.
+
+A call activity may name a process deployed from another file (`deployed_processes`); such
+calls are listed per process in `ProcessSpecs.calls` for the deployer to bind to a version.
+"""
+from dataclasses import dataclass, field
+from typing import Callable, Mapping, NamedTuple
+
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+
+from engine.bpmn.checks import (
+    Problem,
+    Rules,
+    executable_processes,
+    expression_problems,
+    lane_problems,
+    no_executable_process,
+    reference_problems,
+    reserved_id_problems,
+    schema_problems,
+    script_problems,
+    timer_problems,
+    unsupported_elements,
+    user_task_problems,
+)
+from engine.bpmn.xmlread import XmlRefused, parse_diagram_xml
+from engine.sandbox.restricted import make_script_engine
+
+__all__ = ['Problem', 'ProcessSpecs', 'Report', 'form_key_of', 'validate_diagram']
+
+
+class ProcessSpecs(NamedTuple):
+    """What `BpmnWorkflow(spec, subprocess_specs, script_engine=...)` needs for one process.
+
+    `subprocess_specs` holds the processes of the same file it uses; `calls` names the processes
+    of other files it calls, directly or through those, which the deployer adds.
+    """
+
+    spec: BpmnProcessSpec
+    subprocess_specs: dict[str, BpmnProcessSpec]
+    calls: frozenset[str] = frozenset()
+
+
+@dataclass
+class Report:
+    errors: list[Problem] = field(default_factory=list)
+    process_ids: list[str] = field(default_factory=list)
+    specs: dict[str, ProcessSpecs] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def form_key_of(task_spec) -> str | None:
+    """The form a user task shows: the spiff extension property `formKey`."""
+    return getattr(task_spec, 'extensions', {}).get('properties', {}).get('formKey')
+
+
+def validate_diagram(
+    data: bytes,
+    *,
+    known_lanes: set[str],
+    known_forms: set[str],
+    functions: dict[str, Callable],
+    max_bytes: int = 2_000_000,
+    sample_data: Mapping[str, object] | None = None,
+    deployed_processes: frozenset[str] = frozenset(),
+) -> Report:
+    """Check an upload and, if it is deployable, parse it.
+
+    `functions` are the helpers scripts may call (timers are test-evaluated with them);
+    `sample_data` stands for task data when a timer expression reads variables;
+    `deployed_processes` are the process ids of other files that call activities may call.
+    """
+    try:
+        root = parse_diagram_xml(data, max_bytes=max_bytes)
+    except XmlRefused as refused:
+        return Report(errors=[Problem(None, refused.line, refused.message)])
+    rules = Rules(
+        known_lanes=frozenset(known_lanes),
+        known_forms=frozenset(known_forms),
+        environment=make_script_engine(functions).environment,
+        sample_data=dict(sample_data or {}),
+    )
+    executable = executable_processes(root)
+    problems = [
+        *schema_problems(root),
+        *no_executable_process(root, executable),
+        *unsupported_elements(root, executable),
+        *reference_problems(root, executable, deployed_processes),
+        *reserved_id_problems(executable),
+        *lane_problems(executable, rules),
+        *user_task_problems(root, executable, rules),
+        *expression_problems(executable),
+        *script_problems(executable),
+        *timer_problems(executable, rules),
+    ]
+    process_ids, specs, parse_problem = _parse(root)
+    if parse_problem is not None and _adds_information(parse_problem, problems):
+        problems.append(parse_problem)
+    if problems:
+        return Report(errors=sorted(problems, key=lambda p: (p.line or 0, p.element_id or '')))
+    return Report(process_ids=process_ids, specs=specs)
+
+
+def _parse(root):
+    """Run SpiffWorkflow's own parser; its first complaint becomes a Problem instead of a crash."""
+    parser = SpiffBpmnParser()
+    try:
+        parser.add_bpmn_xml(root)
+        process_ids = parser.get_process_ids()
+        specs = {process_id: _process_specs(parser, process_id) for process_id in process_ids}
+    except ValidationException as refused:
+        return [], {}, _problem_from(root, refused.id or None, refused.args[0] if refused.args else refused)
+    except Exception as crash:
+        return [], {}, _problem_from(root, None, f'{type(crash).__name__}: {crash}')
+    return process_ids, specs, None
+
+
+def _process_specs(parser, process_id) -> ProcessSpecs:
+    """The process, the processes of this file it calls (transitively), and the ids it calls elsewhere."""
+    used, elsewhere, pending = {}, set(), [process_id]
+    while pending:
+        for task_spec in parser.get_spec(pending.pop()).task_specs.values():
+            called = task_spec.spec if isinstance(task_spec, SubWorkflowTask) else None
+            if called is None or called in used or called in elsewhere:
+                continue
+            spec = parser.get_spec(called, required=False)
+            if spec is None:
+                elsewhere.add(called)
+            else:
+                used[called] = spec
+                pending.append(called)
+    return ProcessSpecs(parser.get_spec(process_id), used, frozenset(elsewhere))
+
+
+def _problem_from(root, element_id, detail) -> Problem:
+    line = None
+    if element_id:
+        found = root.xpath('//*[@id=$id]', id=element_id)
+        line = found[0].sourceline if found else None
+    return Problem(element_id, line, f'流程引擎无法解析此处：{detail}')
+
+
+def _adds_information(parse_problem, problems) -> bool:
+    """The parser stops at its first error, usually one our checks already named."""
+    if not problems:
+        return True
+    return parse_problem.element_id is not None and all(p.element_id != parse_problem.element_id for p in problems)

@@ -1,0 +1,171 @@
+"""Cases (办件): starting one at a window, and reading its state and history.
+
+Each public function here is one unit of work: it commits on success and leaves nothing
+behind on failure.
+"""
+from dataclasses import dataclass
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
+
+from engine.bpmn import deployment
+from engine.cases import history
+from engine.workflow import snapshot
+from engine.cases import transfers
+from engine import workcalendar
+from engine.catalogue.items import Item
+from engine.core.clock import clock
+from engine.core.errors import Invalid, NotFound
+from engine.catalogue.flows import catalog, flow_for
+from engine.core.models import AuditEvent, CaseInstance, OrgUnit, Task, Transfer, User
+from engine.catalogue.offering import ensure_offered_at
+from engine.org.permissions import ensure_may_accept, may_see_case
+from engine.tasks.projection import OPEN, project_tasks
+from engine.org.routing import level_of
+from engine.timers.table import sync_timers
+from forms.registry import clean
+
+RUNNING = "running"
+CONCLUDED = "concluded"
+STATUS_LABELS = {RUNNING: "办理中", CONCLUDED: "已办结"}
+
+
+def missing_materials(item: Item, received: list[str]) -> list[str]:
+    """Every mandatory material of the item not among those received (for the 一次性告知)."""
+    return [m.name for m in item.materials if m.required and m.name not in received]
+
+
+_UNIT_BY_CODE = select(OrgUnit).where(OrgUnit.code == bindparam("code"))
+
+
+def start_case(session: Session, user: User, payload: dict) -> CaseInstance:
+    """Accept an application at the caller's window and run its flow up to the first person."""
+    data = clean("case_start", payload)
+    try:
+        item = catalog().get(data["item"])
+    except KeyError:
+        raise Invalid("事项不存在", {"item": [f"未知事项：{data['item']}"]}) from None
+    unit = session.scalars(_UNIT_BY_CODE, {"code": data["org"]}).first()
+    if unit is None:
+        raise Invalid("受理单位不存在", {"org": [f"未知单位编码：{data['org']}"]})
+    ensure_may_accept(user, unit)
+    ensure_offered_at(item, unit)
+    flow = flow_for(item)
+    details = clean(flow.start_form, data.get("details") or {}) if flow.start_form else {}
+
+    definition = deployment.latest_definition(session, flow.process_key)
+    spec, subprocess_specs = deployment.specs_of(definition)
+    now = clock.now()
+    limit = item.limit_at(level_of(unit))
+    case_due = workcalendar.default_calendar().due(now, limit) if limit is not None else None
+    case = CaseInstance(
+        item_id=item.id,
+        item_name=item.name,
+        definition_id=definition.id,
+        definition=definition,
+        org_id=unit.id,
+        org=unit,
+        status=RUNNING,
+        applicant=data["applicant"],
+        state="",
+        started_by_id=user.id,
+        started_at=now,
+        due_at=case_due.due_at if case_due else None,
+        clock_from=now,
+        limit_days=limit,
+    )
+    session.add(case)
+    session.flush()
+    case.case_no = f"{unit.code[:6]}-{now:%Y%m%d}-{case.id:06d}"
+    workflow = snapshot.new_workflow(
+        spec,
+        subprocess_specs,
+        {
+            "case_no": case.case_no,
+            "item_id": item.id,
+            "item_name": item.name,
+            "applicant": data["applicant"],
+            "materials": data["materials"],
+            "missing": missing_materials(item, data["materials"]),
+            "proxy": data["proxy"],
+            "details": details,
+            "accepted_on": now.date().isoformat(),
+            "accepted_level": level_of(unit),
+            "limits": dict(item.stage_limits),
+            "case_due": case_due.due_at.isoformat() if case_due else None,
+            "warn_days": flow.warn_days,
+        },
+    )
+    workflow.do_engine_steps()
+    save_progress(session, case, item, workflow)
+    history.record(
+        session, case, "accepted", user,
+        detail={"materials": data["materials"], "missing": missing_materials(item, data["materials"]),
+                "due_at": case_due.due_at.isoformat() if case_due else None,
+                "provisional": bool(case_due and case_due.provisional)},
+    )
+    session.commit()
+    return case
+
+
+def save_progress(session: Session, case: CaseInstance, item: Item, workflow) -> list[dict]:
+    """Store the workflow state and project its waiting tasks (the new rows are returned);
+    concludes the case when it ends."""
+    state = snapshot.dump_state(workflow)
+    if workflow.is_completed() and case.status == RUNNING:
+        _write_case(session, case, _STORE_CONCLUSION, state=state, status=CONCLUDED, completed_at=clock.now())
+        history.record(session, case, "concluded")
+    else:
+        _write_case(session, case, _STORE_STATE, state=state)
+    ready, waiting = snapshot.pending_tasks(workflow)
+    created = project_tasks(session, case, item, ready)
+    sync_timers(session, case, workflow, waiting)
+    return created
+
+
+_CASES = CaseInstance.__table__
+_ONE_CASE_AT_VERSION = _CASES.update().where(
+    _CASES.c.id == bindparam("case_id"), _CASES.c.version == bindparam("read_version")
+)
+_STORE_STATE = _ONE_CASE_AT_VERSION.values(state=bindparam("state"), version=bindparam("version"))
+_STORE_CONCLUSION = _ONE_CASE_AT_VERSION.values(
+    state=bindparam("state"), status=bindparam("status"), completed_at=bindparam("completed_at"),
+    version=bindparam("version"),
+)
+
+
+def _write_case(session: Session, case: CaseInstance, statement, **values) -> None:
+    """Write a step's result with one UPDATE, refused when another unit of work changed the case
+    since this one read it: the version check the session makes on its own writes of the case.
+    The case's other changes still go through the session, checked against the new version."""
+    read_version = case.version
+    written = session.connection().execute(
+        statement, {"case_id": case.id, "read_version": read_version, "version": read_version + 1, **values}
+    )
+    if written.rowcount != 1:
+        raise StaleDataError(f"办件 {case.case_no} 已被其他操作修改")
+    for key, value in {**values, "version": read_version + 1}.items():
+        set_committed_value(case, key, value)
+
+
+@dataclass
+class CaseView:
+    case: CaseInstance
+    open_tasks: list[Task]
+    events: list[AuditEvent]
+    transfers: list[Transfer]
+
+
+def case_view(session: Session, user: User, case_id: int) -> CaseView:
+    case = session.get(CaseInstance, case_id)
+    if case is None:
+        raise NotFound("办件不存在")
+    tasks = session.scalars(select(Task).where(Task.instance_id == case.id).order_by(Task.created_at)).all()
+    if not may_see_case(user, case.org_id, {t.org_id for t in tasks}):
+        raise NotFound("办件不存在")
+    events = session.scalars(
+        select(AuditEvent).where(AuditEvent.instance_id == case.id).order_by(AuditEvent.at, AuditEvent.id)
+    ).all()
+    return CaseView(case, [t for t in tasks if t.state == OPEN], list(events), transfers.transfers_of(session, case))

@@ -1,0 +1,84 @@
+"""Deadlines seen by people: how much time a task has left, and the clock rules of 补正.
+
+The instants themselves come from the diagrams' timers and the working-day calendar; this module
+only reads them (`deadline_status`) and applies the clock rule a task declares with its spiff
+property `clock`: `pause` (一次性告知 issued: the case clock stops while the applicant supplements)
+or `restart` (补正 received: the whole limit is counted afresh from the next day).
+"""
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from engine.cases import history
+from engine import workcalendar
+from engine.core.clock import clock
+from engine.core.models import CaseInstance
+from engine.org.routing import level_of
+
+DEFAULT_WARN_DAYS = 2
+NORMAL, WARNING, OVERDUE = "normal", "warning", "overdue"
+LABELS = {NORMAL: "", WARNING: "即将超期", OVERDUE: "已超期"}
+
+
+@dataclass(frozen=True)
+class DeadlineStatus:
+    state: str
+    working_days_left: int | None
+
+    @property
+    def label(self) -> str:
+        return LABELS[self.state]
+
+    @property
+    def overdue(self) -> bool:
+        return self.state == OVERDUE
+
+
+def deadline_status(due_at: datetime | None, warn_at: datetime | None, now: datetime | None = None) -> DeadlineStatus:
+    """即将超期 from the warning instant (or two working days before), 已超期 from the due instant.
+
+    `working_days_left` counts today when it is a working day; once overdue it is minus the
+    working days since the last allowed day.
+    """
+    if due_at is None:
+        return DeadlineStatus(NORMAL, None)
+    now = now or clock.now()
+    cal = workcalendar.default_calendar()
+    today = workcalendar.shanghai_date(now)
+    last_day = workcalendar.shanghai_date(due_at - timedelta(microseconds=1))
+    if now >= due_at:
+        return DeadlineStatus(OVERDUE, -cal.working_days_between(last_day, today))
+    left = cal.working_days_between(today, last_day) + (1 if cal.day(today).working else 0)
+    warned = now >= warn_at if warn_at is not None else left <= DEFAULT_WARN_DAYS
+    return DeadlineStatus(WARNING if warned else NORMAL, left)
+
+
+def clock_rule(task_spec) -> str | None:
+    return getattr(task_spec, "extensions", {}).get("properties", {}).get("clock")
+
+
+def apply_clock_rule(session: Session, case: CaseInstance, item, task_spec, data: dict) -> None:
+    """Stop or restart the case clock as the completed task declares; `data` flows on to the diagram."""
+    rule = clock_rule(task_spec)
+    if rule == "pause":
+        history.record(session, case, "clock_paused", detail={"due_at": _iso(case.due_at)})
+        case.due_at = None
+        data["case_due"] = None
+    elif rule == "restart" and item is not None:
+        limit = item.limit_at(level_of(case.org))
+        if limit is None:
+            return
+        due = workcalendar.default_calendar().due(clock.now(), limit)
+        history.record(
+            session, case, "clock_restarted",
+            detail={"due_at": due.due_at.isoformat(), "limit_days": limit, "provisional": due.provisional},
+        )
+        case.due_at = due.due_at
+        case.clock_from = clock.now()
+        case.limit_days = limit
+        data["case_due"] = due.due_at.isoformat()
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None

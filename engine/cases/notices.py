@@ -1,0 +1,206 @@
+"""The facts each printed notice of a case shows, and when a notice exists at all.
+
+受理单 once every mandatory material is in; 一次性告知书 while materials are missing (or as the
+一次性告知 step recorded them); 审核不通过告知书 once a step rejected the application, with its reason;
+办结通知 once the case is concluded. Titles are reviewed data (`data/notices.toml`).
+"""
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import cache
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.cases.acceptance import CONCLUDED, case_view, missing_materials
+from engine.catalogue.items import Item
+from engine.core.clock import clock
+from engine.core.errors import Conflict, NotFound
+from engine.catalogue.flows import catalog
+from engine.core.models import AuditEvent, CaseInstance, Task, User
+from engine.org.routing import level_of
+
+RECEIPT, MISSING, REJECTION, CONCLUSION = "receipt", "missing_materials", "rejection", "conclusion"
+NOTICE_FORM, SUPPLEMENT_FORM, CONCLUDE_FORM, PAYOUT_FORM = "missing_materials_notice", "supplement", "conclude", "payout"
+_NAMED_RECEIPT = re.compile(r"《([^》]*受理单)》")
+
+
+@cache
+def _titles() -> dict:
+    return tomllib.loads((Path(__file__).resolve().parents[1] / "data" / "notices.toml").read_text(encoding="utf-8"))
+
+
+KINDS = tuple(_titles()["titles"])
+
+
+@dataclass(frozen=True)
+class Step:
+    """A completed step of the case as the audit trail recorded it."""
+
+    title: str | None
+    form_key: str | None
+    at: datetime
+    user: User | None
+    org_name: str | None
+    data: dict
+
+
+@dataclass(frozen=True)
+class Notice:
+    kind: str
+    title: str
+    case_no: str
+    item_name: str
+    item_code: str | None
+    unit: str
+    issuer: str
+    clerk: str
+    applicant_name: str
+    applicant_id: str
+    accepted_at: datetime
+    issued_on: date
+    limit: str
+    due_on: date | None
+    materials: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    supplement_days: int | None = None
+    step: str | None = None
+    decided_at: datetime | None = None
+    reason: str | None = None
+    completed_at: datetime | None = None
+    outcome: str | None = None
+    note: str | None = None
+
+
+def notice(session: Session, user: User, case_id: int, kind: str) -> Notice:
+    """The notice of `kind` for a case the user may see; 404 for an unknown kind, 409 when not (yet) due."""
+    if kind not in KINDS:
+        names = "、".join(f"{title}（{code}）" for code, title in _titles()["titles"].items())
+        raise NotFound(f"没有这种文书：{kind}（可选：{names}）")
+    view = case_view(session, user, case_id)
+    case = view.case
+    item = catalog().get(case.item_id)
+    steps = _steps(session, case, view.events)
+    accepted = next((event for event in view.events if event.action == "accepted"), None)
+    if accepted is None:
+        raise NotFound("该办件不是窗口受理的申请（如差评整改），没有告知申请人的文书")
+    return _BUILDERS[kind](case, item, accepted, steps)
+
+
+def _steps(session: Session, case: CaseInstance, events: list[AuditEvent]) -> list[Step]:
+    forms = dict(session.execute(select(Task.id, Task.form_key).where(Task.instance_id == case.id)).all())
+    return [
+        Step(event.task_title, forms.get(event.task_id), event.at, event.user,
+             event.org.name if event.org else None, event.detail or {})
+        for event in events if event.action == "completed"
+    ]
+
+
+def _base(kind: str, title: str, case: CaseInstance, item: Item, accepted: AuditEvent, **facts) -> Notice:
+    facts.setdefault("issuer", case.org.name)
+    facts.setdefault("clerk", _name(accepted.user))
+    limit = item.level_limits.get(level_of(case.org), item.limit_days)
+    return Notice(
+        kind=kind, title=title, case_no=case.case_no, item_name=case.item_name, item_code=item.code,
+        unit=case.org.name, applicant_name=case.applicant.get("name", ""),
+        applicant_id=_masked(case.applicant.get("id_number", "")), accepted_at=case.started_at,
+        issued_on=clock.now().date(), limit=_limit_text(limit), due_on=_last_day(case.due_at), **facts,
+    )
+
+
+def _receipt(case, item, accepted, steps) -> Notice:
+    received = _received(accepted, steps)
+    outstanding = missing_materials(item, received)
+    if outstanding:
+        raise Conflict(f"材料尚未补齐（缺{'、'.join(outstanding)}），请先出具一次性告知书，补齐后再出具受理单")
+    named = _NAMED_RECEIPT.search(item.steps_text or "")
+    title = named.group(1) if named else _titles()["receipt_by_category"].get(item.category, _titles()["titles"][RECEIPT])
+    return _base(RECEIPT, title, case, item, accepted, materials=received)
+
+
+def _missing_materials(case, item, accepted, steps) -> Notice:
+    told = [step for step in steps if step.form_key == NOTICE_FORM]
+    if told:
+        step = told[-1]
+        return _base(MISSING, _titles()["titles"][MISSING], case, item, accepted,
+                     materials=_received(accepted, []), missing=list(step.data.get("missing", [])),
+                     supplement_days=step.data.get("deadline_days"), note=step.data.get("note"),
+                     clerk=_name(step.user), issuer=step.org_name or case.org.name, decided_at=step.at)
+    missing = missing_materials(item, _received(accepted, steps))
+    if not missing:
+        raise Conflict("该办件材料齐全，无需一次性告知")
+    return _base(MISSING, _titles()["titles"][MISSING], case, item, accepted,
+                 materials=_received(accepted, steps), missing=missing)
+
+
+def _rejection(case, item, accepted, steps) -> Notice:
+    step = _rejecting_step(steps)
+    if step is None:
+        raise Conflict("该办件没有不予受理或审核不通过的记录")
+    decision = _titles()["rejection_by_decision"][step.data["decision"]]
+    return _base(REJECTION, decision["title"], case, item, accepted, step=step.title, decided_at=step.at,
+                 outcome=decision["verdict"],
+                 reason=step.data.get("reason"), clerk=_name(step.user), issuer=step.org_name or case.org.name)
+
+
+def _conclusion(case, item, accepted, steps) -> Notice:
+    if case.status != CONCLUDED:
+        raise Conflict("该办件尚未办结")
+    last = steps[-1] if steps else None
+    return _base(CONCLUSION, _titles()["titles"][CONCLUSION], case, item, accepted,
+                 completed_at=case.completed_at, outcome=_outcome(steps),
+                 clerk=_name(last.user) if last else _name(accepted.user),
+                 issuer=(last.org_name if last else None) or case.org.name)
+
+
+def _outcome(steps: list[Step]) -> str:
+    """What the applicant is told the result is: the rejection, the payment, or the recorded result."""
+    rejected = _rejecting_step(steps)
+    if rejected is not None:
+        verdict = _titles()["rejection_by_decision"][rejected.data["decision"]]["verdict"]
+        return f"{verdict}：{rejected.data.get('reason', '')}"
+    paid = [step for step in steps if step.form_key == PAYOUT_FORM]
+    if paid:
+        data = paid[-1].data
+        return f"已拨付{data.get('amount')}元至{data.get('bank_name', '')}账户（{data.get('paid_on', '')}）"
+    concluded = [step for step in steps if step.form_key == CONCLUDE_FORM]
+    return concluded[-1].data.get("result", "已办结") if concluded else "已办结"
+
+
+def _rejecting_step(steps: list[Step]) -> Step | None:
+    decisions = _titles()["rejection_by_decision"]
+    rejected = [step for step in steps if step.data.get("decision") in decisions]
+    return rejected[-1] if rejected else None
+
+
+def _received(accepted: AuditEvent, steps: list[Step]) -> list[str]:
+    received = list(accepted.detail.get("materials", []))
+    for step in steps:
+        if step.form_key == SUPPLEMENT_FORM:
+            received += [name for name in step.data.get("received", []) if name not in received]
+    return received
+
+
+def _last_day(due_at: datetime | None) -> date | None:
+    """The last working day of a limit: its due instant is that day's 24:00, i.e. the next day's 00:00."""
+    return (due_at - timedelta(microseconds=1)).date() if due_at else None
+
+
+def _limit_text(days: int | None) -> str:
+    if days is None:
+        return "按规定时限办理"
+    return "即时办结" if days == 0 else f"{days}个工作日"
+
+
+def _masked(id_number: str) -> str:
+    """A printed notice leaves the birth date out of the identity number (first 6 and last 4 shown)."""
+    return id_number[:6] + "*" * (len(id_number) - 10) + id_number[-4:] if len(id_number) > 10 else id_number
+
+
+def _name(user: User | None) -> str:
+    return user.display_name if user else ""
+
+
+_BUILDERS = {RECEIPT: _receipt, MISSING: _missing_materials, REJECTION: _rejection, CONCLUSION: _conclusion}

@@ -1,0 +1,54 @@
+"""The service items the product runs: the reviewed catalogue with the imported lists, and each item's flow."""
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from engine.catalogue import imported_lists
+from engine.catalogue.items import Catalog, Item, load_catalog
+
+PROCESSES_DIR = Path(__file__).resolve().parents[2] / "processes"
+
+
+@dataclass(frozen=True)
+class Flow:
+    process_key: str
+    start_form: str | None
+    warn_days: int
+
+
+@cache
+def reviewed_catalog() -> Catalog:
+    """The lists transcribed and reviewed in processes/catalog/."""
+    return load_catalog(PROCESSES_DIR / "catalog")
+
+
+_merged: tuple[int, Catalog] | None = None
+
+
+def catalog() -> Catalog:
+    """The reviewed lists plus every imported one; a new import shows at once in the worker that made it,
+    within a second in every other (see `imported_lists.revision`)."""
+    global _merged
+    stamp = imported_lists.revision()
+    if stamp is None:
+        return reviewed_catalog()
+    current = _merged
+    if current is None or current[0] != stamp:
+        current = _merged = (stamp, imported_lists.merged(reviewed_catalog(), imported_lists.imported_items()))
+    return current[1]
+
+
+@cache
+def _flows() -> dict:
+    return tomllib.loads((PROCESSES_DIR / "flows.toml").read_text(encoding="utf-8"))
+
+
+def flow_for(item: Item) -> Flow:
+    """The item's own entry, else its pattern's; the start form also from its category (see flows.toml)."""
+    flows = _flows()
+    own, pattern = flows.get("item", {}).get(item.id, {}), flows["pattern"][item.pattern]
+    entry = {**pattern, **own}
+    category = flows.get("category", {}).get(item.category, {})
+    start_form = next((source["start_form"] for source in (own, category, pattern) if "start_form" in source), None)
+    return Flow(entry["process"], start_form or None, entry.get("warn_days", flows["warn_days"]))

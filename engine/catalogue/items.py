@@ -1,0 +1,665 @@
+"""The service-item catalogue (事项清单): reviewed TOML data per list, validated as a whole when loaded.
+
+Also reads an administrator's tab-separated table shaped like the published annexes, reporting every bad
+row at once so the clerk can fix the table in one go. Pure: no Flask, no database, no item data in code.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import tomllib
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Iterable, Mapping
+
+DEFAULT_DIRECTORY = Path(__file__).resolve().parents[2] / "processes" / "catalog"
+VOCABULARY_FILE = "vocabulary.toml"
+INFERABLE_FIELDS = frozenset({"category", "levels", "pattern", "stage", "limit_days", "stage_limits"})
+CENTRE_LEVELS = frozenset({"city", "county"})
+
+_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_CODE = re.compile(r"[0-9A-Za-z]+")
+_EMPTY = MappingProxyType({})
+
+
+class CatalogError(ValueError):
+    """The catalogue files are wrong; `problems` holds every problem found, each naming file:line and item."""
+
+    def __init__(self, problems: Iterable[str]):
+        self.problems = tuple(problems)
+        super().__init__("\n".join(self.problems))
+
+
+class CatalogImportError(ValueError):
+    """An imported table has bad rows; `errors` holds (row_number, reason) for every one (0 = the whole file)."""
+
+    def __init__(self, errors: Iterable[tuple[int, str]]):
+        self.errors = tuple(errors)
+        super().__init__("\n".join(f"第{row}行：{reason}" for row, reason in self.errors))
+
+
+@dataclass(frozen=True)
+class Material:
+    name: str
+    required: bool = True
+    one_of: str | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    file: str
+    row: int
+    annex: str | None = None
+    section: str | None = None
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    region: str
+    list_id: str
+    name: str
+    category: str
+    levels: tuple[str, ...]
+    pattern: str
+    stage: str
+    source: Source
+    code: str | None = None
+    limit_days: int | None = None
+    limit_text: str | None = None
+    stage_limits: Mapping[str, int] = field(default_factory=lambda: _EMPTY)
+    level_limits: Mapping[str, int] = field(default_factory=lambda: _EMPTY)
+    materials: tuple[Material, ...] = ()
+    steps_text: str | None = None
+    conditions: str | None = None
+    station_types: tuple[str, ...] = ()
+    proxy_for: str | None = None
+    remark: str | None = None
+    note: str | None = None
+    inferred: frozenset[str] = frozenset()
+    supplements: tuple[Source, ...] = ()
+
+    @property
+    def flow_inferred(self) -> bool:
+        """True when the list gives no flow and reviewers chose the pattern."""
+        return "pattern" in self.inferred
+
+    def limit_at(self, level: str) -> int | None:
+        """Working days allowed when the item is accepted at `level` (None: the source sets no limit)."""
+        if level not in self.levels:
+            raise ValueError(f"{self.id} is not accepted at level {level!r}")
+        return self.level_limits.get(level, self.limit_days)
+
+
+@dataclass(frozen=True)
+class Pattern:
+    code: str
+    label: str
+    steps: str
+    stage: str
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    levels: Mapping[str, str]
+    level_aliases: Mapping[str, str]
+    patterns: Mapping[str, Pattern]
+    stages: Mapping[str, str]
+    stage_limits: Mapping[str, str]
+    station_types: Mapping[str, str]
+    categories: Mapping[str, str]
+
+    def level_code(self, text: str) -> str | None:
+        """The level code a label such as 乡镇（街道） or 县级 stands for."""
+        return self.level_aliases.get(normalise_text(text))
+
+    def pattern_code(self, text: str) -> str | None:
+        """The pattern a code, label or step chain such as 申请-受理-办结 stands for."""
+        wanted = _steps_key(text)
+        for pattern in self.patterns.values():
+            if wanted in (pattern.code, _steps_key(pattern.label), _steps_key(pattern.steps)):
+                return pattern.code
+        return None
+
+
+@dataclass(frozen=True)
+class CatalogList:
+    id: str
+    region: str
+    title: str
+    source_file: str
+    issuer: str | None = None
+    document: str | None = None
+    annex: str | None = None
+
+
+class Catalog:
+    """Every service item of every list, looked up by id, list, region or accepting level."""
+
+    def __init__(self, vocabulary: Vocabulary, lists: Iterable[CatalogList], items: Iterable[Item]):
+        self.vocabulary = vocabulary
+        self.lists = MappingProxyType({catalog_list.id: catalog_list for catalog_list in lists})
+        self.items = tuple(items)
+        self._by_id = {item.id: item for item in self.items}
+
+    def get(self, item_id: str) -> Item:
+        try:
+            return self._by_id[item_id]
+        except KeyError:
+            raise KeyError(f"no service item {item_id!r} in the catalogue") from None
+
+    def by_list(self, list_id: str) -> tuple[Item, ...]:
+        if list_id not in self.lists:
+            raise KeyError(f"no list {list_id!r} in the catalogue")
+        return tuple(item for item in self.items if item.list_id == list_id)
+
+    def filter(self, region: str | None = None, level: str | None = None) -> tuple[Item, ...]:
+        if level is not None and level not in self.vocabulary.levels:
+            raise ValueError(f"unknown level {level!r}; known: {', '.join(self.vocabulary.levels)}")
+        return tuple(
+            item for item in self.items
+            if (region is None or item.region == region) and (level is None or level in item.levels)
+        )
+
+
+def normalise_text(text: str) -> str:
+    """Compare Chinese text regardless of full/half-width punctuation and whitespace (NFKC, no spaces)."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def _steps_key(text: str) -> str:
+    return re.sub(r"[-－—–→>]+", "-", normalise_text(text))
+
+
+_INSTANT_WORDS = ("即时办结", "当场办结", "即办", "立即办结")
+
+
+def limit_days_from_text(text: str) -> int:
+    """Working days in a 办理时限 text: 即时办结/当场办结 → 0, 不超过30个工作日 or 即时受理，20个工作日内办结 → the number."""
+    plain = normalise_text(text)
+    numbers = re.findall(r"(\d+)个?工作日", plain)
+    if len(numbers) > 1:
+        raise ValueError(f"办理时限“{text}”含多个工作日数，无法确定总时限")
+    if numbers:
+        return int(numbers[0])
+    if any(word in plain for word in _INSTANT_WORDS):
+        return 0
+    raise ValueError(f"无法识别的办理时限“{text}”（应为“即时办结”“当场办结”或“N个工作日”）")
+
+
+_MATERIAL_NUMBER = re.compile(r"(?:^|(?<=[\s；;]))(\d+)[.．、]")
+_ALTERNATIVES = re.compile(r"第(\d+(?:[、,，]\d+)+)项具备一项即可[。；;]?")
+
+
+def materials_from_text(text: str) -> tuple[Material, ...]:
+    """Materials from an annex cell: numbered entries (1.… 2.…), a trailing 第2、3项具备一项即可 making a one_of group."""
+    alternatives = _ALTERNATIVES.search(text)
+    body = _ALTERNATIVES.sub(" ", text).strip()
+    parts = _MATERIAL_NUMBER.split(body)
+    if len(parts) == 1:
+        names = [name for name in re.split(r"[；;\n]", body) if name.strip()]
+        numbered = list(enumerate(names, start=1))
+    else:
+        if parts[0].strip():
+            raise ValueError(f"材料“{parts[0].strip()}”前缺少编号")
+        numbered = [(int(parts[i]), parts[i + 1]) for i in range(1, len(parts), 2)]
+        if [number for number, _ in numbered] != list(range(1, len(numbered) + 1)):
+            raise ValueError("材料编号应从1开始连续编号")
+    materials = {number: name.strip().rstrip("；;。").strip() for number, name in numbered}
+    if any(not name for name in materials.values()):
+        raise ValueError("存在空白的材料名称")
+    group: tuple[int, ...] = ()
+    if alternatives:
+        group = tuple(int(number) for number in re.split(r"[、,，]", alternatives.group(1)))
+        missing = [number for number in group if number not in materials]
+        if missing:
+            raise ValueError(f"“{alternatives.group(0)}”引用了不存在的第{missing[0]}项材料")
+    label = f"第{'、'.join(map(str, group))}项" if group else None
+    return tuple(
+        Material(name, required=number not in group, one_of=label if number in group else None)
+        for number, name in materials.items()
+    )
+
+
+# ---- vocabulary -------------------------------------------------------------------------------
+
+def load_vocabulary(path: str | os.PathLike) -> Vocabulary:
+    """The controlled vocabularies (levels, patterns, stages, categories …) the catalogue files use."""
+    path = Path(path)
+    _, data = _read_toml(path)
+    try:
+        levels = {code: entry["label"] for code, entry in data["levels"].items()}
+        aliases = {
+            normalise_text(alias): code
+            for code, entry in data["levels"].items()
+            for alias in [entry["label"], *entry.get("aliases", [])]
+        }
+        patterns = {
+            code: Pattern(code, entry["label"], entry["steps"], entry["stage"])
+            for code, entry in data["patterns"].items()
+        }
+        vocabulary = Vocabulary(
+            levels=MappingProxyType(levels),
+            level_aliases=MappingProxyType(aliases),
+            patterns=MappingProxyType(patterns),
+            stages=MappingProxyType(dict(data["stages"])),
+            stage_limits=MappingProxyType(dict(data["stage_limits"])),
+            station_types=MappingProxyType(dict(data["station_types"])),
+            categories=MappingProxyType(dict(data["categories"])),
+        )
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise CatalogError([f"{path.name}: 词表缺少或写错条目（{exc}）"]) from None
+    unknown_stages = [p.code for p in patterns.values() if p.stage not in vocabulary.stages]
+    if unknown_stages:
+        raise CatalogError([f"{path.name}: 流程模式 {', '.join(unknown_stages)} 的 stage 不在 [stages] 中"])
+    return vocabulary
+
+
+def _read_toml(path: Path) -> tuple[str, dict]:
+    """The file's text (for line numbers) and its parsed content."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        return text, tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogError([f"{path.name}: TOML 语法错误：{exc}"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CatalogError([f"{path.name}: 无法读取：{exc}"]) from None
+
+
+# ---- catalogue files --------------------------------------------------------------------------
+
+_LIST_FIELDS = {"id": True, "region": True, "title": True, "source_file": True,
+                "issuer": False, "document": False, "annex": False}
+_ITEM_FIELDS = frozenset({
+    "id", "row", "name", "category", "levels", "pattern", "stage", "code", "limit_days", "limit_text",
+    "stage_limits", "level_limits", "materials", "steps_text", "conditions", "station_types", "proxy_for",
+    "remark", "note", "inferred", "supplements",
+})
+_ITEM_STRINGS = ("code", "limit_text", "steps_text", "conditions", "proxy_for", "remark", "note")
+
+
+def load_catalog(directory: str | os.PathLike = DEFAULT_DIRECTORY) -> Catalog:
+    """Every list file in `directory`, checked as a whole; raises CatalogError listing every problem."""
+    directory = Path(directory)
+    vocabulary = load_vocabulary(directory / VOCABULARY_FILE)
+    files = sorted(path for path in directory.glob("*.toml") if path.name != VOCABULARY_FILE)
+    if not files:
+        raise CatalogError([f"{directory}: 没有清单文件（{VOCABULARY_FILE} 以外的 *.toml）"])
+    problems: list[str] = []
+    lists: dict[str, CatalogList] = {}
+    list_files: dict[str, str] = {}
+    items: list[tuple[Item, str]] = []
+    for path in files:
+        try:
+            catalog_list, located_items = _load_list_file(path, vocabulary, problems)
+        except CatalogError as exc:
+            problems.extend(exc.problems)
+            continue
+        if catalog_list is None:
+            continue
+        if catalog_list.id in list_files:
+            problems.append(f"{path.name}: 清单编号 {catalog_list.id} 已在 {list_files[catalog_list.id]} 使用")
+            continue
+        lists[catalog_list.id], list_files[catalog_list.id] = catalog_list, path.name
+        items.extend(located_items)
+    problems.extend(_cross_list_problems(items))
+    if problems:
+        raise CatalogError(problems)
+    return Catalog(vocabulary, lists.values(), [item for item, _ in items])
+
+
+def _load_list_file(path: Path, vocabulary: Vocabulary, problems: list[str]):
+    text, data = _read_toml(path)
+    header_lines = [text.count("\n", 0, match.start()) + 1
+                    for match in re.finditer(r"^[ \t]*\[\[[ \t]*items[ \t]*\]\]", text, re.MULTILINE)]
+    list_line = _first_line(text, r"^[ \t]*\[[ \t]*list[ \t]*\]")
+    header = data.get("list")
+    if not isinstance(header, dict):
+        problems.append(f"{path.name}:1: 缺少 [list] 表")
+        return None, []
+    reasons = _table_shape_problems(header, _LIST_FIELDS)
+    if reasons:
+        problems.extend(f"{path.name}:{list_line}: [list]: {reason}" for reason in reasons)
+        return None, []
+    catalog_list = CatalogList(**header)
+    tables = data.get("items", [])
+    if not isinstance(tables, list) or not all(isinstance(table, dict) for table in tables):
+        problems.append(f"{path.name}:{list_line}: 事项应写成 [[items]] 表")
+        return None, []
+    if not tables:
+        problems.append(f"{path.name}:{list_line}: 清单 {catalog_list.id} 没有任何 [[items]]")
+    located: list[tuple[Item, str]] = []
+    for index, table in enumerate(tables):
+        line = header_lines[index] if index < len(header_lines) else list_line
+        label = table.get("id") if isinstance(table.get("id"), str) else f"第{index + 1}个条目"
+        where = f"{path.name}:{line}: {label}"
+        item, reasons = _item_from_table(table, catalog_list)
+        if item is not None:
+            reasons += _item_problems(item, vocabulary)
+        problems.extend(f"{where}: {reason}" for reason in reasons)
+        if item is not None and not reasons:
+            located.append((item, where))
+    return catalog_list, located
+
+
+def _first_line(text: str, pattern: str) -> int:
+    match = re.search(pattern, text, re.MULTILINE)
+    return text.count("\n", 0, match.start()) + 1 if match else 1
+
+
+def _table_shape_problems(table: dict, fields: Mapping[str, bool]) -> list[str]:
+    reasons = [f"缺少必填字段 {name}" for name, required in fields.items() if required and name not in table]
+    reasons += [f"未知字段 {name}" for name in table if name not in fields]
+    reasons += [f"字段 {name} 应为非空文本" for name, value in table.items()
+                if name in fields and (not isinstance(value, str) or not value.strip())]
+    return reasons
+
+
+def _item_from_table(table: dict, catalog_list: CatalogList) -> tuple[Item | None, list[str]]:
+    reasons = [f"未知字段 {name}" for name in table if name not in _ITEM_FIELDS]
+    for name in ("id", "name", "category", "pattern", "stage"):
+        if not isinstance(table.get(name), str) or not table[name].strip():
+            reasons.append(f"缺少必填字段 {name}（非空文本）")
+    for name in _ITEM_STRINGS:
+        if name in table and (not isinstance(table[name], str) or not table[name].strip()):
+            reasons.append(f"字段 {name} 应为非空文本")
+    row = table.get("row")
+    if not _is_count(row) or row < 1:
+        reasons.append("缺少必填字段 row（清单中的序号，正整数）")
+    levels = table.get("levels")
+    if not _is_text_list(levels) or not levels:
+        reasons.append("缺少必填字段 levels（受理层级列表）")
+    for name in ("station_types", "inferred"):
+        if name in table and not _is_text_list(table[name]):
+            reasons.append(f"字段 {name} 应为文本列表")
+    if "limit_days" in table and not _is_count(table["limit_days"]):
+        reasons.append(f"limit_days 应为非负整数，而不是 {table['limit_days']!r}")
+    for name in ("stage_limits", "level_limits"):
+        value = table.get(name, {})
+        if not isinstance(value, dict) or not all(_is_count(days) for days in value.values()):
+            reasons.append(f"{name} 的每一项应为非负整数天数")
+    materials, material_reasons = _materials_from_tables(table.get("materials", []))
+    supplements, supplement_reasons = _sources_from_tables(table.get("supplements", []))
+    reasons += material_reasons + supplement_reasons
+    if reasons:
+        return None, reasons
+    item = Item(
+        id=table["id"], region=catalog_list.region, list_id=catalog_list.id, name=table["name"],
+        category=table["category"], levels=tuple(levels), pattern=table["pattern"], stage=table["stage"],
+        source=Source(catalog_list.source_file, row, catalog_list.annex),
+        code=table.get("code"), limit_days=table.get("limit_days"), limit_text=table.get("limit_text"),
+        stage_limits=MappingProxyType(dict(table.get("stage_limits", {}))),
+        level_limits=MappingProxyType(dict(table.get("level_limits", {}))),
+        materials=materials, steps_text=table.get("steps_text"), conditions=table.get("conditions"),
+        station_types=tuple(table.get("station_types", ())), proxy_for=table.get("proxy_for"),
+        remark=table.get("remark"), note=table.get("note"),
+        inferred=frozenset(table.get("inferred", ())), supplements=supplements,
+    )
+    return item, []
+
+
+def _is_count(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _is_text_list(value) -> bool:
+    return isinstance(value, list) and all(isinstance(entry, str) and entry.strip() for entry in value)
+
+
+def _materials_from_tables(tables) -> tuple[tuple[Material, ...], list[str]]:
+    if not isinstance(tables, list) or not all(isinstance(table, dict) for table in tables):
+        return (), ["materials 应为 { name, required, one_of } 表的列表"]
+    reasons: list[str] = []
+    for number, table in enumerate(tables, start=1):
+        unknown = set(table) - {"name", "required", "one_of"}
+        if unknown:
+            reasons.append(f"第{number}项材料有未知字段 {', '.join(sorted(unknown))}")
+        if not isinstance(table.get("name"), str) or not table["name"].strip():
+            reasons.append(f"第{number}项材料缺少 name")
+        if not isinstance(table.get("required", True), bool):
+            reasons.append(f"第{number}项材料的 required 应为 true 或 false")
+        if "one_of" in table and (not isinstance(table["one_of"], str) or not table["one_of"].strip()):
+            reasons.append(f"第{number}项材料的 one_of 应为非空文本")
+    if reasons:
+        return (), reasons
+    return tuple(Material(t["name"], t.get("required", True), t.get("one_of")) for t in tables), []
+
+
+def _sources_from_tables(tables) -> tuple[tuple[Source, ...], list[str]]:
+    fields = {"file", "row", "annex", "section"}
+    valid = isinstance(tables, list) and all(
+        isinstance(table, dict) and set(table) <= fields and isinstance(table.get("file"), str)
+        and _is_count(table.get("row")) and table["row"] >= 1
+        and all(isinstance(table.get(name, ""), str) for name in ("annex", "section"))
+        for table in tables
+    )
+    if not valid:
+        return (), ["supplements 应为 { file, row, annex, section } 表的列表（file、row 必填）"]
+    return tuple(Source(t["file"], t["row"], t.get("annex"), t.get("section")) for t in tables), []
+
+
+def _item_problems(item: Item, vocabulary: Vocabulary) -> list[str]:
+    """Rules every item obeys, whether read from the catalogue files or imported from a table."""
+    reasons: list[str] = []
+    if not _ID.fullmatch(item.id):
+        reasons.append(f"编号“{item.id}”只能由小写字母、数字和连字符组成")
+    if item.code is not None and not _CODE.fullmatch(item.code):
+        reasons.append(f"事项编码“{item.code}”只能由字母和数字组成")
+    reasons += _category_problems(item.category, vocabulary)
+    unknown_levels = [level for level in item.levels if level not in vocabulary.levels]
+    if unknown_levels:
+        reasons.append(f"未知的层级 {', '.join(unknown_levels)}（可选：{', '.join(vocabulary.levels)}）")
+    if len(set(item.levels)) != len(item.levels):
+        reasons.append("受理层级重复")
+    pattern = vocabulary.patterns.get(item.pattern)
+    if pattern is None:
+        reasons.append(f"未知的流程模式“{item.pattern}”（可选：{', '.join(vocabulary.patterns)}）")
+    if item.stage not in vocabulary.stages:
+        reasons.append(f"未知的办理环节“{item.stage}”（可选：{'、'.join(vocabulary.stages)}）")
+    elif pattern is not None and pattern.stage != item.stage:
+        reasons.append(f"办理环节“{item.stage}”与流程模式 {item.pattern} 的“{pattern.stage}”不符")
+    unknown_types = [kind for kind in item.station_types if kind not in vocabulary.station_types]
+    if unknown_types:
+        reasons.append(f"未知的服务站类型 {', '.join(unknown_types)}（可选：{', '.join(vocabulary.station_types)}）")
+    if item.station_types and "station" not in item.levels:
+        reasons.append("只有医保服务站（station）受理的事项才能填写 station_types")
+    unknown_inferred = sorted(item.inferred - INFERABLE_FIELDS)
+    if unknown_inferred:
+        reasons.append(f"inferred 含未知字段 {', '.join(unknown_inferred)}（可选：{', '.join(sorted(INFERABLE_FIELDS))}）")
+    reasons += _limit_problems(item, vocabulary)
+    reasons += _material_group_problems(item.materials)
+    if item.proxy_for == item.id:
+        reasons.append("proxy_for 不能指向事项自身")
+    return reasons
+
+
+def _category_problems(category: str, vocabulary: Vocabulary) -> list[str]:
+    if category in vocabulary.categories:
+        return []
+    return [f"未知的事项分类“{category}”（可选：{'、'.join(vocabulary.categories)}）"]
+
+
+def _limit_problems(item: Item, vocabulary: Vocabulary) -> list[str]:
+    reasons: list[str] = []
+    unknown_stages = [name for name in item.stage_limits if name not in vocabulary.stage_limits]
+    if unknown_stages:
+        reasons.append(f"未知的分段时限名称 {', '.join(unknown_stages)}（可选：{', '.join(vocabulary.stage_limits)}）")
+    if item.stage_limits and item.limit_days is None:
+        reasons.append("填写了 stage_limits 就必须填写总时限 limit_days")
+    elif item.stage_limits and sum(item.stage_limits.values()) > item.limit_days:
+        reasons.append(f"分段时限合计 {sum(item.stage_limits.values())} 个工作日，超过总时限 {item.limit_days} 个工作日")
+    foreign = [level for level in item.level_limits if level not in item.levels]
+    if foreign:
+        reasons.append(f"level_limits 中的层级 {', '.join(foreign)} 不在该事项的受理层级中")
+    if item.limit_text is not None:
+        try:
+            days = limit_days_from_text(item.limit_text)
+        except ValueError as exc:
+            reasons.append(str(exc))
+        else:
+            if days != item.limit_days:
+                reasons.append(f"limit_days={item.limit_days} 与办理时限“{item.limit_text}”（{days}）不符")
+    return reasons
+
+
+def _material_group_problems(materials: tuple[Material, ...]) -> list[str]:
+    reasons = [f"材料“{m.name}”属于 one_of 组“{m.one_of}”，required 应为 false"
+               for m in materials if m.one_of is not None and m.required]
+    sizes = Counter(m.one_of for m in materials if m.one_of is not None)
+    reasons += [f"one_of 组“{group}”只有一项材料，至少需要两项" for group, size in sizes.items() if size < 2]
+    return reasons
+
+
+def _cross_list_problems(items: list[tuple[Item, str]]) -> list[str]:
+    problems: list[str] = []
+    first_seen: dict[str, str] = {}
+    rows: dict[tuple[str, int], str] = {}
+    for item, where in items:
+        if item.id in first_seen:
+            problems.append(f"{where}: 编号重复，已在 {first_seen[item.id]} 使用")
+        first_seen.setdefault(item.id, where)
+        key = (item.list_id, item.source.row)
+        if key in rows:
+            problems.append(f"{where}: 序号 {item.source.row} 在清单 {item.list_id} 中重复（{rows[key]}）")
+        rows.setdefault(key, where)
+    by_id = {item.id: item for item, _ in items}
+    for item, where in items:
+        if item.proxy_for is None or item.proxy_for == item.id:
+            continue
+        target = by_id.get(item.proxy_for)
+        if target is None:
+            problems.append(f"{where}: proxy_for 指向不存在的事项 {item.proxy_for}")
+        elif target.region != item.region:
+            problems.append(f"{where}: proxy_for 指向其他地区（{target.region}）的事项 {target.id}")
+    return problems
+
+
+# ---- administrator import ---------------------------------------------------------------------
+
+TSV_REQUIRED_COLUMNS = ("地区", "清单", "序号", "事项名称", "事项分类", "办理层级")
+TSV_OPTIONAL_COLUMNS = ("事项编码", "办理材料", "办理时限", "办理流程", "办理环节", "备注")
+
+
+def parse_tsv(path_or_text: str | os.PathLike, vocabulary: Vocabulary | None = None) -> list[Item]:
+    """Items of an annex-shaped tab-separated table; raises CatalogImportError listing every bad row.
+
+    A str containing a tab or newline is the table itself; anything else is a path to a UTF-8 file.
+    """
+    vocabulary = vocabulary or load_vocabulary(DEFAULT_DIRECTORY / VOCABULARY_FILE)
+    text, file_name = _tsv_text(path_or_text)
+    reader = csv.reader(io.StringIO(text), delimiter="\t")
+    header = [normalise_text(cell) for cell in next(reader, [])]
+    header_errors = _header_problems(header)
+    if header_errors:
+        raise CatalogImportError((1, reason) for reason in header_errors)
+    errors: list[tuple[int, str]] = []
+    items: list[Item] = []
+    seen: dict[tuple[str, str], int] = {}
+    regions: dict[str, str] = {}
+    line = reader.line_num
+    for cells in reader:
+        row_number, line = line + 1, reader.line_num
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) > len(header):
+            errors.append((row_number, f"列数 {len(cells)} 多于表头的 {len(header)} 列"))
+            continue
+        record = {name: cell.strip() for name, cell in zip(header, cells)}
+        item, reasons = _item_from_record(record, file_name, vocabulary)
+        if item is not None:
+            reasons += _item_problems(item, vocabulary)
+        list_id, row = record.get("清单"), record.get("序号")
+        if list_id and row:
+            if (list_id, row) in seen:
+                reasons.append(f"清单 {list_id} 的序号 {row} 与第{seen[list_id, row]}行重复")
+            seen.setdefault((list_id, row), row_number)
+        if list_id and record.get("地区") and regions.setdefault(list_id, record["地区"]) != record["地区"]:
+            reasons.append(f"清单 {list_id} 的地区应与前面各行一致（{regions[list_id]}）")
+        errors += [(row_number, reason) for reason in reasons]
+        if item is not None and not reasons:
+            items.append(item)
+    if errors:
+        raise CatalogImportError(errors)
+    return items
+
+
+def _tsv_text(path_or_text: str | os.PathLike) -> tuple[str, str]:
+    if isinstance(path_or_text, str) and ("\t" in path_or_text or "\n" in path_or_text):
+        return path_or_text.lstrip("\ufeff"), "import.tsv"
+    path = Path(path_or_text)
+    try:
+        return path.read_text(encoding="utf-8-sig"), path.name
+    except FileNotFoundError:
+        raise CatalogImportError([(0, f"找不到文件 {path}")]) from None
+    except UnicodeDecodeError:
+        raise CatalogImportError([(0, f"文件 {path.name} 不是 UTF-8 编码，请另存为 UTF-8 制表符分隔文本")]) from None
+    except OSError as exc:
+        raise CatalogImportError([(0, f"无法读取文件 {path.name}：{exc.strerror}")]) from None
+
+
+def _header_problems(header: list[str]) -> list[str]:
+    known = set(TSV_REQUIRED_COLUMNS) | set(TSV_OPTIONAL_COLUMNS)
+    reasons = [f"表头缺少“{name}”列" for name in TSV_REQUIRED_COLUMNS if name not in header]
+    reasons += [f"表头含未知列“{name}”" for name in header if name and name not in known]
+    reasons += [f"表头“{name}”列重复" for name, count in Counter(header).items() if name and count > 1]
+    return reasons
+
+
+def _item_from_record(record: dict[str, str], file_name: str, vocabulary: Vocabulary):
+    reasons = [f"“{name}”不能为空" for name in TSV_REQUIRED_COLUMNS if not record.get(name)]
+    list_id = record.get("清单", "")
+    if list_id and not _ID.fullmatch(list_id):
+        reasons.append(f"清单编号“{list_id}”只能由小写字母、数字和连字符组成")
+    row_text = record.get("序号", "")
+    if row_text and not (row_text.isdigit() and int(row_text) >= 1):
+        reasons.append(f"序号“{row_text}”应为正整数")
+    levels: list[str] = []
+    for label in filter(None, re.split(r"[、,，/;；\s]+", record.get("办理层级", ""))):
+        code = vocabulary.level_code(label)
+        if code is None:
+            reasons.append(f"未知的办理层级“{label}”（可选：{'、'.join(vocabulary.levels.values())}）")
+        else:
+            levels.append(code)
+    inferred: set[str] = set()
+    flow = record.get("办理流程", "")
+    pattern = vocabulary.pattern_code(flow) if flow else None
+    if flow and pattern is None:
+        reasons.append(f"无法识别的办理流程“{flow}”（可选：{'；'.join(p.steps for p in vocabulary.patterns.values())}）")
+    elif not flow and levels and set(levels) <= CENTRE_LEVELS:
+        pattern = "centre_only"
+        inferred.add("pattern")
+    elif not flow:
+        reasons.append("乡镇、村或服务站可受理的事项必须填写“办理流程”")
+    stage = record.get("办理环节", "")
+    if not stage and pattern is not None:
+        stage = vocabulary.patterns[pattern].stage
+        inferred.add("stage")
+    limit_text = record.get("办理时限") or None
+    limit_days = None
+    if limit_text:
+        try:
+            limit_days = limit_days_from_text(limit_text)
+        except ValueError as exc:
+            reasons.append(str(exc))
+    materials: tuple[Material, ...] = ()
+    if record.get("办理材料"):
+        try:
+            materials = materials_from_text(record["办理材料"])
+        except ValueError as exc:
+            reasons.append(f"办理材料：{exc}")
+    if reasons:
+        return None, reasons + _category_problems(record.get("事项分类", ""), vocabulary)
+    row = int(row_text)
+    item = Item(
+        id=f"{list_id}-{row:02d}", region=record["地区"], list_id=list_id, name=record["事项名称"],
+        category=record["事项分类"], levels=tuple(levels), pattern=pattern, stage=stage,
+        source=Source(file_name, row), code=record.get("事项编码") or None,
+        limit_days=limit_days, limit_text=limit_text, materials=materials, steps_text=flow or None,
+        remark=record.get("备注") or None, inferred=frozenset(inferred),
+    )
+    return item, []

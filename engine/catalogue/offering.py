@@ -1,0 +1,34 @@
+"""Where an item is offered: only in the region whose list names it, at a level that list allows.
+
+One rule for both starting a case (`ensure_offered_at`) and showing a unit its items (`offered_at`).
+"""
+from engine.catalogue.items import Item
+from engine.core.errors import Invalid
+from engine.core.models import OrgUnit
+from engine.org.routing import ancestry, level_of
+
+LEVEL_NAMES = {"city": "市级", "county": "县级", "township": "乡镇(街道)", "village": "村(社区)", "station": "医保服务站"}
+
+
+def in_region(item: Item, unit: OrgUnit) -> bool:
+    return item.region in {u.name for u in ancestry(unit)}
+
+
+def offered_at(item: Item, unit: OrgUnit) -> bool:
+    """True when `unit` may accept `item`: it lies in the item's region and has a level the list allows."""
+    return in_region(item, unit) and level_of(unit) in item.levels
+
+
+def ensure_offered_at(item: Item, unit: OrgUnit) -> None:
+    """`offered_at`, refusing with a message that names the region or the allowed levels."""
+    if not in_region(item, unit):
+        raise Invalid(
+            f"“{item.name}”是{item.region}的事项",
+            {"item": [f"{unit.name}不属于{item.region}，不能受理该市（县）清单中的事项"]},
+        )
+    if level_of(unit) not in item.levels:
+        allowed = "、".join(LEVEL_NAMES.get(level, level) for level in item.levels)
+        raise Invalid(
+            f"“{item.name}”只能在{allowed}受理",
+            {"org": [f"{unit.name}不能受理“{item.name}”，可受理层级：{allowed}"]},
+        )

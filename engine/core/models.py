@@ -1,0 +1,263 @@
+"""Persistent records of the engine (SQLAlchemy 2, no Flask).
+
+The workflow state of a case lives in `CaseInstance.state`; `Task` is a projection of its
+open user tasks so that inboxes never deserialise workflows.
+
+Links from a record to the records it refers to are for reading (`viewonly`): they are written
+through their id columns, so a flush never has to walk them.
+"""
+from datetime import datetime, timezone
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from engine.core.clock import SHANGHAI
+
+
+class Instant(TypeDecorator):
+    """An aware instant stored as UTC, read back in Asia/Shanghai, the same on SQLite and PostgreSQL."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored: give a time zone")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc).astimezone(SHANGHAI)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: Instant(), dict: JSON, list: JSON}
+
+
+class OrgUnit(Base):
+    __tablename__ = "org_unit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
+
+    parent: Mapped["OrgUnit | None"] = relationship(remote_side=[id])
+
+
+class User(Base):
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), unique=True)
+    display_name: Mapped[str] = mapped_column(String(60))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    org_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    org: Mapped[OrgUnit] = relationship(viewonly=True)
+    role_grants: Mapped[list["RoleGrant"]] = relationship(cascade="all, delete-orphan")
+
+    @property
+    def roles(self) -> set[str]:
+        return {grant.role for grant in self.role_grants}
+
+
+class RoleGrant(Base):
+    __tablename__ = "role_grant"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class ProcessDefinition(Base):
+    """One deployed version of a BPMN diagram, identified by its content and the versions it calls.
+
+    `content_hash` is that version identity (see engine/definitions.py).
+    """
+
+    __tablename__ = "process_definition"
+    __table_args__ = (UniqueConstraint("process_key", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(100), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    calls: Mapped[dict | None] = mapped_column(
+        JSON, comment="process key → version identity of each process of another file it calls"
+    )
+    bpmn_xml: Mapped[str] = mapped_column(Text, deferred=True)
+    source_name: Mapped[str] = mapped_column(String(200))
+    deployed_by: Mapped[str] = mapped_column(String(60))
+    deployed_at: Mapped[datetime]
+
+
+class CaseInstance(Base):
+    """A case (办件): one run of an item's flow, with its serialised workflow state."""
+
+    __tablename__ = "case_instance"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_no: Mapped[str | None] = mapped_column(String(40), unique=True)
+    item_id: Mapped[str] = mapped_column(String(40), index=True)
+    item_name: Mapped[str] = mapped_column(String(200))
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))
+    org_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    applicant: Mapped[dict]
+    state: Mapped[str] = mapped_column(Text, deferred=True)
+    started_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    started_at: Mapped[datetime]
+    due_at: Mapped[datetime | None] = mapped_column(index=True)
+    clock_from: Mapped[datetime | None]
+    limit_days: Mapped[int | None]
+    completed_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    definition: Mapped[ProcessDefinition] = relationship(viewonly=True)
+    org: Mapped[OrgUnit] = relationship(viewonly=True)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Task(Base):
+    """Projection of a user task of a case, for inboxes and permission checks."""
+
+    __tablename__ = "task"
+    __table_args__ = (
+        Index("ix_task_inbox", "org_id", "role", "state", "due_at"),
+        Index("ix_task_assignee", "assignee_id", "state"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id"), index=True)
+    spec_name: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(40))
+    org_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
+    form_key: Mapped[str] = mapped_column(String(60))
+    state: Mapped[str] = mapped_column(String(20))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime]
+    due_at: Mapped[datetime | None]
+    warn_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+    instance: Mapped[CaseInstance] = relationship(lazy="joined", viewonly=True)
+    org: Mapped[OrgUnit] = relationship(lazy="joined", viewonly=True)
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], viewonly=True)  # mostly the caller
+
+
+class AuditEvent(Base):
+    """Who did what, when, at which unit: the history of a case."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id"), index=True)
+    at: Mapped[datetime]
+    action: Mapped[str] = mapped_column(String(40))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    task_title: Mapped[str | None] = mapped_column(String(200))
+    detail: Mapped[dict]
+
+    user: Mapped[User | None] = relationship(lazy="joined", viewonly=True)
+    org: Mapped[OrgUnit | None] = relationship(lazy="joined", viewonly=True)
+
+
+# --- 好差评 (ratings) -------------------------------------------------------------------------
+
+
+class Rating(Base):
+    """The applicant's 好差评 of a concluded case: one per case, and the 整改 case a 差评 opened.
+
+    Deleting a case deletes its rating; deleting a 整改 case only unlinks it.
+    """
+
+    __tablename__ = "rating"
+    __table_args__ = (
+        UniqueConstraint("instance_id", name="uq_rating_instance"),
+        UniqueConstraint("rectification_id", name="uq_rating_rectification"),
+        Index("ix_rating_level_recorded", "level", "recorded_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"))
+    level: Mapped[str] = mapped_column(String(10))
+    comment: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[datetime]
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    responsible_org_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
+    rectification_id: Mapped[int | None] = mapped_column(ForeignKey("case_instance.id", ondelete="SET NULL"))
+
+    instance: Mapped[CaseInstance] = relationship(foreign_keys=[instance_id], lazy="joined", viewonly=True)
+    rectification: Mapped[CaseInstance | None] = relationship(
+        foreign_keys=[rectification_id], lazy="joined", viewonly=True
+    )
+    recorded_by: Mapped[User] = relationship(lazy="joined", viewonly=True)
+    responsible_org: Mapped[OrgUnit | None] = relationship(lazy="joined", viewonly=True)
+
+
+# --- timers ------------------------------------------------------------------------------------
+
+
+class Timer(Base):
+    """A BPMN timer waiting in a case, indexed by when it fires so a sweep reads only due ones."""
+
+    __tablename__ = "timer"
+    __table_args__ = (Index("ix_timer_due", "state", "fire_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[str] = mapped_column(String(36))
+    kind: Mapped[str | None] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(200))
+    fire_at: Mapped[datetime]
+    armed_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    retry_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    fired_at: Mapped[datetime | None]
+
+    instance: Mapped[CaseInstance] = relationship(viewonly=True)
+
+
+# --- transfers (移交) and archiving (归档) --------------------------------------------------------
+
+
+class Transfer(Base):
+    """Materials of a case handed from one unit to the next (移交), and their 归档 once confirmed."""
+
+    __tablename__ = "transfer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[str] = mapped_column(String(36))
+    materials: Mapped[list]
+    method: Mapped[str] = mapped_column(String(20))
+    tracking_no: Mapped[str | None] = mapped_column(String(40))
+    note: Mapped[str | None] = mapped_column(String(500))
+    from_org_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
+    to_org_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
+    handed_over_at: Mapped[datetime]
+    handed_over_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    archive_no: Mapped[str | None] = mapped_column(String(50))
+    archive_location: Mapped[str | None] = mapped_column(String(100))
+    archived_at: Mapped[datetime | None]
+    archived_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+    from_org: Mapped[OrgUnit] = relationship(foreign_keys=[from_org_id], lazy="joined", viewonly=True)
+    to_org: Mapped[OrgUnit] = relationship(foreign_keys=[to_org_id], lazy="joined", viewonly=True)
+    handed_over_by: Mapped[User] = relationship(foreign_keys=[handed_over_by_id], lazy="joined", viewonly=True)
+    archived_by: Mapped[User | None] = relationship(foreign_keys=[archived_by_id], lazy="joined", viewonly=True)

@@ -1,0 +1,82 @@
+"""Who may do what. Every permission rule of the product lives here."""
+from sqlalchemy import and_, bindparam, or_, select, true
+
+from engine.core.errors import Forbidden
+from engine.core.models import CaseInstance, OrgUnit, Task, User
+from engine.org.routing import ancestry, window_role
+
+DESIGNER = "designer"
+ADMIN = "admin"
+
+
+def is_candidate(user: User, task: Task) -> bool:
+    """A user may work a task when they hold its role at the unit the task belongs to."""
+    return user.active and task.org_id == user.org_id and task.role in user.roles
+
+
+# The same rule as `is_candidate`, as a SQL condition for inbox queries: bind `candidate_params(user)`.
+CANDIDATE_CONDITION = and_(
+    Task.org_id == bindparam("candidate_org_id"), Task.role.in_(bindparam("candidate_roles", expanding=True))
+)
+
+
+def candidate_params(user: User) -> dict:
+    return {"candidate_org_id": user.org_id, "candidate_roles": sorted(user.roles)}
+
+
+def may_see_case(user: User, case_org_id: int, task_org_ids: set[int]) -> bool:
+    """Administrators see every case; others the cases their unit accepted or holds a task of."""
+    return ADMIN in user.roles or user.org_id == case_org_id or user.org_id in task_org_ids
+
+
+def ensure_may_accept(user: User, unit: OrgUnit) -> None:
+    """Cases are accepted at one's own unit by whoever holds that unit's window role."""
+    if unit.id != user.org_id or window_role(unit) not in user.roles:
+        raise Forbidden(f"您没有在{unit.name}受理办件的权限")
+
+
+def ensure_designer(user: User) -> None:
+    if DESIGNER not in user.roles:
+        raise Forbidden("只有流程设计员可以部署流程")
+
+
+def ensure_admin(user: User) -> None:
+    if ADMIN not in user.roles:
+        raise Forbidden("只有系统管理员可以执行此操作")
+
+
+# --- 好差评, SLA figures and case listings -----------------------------------------------------
+
+SUPERVISOR = "supervisor"
+
+
+def ensure_may_rate(user: User, case_org_id: int) -> None:
+    """好差评 is recorded where the applicant was served: by the window or other staff of the accepting unit."""
+    if not user.active or user.org_id != case_org_id:
+        raise Forbidden("只有受理单位的工作人员可以登记该办件的好差评")
+
+
+def visible_cases_filter(user: User):
+    """The rule of `may_see_case` as a SQL condition on cases, for listings."""
+    if ADMIN in user.roles:
+        return true()
+    return or_(
+        CaseInstance.org_id == user.org_id,
+        CaseInstance.id.in_(select(Task.instance_id).where(Task.org_id == user.org_id)),
+    )
+
+
+def sla_scope(user: User, requested: OrgUnit | None) -> OrgUnit | None:
+    """The unit whose figures (with those below it) a user may read; None means every unit.
+
+    Administrators read any unit's; a 督办员 reads their own unit's and those below it.
+    """
+    if ADMIN in user.roles:
+        return requested
+    if SUPERVISOR not in user.roles:
+        raise Forbidden("只有系统管理员和督办员可以查看时效统计")
+    if requested is None:
+        return user.org
+    if user.org_id not in {unit.id for unit in ancestry(requested)}:
+        raise Forbidden(f"您只能查看{user.org.name}及下级单位的时效统计")
+    return requested

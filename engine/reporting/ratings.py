@@ -1,0 +1,170 @@
+"""好差评: the applicant's rating of a concluded case, and the 整改 and 回访 a 差评 opens.
+
+One rating per case (一事一评, GB/T 39734-2020), recorded at the accepting unit right after 办结 or
+later by case number. A 差评 (不满意, 非常不满意) must be investigated, corrected and followed up
+(国办发〔2019〕51号): the engine starts the `rating_rectification` flow as a case of its own at the
+responsible unit — the unit that concluded the rated case's last step, since it owns the outcome the
+applicant judged — with a limit of working days that deployments set (local rules say 5, 7 or 15).
+"""
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from engine.bpmn import deployment
+from engine.cases import history
+from engine.workflow import snapshot
+from engine import workcalendar
+from engine.cases.acceptance import CONCLUDED, RUNNING, save_progress
+from engine.core.clock import clock
+from engine.core.errors import Conflict, Invalid, NotFound
+from engine.catalogue.flows import catalog
+from engine.core.models import AuditEvent, CaseInstance, OrgUnit, Rating, Task, User
+from engine.org.permissions import ensure_may_rate, may_see_case
+from engine.tasks.projection import COMPLETED
+from forms.registry import clean
+
+POOR_LEVELS = frozenset({"不满意", "非常不满意"})
+RECTIFICATION_PROCESS = "rating_rectification"
+RECTIFICATION_WORKING_DAYS = 5
+RECTIFICATION_SUFFIX = "-ZG"
+
+
+def rate_case(
+    session: Session, user: User, case_id: int, payload: dict, rectification_days: int | None = None
+) -> Rating:
+    """Record the rating of a concluded case; a 差评 also opens its 整改 case. Commits."""
+    case = _visible_case(session, user, session.get(CaseInstance, case_id))
+    ensure_may_rate(user, case.org_id)
+    values = clean("rating", payload)
+    if _is_rectification(session, case):
+        raise Conflict("差评整改办件不参与好差评")
+    if case.status != CONCLUDED:
+        raise Conflict("办件尚未办结，办结后才能评价")
+    if session.scalar(select(Rating.id).where(Rating.instance_id == case.id)) is not None:
+        raise Conflict("该办件已评价，每件办件只能评价一次")
+
+    now = clock.now()
+    rating = Rating(
+        instance_id=case.id,
+        instance=case,
+        level=values["level"],
+        comment=values.get("comment") or None,
+        recorded_at=now,
+        recorded_by_id=user.id,
+    )
+    session.add(rating)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise Conflict("该办件已评价，每件办件只能评价一次") from None
+    history.record(session, case, "rated", user, detail={"level": rating.level, "comment": rating.comment})
+    if rating.level in POOR_LEVELS:
+        days = RECTIFICATION_WORKING_DAYS if rectification_days is None else rectification_days
+        _open_rectification(session, user, rating, days)
+    session.commit()
+    return rating
+
+
+def rate_by_case_no(
+    session: Session, user: User, payload: dict, rectification_days: int | None = None
+) -> Rating:
+    """The same as `rate_case`, finding the case by its 办件编号 as the applicant quotes it."""
+    body = dict(payload)
+    case_no = str(body.pop("case_no", "") or "").strip()
+    if not case_no:
+        raise Invalid("请填写办件编号", {"case_no": ["此项为必填项"]})
+    case_id = session.scalar(select(CaseInstance.id).where(CaseInstance.case_no == case_no))
+    if case_id is None:
+        raise Invalid("办件编号不存在", {"case_no": [f"没有编号为“{case_no}”的办件"]})
+    return rate_case(session, user, case_id, body, rectification_days)
+
+
+def rating_of(session: Session, user: User, case_id: int) -> Rating:
+    """The rating of a case the user may see."""
+    case = _visible_case(session, user, session.get(CaseInstance, case_id))
+    rating = session.scalars(select(Rating).where(Rating.instance_id == case.id)).first()
+    if rating is None:
+        raise NotFound("该办件尚未评价")
+    return rating
+
+
+def responsible_unit(session: Session, case: CaseInstance) -> OrgUnit:
+    """The unit that completed the case's last step; the accepting unit if no step was worked.
+
+    The audit trail orders completions even when two share an instant.
+    """
+    org_id = session.scalar(
+        select(Task.org_id)
+        .join(AuditEvent, AuditEvent.task_id == Task.id)
+        .where(AuditEvent.instance_id == case.id, AuditEvent.action == COMPLETED, Task.state == COMPLETED)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(1)
+    )
+    return session.get(OrgUnit, org_id) if org_id is not None else case.org
+
+
+def _open_rectification(session: Session, user: User, rating: Rating, days: int) -> None:
+    """Start the 整改 case at the responsible unit, its limit counted from tomorrow (次日起算)."""
+    case = rating.instance
+    unit = responsible_unit(session, case)
+    definition = deployment.latest_definition(session, RECTIFICATION_PROCESS)
+    spec, subprocess_specs = deployment.specs_of(definition)
+    now = clock.now()
+    due = workcalendar.default_calendar().due(now, days)
+    rectification = CaseInstance(
+        case_no=f"{case.case_no}{RECTIFICATION_SUFFIX}",
+        item_id=case.item_id,
+        item_name=f"差评整改：{case.item_name}",
+        definition_id=definition.id,
+        org_id=unit.id,
+        org=unit,
+        status=RUNNING,
+        applicant=case.applicant,
+        state="",
+        started_by_id=user.id,
+        started_at=now,
+        due_at=due.due_at,
+    )
+    session.add(rectification)
+    session.flush()
+    rating.rectification_id = rectification.id
+    rating.responsible_org_id = unit.id
+    workflow = snapshot.new_workflow(
+        spec,
+        subprocess_specs,
+        {
+            "case_no": rectification.case_no,
+            "rated_case_no": case.case_no,
+            "item_id": case.item_id,
+            "item_name": case.item_name,
+            "applicant": case.applicant,
+            "rating": {"level": rating.level, "comment": rating.comment},
+        },
+    )
+    workflow.do_engine_steps()
+    save_progress(session, rectification, catalog().get(case.item_id), workflow)
+    opened = {
+        "rated_case_no": case.case_no,
+        "rectification_case_no": rectification.case_no,
+        "level": rating.level,
+        "responsible_org": unit.code,
+        "working_days": days,
+        "due_at": due.due_at.isoformat(),
+        "provisional": due.provisional,
+    }
+    history.record(session, case, "rectification_opened", user, detail=opened)
+    history.record(session, rectification, "rectification_opened", user, detail=opened)
+
+
+def _visible_case(session: Session, user: User, case: CaseInstance | None) -> CaseInstance:
+    if case is None:
+        raise NotFound("办件不存在")
+    task_orgs = set(session.scalars(select(Task.org_id).where(Task.instance_id == case.id)))
+    if not may_see_case(user, case.org_id, task_orgs):
+        raise NotFound("办件不存在")
+    return case
+
+
+def _is_rectification(session: Session, case: CaseInstance) -> bool:
+    return session.scalar(select(Rating.id).where(Rating.rectification_id == case.id)) is not None

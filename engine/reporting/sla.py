@@ -1,0 +1,175 @@
+"""SLA figures (时效统计) for administrators and 督办员, computed by aggregate SQL.
+
+- concluded cases on time (completed before their limit expired) or late, within the period;
+  a 差评's 整改 cases are counted apart from the applications themselves;
+- open tasks past their limit right now, by stage (task title) and unit — a snapshot, so the
+  period does not apply;
+- average working days per stage of the tasks completed within the period;
+- the 好差评 distribution of the ratings recorded within the period.
+
+`org` covers the unit and the units under it: cases by accepting unit, tasks by the unit working them.
+"""
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import Date, DateTime, and_, case, cast, func, select, true, type_coerce
+from sqlalchemy.orm import Session
+
+from engine import workcalendar
+from engine.cases.queries import day_start, unit_by_code, units_at_or_below
+from engine.core.clock import clock
+from engine.core.models import CaseInstance, OrgUnit, Rating, Task, User
+from engine.org.permissions import sla_scope
+from engine.tasks.projection import COMPLETED, OPEN
+from engine.reporting.ratings import POOR_LEVELS
+from forms.choices import options
+
+# Asia/Shanghai has kept UTC+8 all year since 1991, so a stored UTC instant's local day is a fixed shift.
+SHANGHAI_OFFSET = timedelta(hours=8)
+
+
+@dataclass(frozen=True)
+class SlaFilter:
+    first: date | None = None
+    last: date | None = None
+    org: str | None = None
+    item: str | None = None
+
+
+def sla_figures(session: Session, user: User, filters: SlaFilter) -> dict:
+    requested = unit_by_code(session, filters.org) if filters.org else None
+    scope = sla_scope(user, requested)
+    unit_ids = units_at_or_below(session, scope) if scope is not None else None
+    return {
+        "scope": scope,
+        "from": filters.first,
+        "to": filters.last,
+        "item": filters.item,
+        "as_of": clock.now(),
+        "concluded": _timeliness(session, filters, unit_ids, rectifications=False),
+        "rectifications": _timeliness(session, filters, unit_ids, rectifications=True),
+        "overdue_tasks": _overdue_tasks(session, filters, unit_ids),
+        "stages": _stage_durations(session, filters, unit_ids),
+        "ratings": _rating_distribution(session, filters, unit_ids),
+    }
+
+
+def _within(column, filters: SlaFilter):
+    conditions = []
+    if filters.first:
+        conditions.append(column >= day_start(filters.first))
+    if filters.last:
+        conditions.append(column < day_start(filters.last + timedelta(days=1)))
+    return and_(true(), *conditions)
+
+
+def _case_conditions(filters: SlaFilter, unit_ids: list[int] | None):
+    conditions = []
+    if filters.item:
+        conditions.append(CaseInstance.item_id == filters.item)
+    if unit_ids is not None:
+        conditions.append(CaseInstance.org_id.in_(unit_ids))
+    return and_(true(), *conditions)
+
+
+def _timeliness(session: Session, filters: SlaFilter, unit_ids, rectifications: bool) -> dict:
+    """Concluded cases whose completion came before their limit expired, after it, or that had none."""
+    is_rectification = CaseInstance.id.in_(select(Rating.rectification_id).where(Rating.rectification_id.is_not(None)))
+    on_time = case((CaseInstance.completed_at < CaseInstance.due_at, 1), else_=0)
+    late = case((CaseInstance.completed_at >= CaseInstance.due_at, 1), else_=0)
+    total, on_time_count, late_count = session.execute(
+        select(func.count(), func.coalesce(func.sum(on_time), 0), func.coalesce(func.sum(late), 0))
+        .select_from(CaseInstance)
+        .where(
+            CaseInstance.completed_at.is_not(None),
+            _within(CaseInstance.completed_at, filters),
+            _case_conditions(filters, unit_ids),
+            is_rectification if rectifications else ~is_rectification,
+        )
+    ).one()
+    with_limit = on_time_count + late_count
+    return {
+        "total": total,
+        "on_time": on_time_count,
+        "late": late_count,
+        "without_limit": total - with_limit,
+        "on_time_rate": round(on_time_count / with_limit, 4) if with_limit else None,
+    }
+
+
+def _overdue_tasks(session: Session, filters: SlaFilter, unit_ids) -> list[dict]:
+    """Open tasks at or past their limit now, counted by stage and unit, most first."""
+    conditions = [Task.state == OPEN, Task.due_at <= clock.now()]
+    if unit_ids is not None:
+        conditions.append(Task.org_id.in_(unit_ids))
+    if filters.item:
+        conditions.append(Task.instance_id.in_(select(CaseInstance.id).where(CaseInstance.item_id == filters.item)))
+    rows = session.execute(
+        select(Task.title, OrgUnit.code, OrgUnit.name, func.count(), func.min(Task.due_at))
+        .join(OrgUnit, OrgUnit.id == Task.org_id)
+        .where(*conditions)
+        .group_by(Task.title, OrgUnit.code, OrgUnit.name)
+        .order_by(func.count().desc(), Task.title, OrgUnit.code)
+    ).all()
+    return [
+        {"stage": title, "org": {"code": code, "name": name}, "count": count, "earliest_due_at": earliest}
+        for title, code, name, count, earliest in rows
+    ]
+
+
+def _local_day(session: Session, column):
+    """The Asia/Shanghai calendar day of a stored UTC instant, in SQL."""
+    if session.get_bind().dialect.name == "sqlite":
+        return func.date(column, "+8 hours")
+    return cast(type_coerce(column, DateTime) + SHANGHAI_OFFSET, Date)
+
+
+def _stage_durations(session: Session, filters: SlaFilter, unit_ids) -> list[dict]:
+    """Average working days from a task's creation to its completion, per stage.
+
+    SQL counts tasks per (stage, day created, day completed); only those distinct day pairs — a few
+    thousand at most, however many tasks — go through the working-day calendar.
+    """
+    created_day = _local_day(session, Task.created_at)
+    completed_day = _local_day(session, Task.completed_at)
+    conditions = [Task.state == COMPLETED, _within(Task.completed_at, filters)]
+    if unit_ids is not None:
+        conditions.append(Task.org_id.in_(unit_ids))
+    if filters.item:
+        conditions.append(Task.instance_id.in_(select(CaseInstance.id).where(CaseInstance.item_id == filters.item)))
+    rows = session.execute(
+        select(Task.title, created_day, completed_day, func.count())
+        .where(*conditions)
+        .group_by(Task.title, created_day, completed_day)
+    ).all()
+    calendar = workcalendar.default_calendar()
+    totals: dict[str, list[int]] = {}
+    for title, created, completed, count in rows:
+        days = calendar.working_days_between(_as_date(created), _as_date(completed))
+        entry = totals.setdefault(title, [0, 0])
+        entry[0] += count
+        entry[1] += days * count
+    return [
+        {"stage": title, "tasks": count, "average_working_days": round(day_sum / count, 2)}
+        for title, (count, day_sum) in sorted(totals.items())
+    ]
+
+
+def _rating_distribution(session: Session, filters: SlaFilter, unit_ids) -> dict:
+    """How many ratings of each level, every level listed; 差评 are the two lowest."""
+    counts = dict(
+        session.execute(
+            select(Rating.level, func.count())
+            .join(CaseInstance, CaseInstance.id == Rating.instance_id)
+            .where(_within(Rating.recorded_at, filters), _case_conditions(filters, unit_ids))
+            .group_by(Rating.level)
+        ).all()
+    )
+    levels = {level: counts.get(level, 0) for level in options("rating_levels")}
+    total = sum(levels.values())
+    poor = sum(levels[level] for level in POOR_LEVELS)
+    return {"levels": levels, "total": total, "poor": poor, "poor_rate": round(poor / total, 4) if total else None}
+
+
+def _as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)

@@ -1,0 +1,121 @@
+"""Keeps the task table in step with the workflow: one row per user task waiting on a person."""
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+
+from engine import workcalendar
+from engine.bpmn.validation import form_key_of
+from engine.catalogue.items import Item
+from engine.core.clock import clock
+from engine.sandbox.functions import NO_DEADLINE
+from engine.core.errors import Conflict
+from engine.core.models import CaseInstance, Task, User
+from engine.org.routing import route
+from engine.timers.table import timer_kind
+
+OPEN = "open"
+COMPLETED = "completed"
+CANCELLED = "cancelled"
+
+
+def stage_of(task_spec) -> str | None:
+    return task_spec.extensions.get("properties", {}).get("stage")
+
+
+def deadline_of(spiff_task, kind: str = "overdue"):
+    """When the task's own timer of `kind` fires: a boundary timer with spiff property `deadline`."""
+    parent = spiff_task.parent
+    if parent is None or not isinstance(parent.task_spec, BoundaryEventSplit):
+        return None
+    for sibling in parent.children:
+        value = sibling.internal_data.get("event_value")
+        if sibling is not spiff_task and timer_kind(sibling.task_spec) == kind and value and value != NO_DEADLINE:
+            return TimerEventDefinition.parse_time_or_duration(value)
+    return None
+
+
+def task_due_at(item: Item | None, spiff_task, case: CaseInstance):
+    """The task's deadline timer if it has one, else the stage limit, never later than the case."""
+    due = deadline_of(spiff_task)
+    stage = stage_of(spiff_task.task_spec)
+    if due is None and item is not None and stage in item.stage_limits:
+        due = workcalendar.default_calendar().due(clock.now(), item.stage_limits[stage]).due_at
+    if due is None:
+        return case.due_at
+    return min(due, case.due_at) if case.due_at else due
+
+
+def watched_task(spiff_task):
+    """For a task reached from a boundary timer (e.g. 催办), the activity that timer watches."""
+    node = spiff_task.parent
+    while node is not None:
+        if isinstance(node.task_spec, BoundaryEventSplit):
+            return next(
+                (c for c in node.children if getattr(c.task_spec, "lane", None) and not hasattr(c.task_spec, "event_definition")),
+                None,
+            )
+        node = node.parent
+    return None
+
+
+_TASKS = Task.__table__
+_OPEN_TASK_IDS_OF_CASE = select(Task.id).where(Task.instance_id == bindparam("case_id"), Task.state == OPEN)
+_INSERT_TASKS = _TASKS.insert()
+_COMPLETE_TASK = (
+    _TASKS.update()
+    .where(_TASKS.c.id == bindparam("task_id"), _TASKS.c.state == OPEN)
+    .values(state=COMPLETED, completed_at=bindparam("at"), completed_by_id=bindparam("user_id"))
+)
+
+
+def project_tasks(session: Session, case: CaseInstance, item: Item | None, waiting: list) -> list[dict]:
+    """Cancel rows whose task no longer waits, add rows for newly waiting tasks; returns the new rows.
+
+    The table is a projection the workflow state can always rebuild, so new rows go in with one
+    plain INSERT rather than through the session's bookkeeping of objects.
+    """
+    waiting_by_id = {str(t.id): t for t in waiting}
+    known = set(session.scalars(_OPEN_TASK_IDS_OF_CASE, {"case_id": case.id}))
+    gone = known - waiting_by_id.keys()
+    if gone:
+        for row in session.scalars(select(Task).where(Task.id.in_(gone))):
+            row.state = CANCELLED
+    created = []
+    for task_id, spiff_task in waiting_by_id.items():
+        if task_id in known:
+            continue
+        spec = spiff_task.task_spec
+        watched = watched_task(spiff_task)
+        responsible = route(session, watched.task_spec.lane, case.org)[1] if watched is not None else None
+        role, unit = route(session, spec.lane, case.org, responsible)
+        created.append({
+            "id": task_id,
+            "instance_id": case.id,
+            "spec_name": spec.name,
+            "title": spec.bpmn_name or spec.name,
+            "role": role,
+            "org_id": unit.id,
+            "form_key": form_key_of(spec),
+            "state": OPEN,
+            "assignee_id": None,
+            "created_at": clock.now(),
+            "due_at": task_due_at(item, spiff_task, case),
+            "warn_at": deadline_of(spiff_task, "warning"),
+            "completed_at": None,
+            "completed_by_id": None,
+        })
+    if created:
+        session.connection().execute(_INSERT_TASKS, created)
+    return created
+
+
+def record_completion(session: Session, task: Task, user: User) -> None:
+    """Mark the open task completed by `user` now; a task no longer open is a conflict."""
+    now = clock.now()
+    done = session.connection().execute(_COMPLETE_TASK, {"task_id": task.id, "user_id": user.id, "at": now})
+    if done.rowcount != 1:
+        raise Conflict("该任务已办结或已取消")
+    for key, value in (("state", COMPLETED), ("completed_at", now), ("completed_by_id", user.id)):
+        set_committed_value(task, key, value)  # what the UPDATE wrote

@@ -1,0 +1,189 @@
+"""Work on tasks: the inbox, claiming, releasing and completing. One unit of work per call."""
+import traceback
+from dataclasses import dataclass
+from functools import cache
+from uuid import UUID
+
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, joinedload, undefer
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
+from SpiffWorkflow.util.task import TaskState
+
+from engine.cases import deadlines
+from engine.bpmn import deployment
+from engine.cases import history
+from engine.workflow import snapshot
+from engine.cases import transfers
+from engine.cases.acceptance import save_progress
+from engine.core.clock import clock
+from engine.core.errors import Conflict, DomainError, Forbidden, NotFound, StepFailed
+from engine.catalogue.flows import catalog
+from engine.core.models import CaseInstance, Task, User
+from engine.org.permissions import CANDIDATE_CONDITION, candidate_params, is_candidate
+from engine.tasks.projection import OPEN, record_completion
+from forms.registry import clean
+
+CANDIDATE = "candidate"
+MINE = "mine"
+
+
+@dataclass
+class Page:
+    items: list[Task]
+    total: int
+    page: int
+    per_page: int
+
+
+def inbox(
+    session: Session, user: User, view: str, page: int = 1, per_page: int = 20,
+    *, item_id: str | None = None, overdue_only: bool = False, latest_due_first: bool = False,
+) -> Page:
+    """待认领 (open, unclaimed, a role the user holds at their unit) or 我的待办 (claimed by them).
+
+    Optionally only one item's tasks, or only those past their due instant; earliest due first
+    unless `latest_due_first`. Tasks without a limit always come last.
+    """
+    rows_query, count_query = _inbox_queries(view, bool(item_id), overdue_only, latest_due_first)
+    params = {**candidate_params(user), "user_id": user.id, "item_id": item_id, "now": clock.now()}
+    rows = session.scalars(rows_query, {**params, "limit": per_page, "offset": (page - 1) * per_page}).all()
+    if page == 1 and len(rows) < per_page:
+        total = len(rows)
+    else:
+        total = session.scalar(count_query, params)
+    return Page(list(rows), total, page, per_page)
+
+
+@cache
+def _inbox_queries(view: str, by_item: bool, overdue_only: bool, latest_due_first: bool):
+    """(rows, count) statements for one combination of inbox options, built once and bound per call."""
+    if view == MINE:
+        condition = (Task.assignee_id == bindparam("user_id")) & (Task.state == OPEN)
+    else:
+        condition = CANDIDATE_CONDITION & (Task.state == OPEN) & Task.assignee_id.is_(None)
+    if by_item:
+        condition &= Task.instance_id.in_(select(CaseInstance.id).where(CaseInstance.item_id == bindparam("item_id")))
+    if overdue_only:
+        condition &= Task.due_at <= bindparam("now")
+    due_order = Task.due_at.desc() if latest_due_first else Task.due_at
+    rows = (
+        select(Task)
+        .where(condition)
+        .order_by(Task.due_at.is_(None), due_order, Task.created_at)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+    return rows, select(func.count()).select_from(Task).where(condition)
+
+
+# Completing a task needs its case's workflow state, process version and accepting unit:
+# loaded with the task in one query.
+WITH_CASE_STATE = (
+    joinedload(Task.instance).options(
+        undefer(CaseInstance.state), joinedload(CaseInstance.definition), joinedload(CaseInstance.org)
+    ),
+)
+
+
+def task_for(session: Session, user: User, task_id: str, options=()) -> Task:
+    """A task the user may see: candidates and the holder; others are told it does not exist."""
+    task = session.get(Task, task_id, options=options)
+    if task is None or not (is_candidate(user, task) or task.assignee_id == user.id):
+        raise NotFound("任务不存在或无权查看")
+    return task
+
+
+_TAKE_TASK = (
+    update(Task)
+    .where(Task.id == bindparam("task_id"), Task.state == OPEN, Task.assignee_id.is_(None))
+    .values(assignee_id=bindparam("user_id"))
+    .execution_options(synchronize_session=False)
+)
+
+
+def claim(session: Session, user: User, task_id: str) -> Task:
+    task = session.get(Task, task_id)
+    if task is None:
+        raise NotFound("任务不存在")
+    if not is_candidate(user, task):
+        raise Forbidden("您不是该任务的办理人")
+    if task.assignee_id == user.id and task.state == OPEN:
+        return task
+    taken = session.execute(_TAKE_TASK, {"task_id": task_id, "user_id": user.id}).rowcount
+    if taken != 1:
+        session.rollback()
+        raise Conflict("该任务已被他人认领或已办结")
+    set_committed_value(task, "assignee_id", user.id)  # what the UPDATE above wrote
+    set_committed_value(task, "assignee", user)
+    history.record(session, task.instance, "claimed", user, task)
+    session.commit()
+    return task
+
+
+def release(session: Session, user: User, task_id: str) -> Task:
+    task = task_for(session, user, task_id)
+    if task.state != OPEN or task.assignee_id != user.id:
+        raise Conflict("只能释放自己认领且未办结的任务")
+    task.assignee_id = None
+    history.record(session, task.instance, "released", user, task)
+    session.commit()
+    return task
+
+
+def complete(session: Session, user: User, task_id: str, data: dict) -> Task:
+    """Complete the holder's task with validated form data and advance the case.
+
+    The workflow state, the task rows and the audit event commit together; the case's
+    version counter makes a second, concurrent completion fail with a conflict.
+    """
+    task = task_for(session, user, task_id, WITH_CASE_STATE)
+    if task.state != OPEN:
+        raise Conflict("该任务已办结或已取消")
+    if task.assignee_id != user.id:
+        raise Conflict("请先认领该任务" if task.assignee_id is None else "该任务已被他人认领")
+    values = clean(task.form_key, data)
+    case = task.instance
+    item = catalog().get(case.item_id)
+    try:
+        spec, subprocess_specs = deployment.specs_of(case.definition)
+        workflow = snapshot.load_state(case.state, spec, subprocess_specs)
+        spiff_task = workflow.get_task_from_id(UUID(task.id))
+        if spiff_task is None or spiff_task.state != TaskState.READY:
+            raise Conflict("该任务已不在待办状态")
+        spiff_task.data.update(values)
+        deadlines.apply_clock_rule(session, case, item, spiff_task.task_spec, spiff_task.data)
+        spiff_task.run()
+        workflow.do_engine_steps()
+    except DomainError:
+        session.rollback()
+        raise
+    except Exception as exc:
+        session.rollback()
+        _record_failure(session, case.id, user, task.id, exc)
+        raise StepFailed(f"流程在“{task.title}”之后执行出错，办件停留在当前环节，已通知管理员") from exc
+
+    try:
+        record_completion(session, task, user)
+        history.record(session, case, "completed", user, task, detail=values)
+        next_tasks = save_progress(session, case, item, workflow)
+        transfers.after_completion(session, case, task, values, next_tasks)
+        session.commit()
+    except DomainError:
+        session.rollback()
+        raise
+    except (StaleDataError, OperationalError) as exc:
+        session.rollback()
+        raise Conflict("办件已被他人同时办理，请刷新后重试") from exc
+    return task
+
+
+def _record_failure(session: Session, case_id: int, user: User, task_id: str, exc: Exception) -> None:
+    """Keep the error visible to administrators, in a transaction of its own."""
+    case = session.get(CaseInstance, case_id)
+    task = session.get(Task, task_id)
+    message = f"{type(exc).__name__}: {exc}"
+    case.last_error = message
+    history.record(session, case, "error", user, task, detail={"error": message, "trace": traceback.format_exc(limit=5)})
+    session.commit()

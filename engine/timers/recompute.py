@@ -1,0 +1,81 @@
+"""Recompute pending deadlines after a year's holiday notice is added.
+
+A deadline that crossed a year without a notice was computed from the statutory holidays alone
+(provisional). Once the notice is loaded, every pending deadline reaching into such a year is
+computed again: each case's own limit from where its clock started, and each waiting timer by
+re-evaluating its expression as of the instant it was armed. Cases whose dates changed record
+the old and new dates in their history.
+"""
+from datetime import date, datetime
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.bpmn import deployment
+from engine.cases import history
+from engine.workflow import snapshot
+from engine import workcalendar
+from engine.core.clock import SHANGHAI, clock
+from engine.core.models import CaseInstance, Task, Timer
+from engine.tasks.projection import OPEN
+from engine.timers.table import WAITING
+
+TASK_COLUMN = {"overdue": "due_at", "warning": "warn_at"}
+
+
+def recompute_pending_deadlines(session: Session, from_year: int) -> int:
+    """Recompute every pending deadline falling in `from_year` or later; returns how many changed. Commits."""
+    since = datetime.combine(date(from_year, 1, 1), datetime.min.time(), SHANGHAI)
+    case_ids = set(session.scalars(
+        select(CaseInstance.id).where(CaseInstance.completed_at.is_(None), CaseInstance.due_at >= since)
+    ))
+    case_ids |= set(session.scalars(select(Timer.instance_id).where(Timer.state == WAITING, Timer.fire_at >= since)))
+    changed = 0
+    for case_id in sorted(case_ids):
+        changed += _recompute_case(session, session.get(CaseInstance, case_id))
+        session.commit()
+    return changed
+
+
+def _recompute_case(session: Session, case: CaseInstance) -> int:
+    changes = []
+    if case.due_at is not None and case.limit_days is not None and case.clock_from is not None:
+        new_due = workcalendar.default_calendar().due(case.clock_from, case.limit_days).due_at
+        if new_due != case.due_at:
+            changes.append({"what": "办件时限", "old": case.due_at.isoformat(), "new": new_due.isoformat()})
+            for row in session.scalars(select(Task).where(
+                Task.instance_id == case.id, Task.state == OPEN, Task.due_at == case.due_at
+            )):
+                row.due_at = new_due
+            case.due_at = new_due
+    timers = session.scalars(select(Timer).where(Timer.instance_id == case.id, Timer.state == WAITING)).all()
+    if timers:
+        spec, subprocess_specs = deployment.specs_of(case.definition)
+        workflow = snapshot.load_state(case.state, spec, subprocess_specs)
+        for timer in timers:
+            change = _recompute_timer(session, workflow, timer)
+            if change:
+                changes.append(change)
+        case.state = snapshot.dump_state(workflow)
+    if changes:
+        history.record(session, case, "deadline_recomputed", detail={"changes": changes})
+    return len(changes)
+
+
+def _recompute_timer(session: Session, workflow, timer: Timer) -> dict | None:
+    task = workflow.get_task_from_id(UUID(timer.task_id))
+    with clock.at(timer.armed_at):
+        value = workflow.script_engine.evaluate(task, task.task_spec.event_definition.expression)
+    new_fire_at = datetime.fromisoformat(value)
+    if new_fire_at == timer.fire_at:
+        return None
+    old = timer.fire_at
+    task.internal_data["event_value"] = value
+    timer.fire_at = new_fire_at
+    column = TASK_COLUMN.get(timer.kind)
+    if column:
+        watched_ids = [str(c.id) for c in task.parent.children if c is not task]
+        for row in session.scalars(select(Task).where(Task.id.in_(watched_ids), Task.state == OPEN)):
+            setattr(row, column, new_fire_at)
+    return {"what": timer.title, "old": old.isoformat(), "new": new_fire_at.isoformat()}

@@ -1,0 +1,145 @@
+"""Timers of BPMN diagrams, on the engine's clock, kept in an indexed table and fired exactly once.
+
+SpiffWorkflow evaluates a timer expression once, stores the instant in the task, and compares it
+with `datetime.now` read inside its timer module. We bind that module to the engine's clock (so a
+frozen clock in tests or `timers run --now` decides), and we copy every waiting timer into the
+`timer` table after each step, so a sweep loads only the cases whose timer is due.
+"""
+import traceback
+from datetime import datetime, timedelta, timezone
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
+
+from engine.cases import history
+from engine.core.clock import clock
+from engine.core.models import CaseInstance, Timer
+
+WAITING = "waiting"
+FIRED = "fired"
+CANCELLED = "cancelled"
+MAX_BACKOFF = timedelta(hours=6)
+_TIMERS = Timer.__table__
+_WAITING_TIMERS_OF_CASE = select(Timer.id, Timer.task_id, Timer.kind, Timer.title, Timer.fire_at).where(
+    Timer.instance_id == bindparam("case_id"), Timer.state == WAITING
+)
+_INSERT_TIMER = _TIMERS.insert()
+_ONE_TIMER = _TIMERS.update().where(_TIMERS.c.id == bindparam("timer_id"))
+_MOVE_TIMER = _ONE_TIMER.values(fire_at=bindparam("new_fire_at"))
+_FIRE_TIMER = _ONE_TIMER.values(state=FIRED, fired_at=bindparam("fired_at"))
+_CANCEL_TIMERS = (
+    _TIMERS.update().where(_TIMERS.c.id.in_(bindparam("timer_ids", expanding=True))).values(state=CANCELLED)
+)
+KIND_LABELS = {"warning": "即将超期", "overdue": "已超期", "escalation": "超期通报"}
+
+
+class _ClockDatetime(datetime):
+    """`datetime` whose `now()` is the engine's clock: what SpiffWorkflow's timer module reads."""
+
+    @classmethod
+    def now(cls, tz=None):
+        instant = clock.now()
+        return instant.astimezone(tz) if tz else instant.replace(tzinfo=None)
+
+
+spiff_timer.datetime = _ClockDatetime
+
+
+def timer_kind(task_spec) -> str | None:
+    """What a timer means for deadlines: spiff property `deadline` = warning | overdue | escalation."""
+    return getattr(task_spec, "extensions", {}).get("properties", {}).get("deadline")
+
+
+def armed_timers(waiting_tasks: list) -> list:
+    """The timer events among waiting tasks, with the instant each fires at (already evaluated)."""
+    found = []
+    for task in waiting_tasks:
+        definition = getattr(task.task_spec, "event_definition", None)
+        value = task.internal_data.get("event_value")
+        if isinstance(definition, TimerEventDefinition) and value is not None:
+            found.append((task, TimerEventDefinition.parse_time_or_duration(value)))
+    return found
+
+
+def sync_timers(session: Session, case: CaseInstance, workflow, waiting_tasks: list) -> None:
+    """Make the timer table hold exactly the case's waiting timers.
+
+    A step arms and cancels several timers and never reads their rows back as objects, so they
+    are written with plain statements: new ones in one INSERT, cancelled ones in one UPDATE.
+    """
+    armed = {str(task.id): (task, fire_at) for task, fire_at in armed_timers(waiting_tasks)}
+    rows = session.execute(_WAITING_TIMERS_OF_CASE, {"case_id": case.id}).all()
+    connection = session.connection()
+    cancelled = []
+    for row in rows:
+        if row.task_id in armed:
+            fire_at = _as_instant(armed.pop(row.task_id)[1])
+            if fire_at != row.fire_at:
+                connection.execute(_MOVE_TIMER, {"timer_id": row.id, "new_fire_at": fire_at})
+            continue
+        task = workflow.get_task_from_id(UUID(row.task_id))
+        if task is not None and task.state == TaskState.COMPLETED:
+            connection.execute(_FIRE_TIMER, {"timer_id": row.id, "fired_at": clock.now()})
+            _record_fired(session, case, row)
+        else:
+            cancelled.append(row.id)
+    if cancelled:
+        connection.execute(_CANCEL_TIMERS, {"timer_ids": cancelled})
+    if armed:
+        now = clock.now()
+        connection.execute(
+            _INSERT_TIMER,
+            [
+                {"instance_id": case.id, "task_id": task_id, "kind": timer_kind(task.task_spec),
+                 "title": task.task_spec.bpmn_name or task.task_spec.name, "fire_at": _as_instant(fire_at),
+                 "armed_at": now, "state": WAITING, "attempts": 0, "retry_at": None, "last_error": None,
+                 "fired_at": None}
+                for task_id, (task, fire_at) in armed.items()
+            ],
+        )
+
+
+def mark_fired(session: Session, case: CaseInstance, timer: Timer) -> None:
+    """The timer went off: say so on its row and in the case history (即将超期, 已超期, 通报)."""
+    timer.state = FIRED
+    timer.fired_at = clock.now()
+    _record_fired(session, case, timer)
+
+
+def _record_fired(session: Session, case: CaseInstance, timer) -> None:
+    history.record(
+        session, case, "timer_fired",
+        detail={"timer": timer.title, "kind": timer.kind, "label": KIND_LABELS.get(timer.kind, timer.title),
+                "fire_at": timer.fire_at.isoformat()},
+    )
+
+
+def due_timers(session: Session, limit: int) -> list[Timer]:
+    """Due timers, each locked for this worker; other workers skip them (PostgreSQL SKIP LOCKED)."""
+    now = clock.now()
+    query = (
+        select(Timer)
+        .where(Timer.state == WAITING, Timer.fire_at <= now)
+        .where((Timer.retry_at.is_(None)) | (Timer.retry_at <= now))
+        .order_by(Timer.fire_at)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=Timer)
+    return list(session.scalars(query))
+
+
+def record_incident(session: Session, timer_id: int, exc: Exception) -> None:
+    """A timer whose case failed to advance: keep the error, retry later with exponential back-off."""
+    timer = session.get(Timer, timer_id)
+    timer.attempts += 1
+    timer.last_error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"
+    timer.retry_at = clock.now() + min(timedelta(minutes=2 ** timer.attempts), MAX_BACKOFF)
+
+
+def _as_instant(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
