@@ -1,4 +1,5 @@
 """Administrators' actions on a case: suspend, resume, terminate (with a reason), retry a failed step."""
+
 from flask import request
 from flask_smorest import Blueprint
 

@@ -1,4 +1,5 @@
 """Application factory."""
+
 from pathlib import Path
 
 from flask import Flask
@@ -6,8 +7,8 @@ from sqlalchemy import inspect
 
 from api import config
 from api.extensions import api, csrf, db, login_manager, migrate
-from engine.catalogue import imported_lists
 from engine.bpmn import deployment
+from engine.catalogue import imported_lists
 from engine.core.storage import tune_sqlite
 
 

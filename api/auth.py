@@ -1,4 +1,5 @@
 """Authentication: bearer tokens for the REST API, resolved to the engine's user record."""
+
 from flask import current_app
 from flask_login import current_user
 from flask_smorest import Blueprint, abort
@@ -6,8 +7,8 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from marshmallow import Schema, fields
 
 from api.extensions import db, login_manager
-from engine.org import accounts
 from engine.core.models import User
+from engine.org import accounts
 
 TOKEN_MAX_AGE = 12 * 3600
 

@@ -1,4 +1,5 @@
 """Every HTTP blueprint of the product, registered in one place."""
+
 from flask import Flask
 
 from api import errors

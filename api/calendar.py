@@ -1,4 +1,5 @@
 """Public working-day calendar over HTTP: which days are working days, and when a time limit expires."""
+
 from flask import current_app
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema

@@ -1,4 +1,5 @@
 """The service-item catalogue (事项清单) over HTTP: filtered lists and one item with its flow."""
+
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
@@ -46,13 +47,15 @@ class ItemOut(Schema):
     code = fields.String(attribute="item.code", allow_none=True)
     name = fields.String(attribute="item.name")
     category = fields.String(attribute="item.category")
-    levels = fields.Function(lambda v: _labelled(v.item.levels, v.vocabulary.levels),
-                             metadata={"description": "可受理层级"})
+    levels = fields.Function(
+        lambda v: _labelled(v.item.levels, v.vocabulary.levels), metadata={"description": "可受理层级"}
+    )
     pattern = fields.String(attribute="item.pattern")
     pattern_label = fields.Function(lambda v: v.vocabulary.patterns[v.item.pattern].label)
     stage = fields.String(attribute="item.stage", metadata={"description": "办理环节：全部办结 或 收件受理"})
-    limit_days = fields.Integer(attribute="item.limit_days", allow_none=True,
-                                metadata={"description": "办理时限（工作日），0 为即时办结"})
+    limit_days = fields.Integer(
+        attribute="item.limit_days", allow_none=True, metadata={"description": "办理时限（工作日），0 为即时办结"}
+    )
     flow_inferred = fields.Boolean(attribute="item.flow_inferred")
 
 
@@ -60,8 +63,10 @@ class ItemDetailOut(ItemOut):
     pattern_steps = fields.Function(lambda v: v.vocabulary.patterns[v.item.pattern].steps)
     limit_text = fields.String(attribute="item.limit_text", allow_none=True)
     stage_limits = fields.Function(
-        lambda v: [{"stage": name, "label": v.vocabulary.stage_limits.get(name, name), "days": days}
-                   for name, days in v.item.stage_limits.items()],
+        lambda v: [
+            {"stage": name, "label": v.vocabulary.stage_limits.get(name, name), "days": days}
+            for name, days in v.item.stage_limits.items()
+        ],
         metadata={"description": "分段时限（工作日），按流程顺序"},
     )
     level_limits = fields.Function(lambda v: dict(v.item.level_limits))
@@ -72,8 +77,9 @@ class ItemDetailOut(ItemOut):
     proxy_for = fields.String(attribute="item.proxy_for", allow_none=True)
     remark = fields.String(attribute="item.remark", allow_none=True)
     note = fields.String(attribute="item.note", allow_none=True)
-    inferred = fields.Function(lambda v: sorted(v.item.inferred),
-                               metadata={"description": "清单未给出、由审校人员推定的字段"})
+    inferred = fields.Function(
+        lambda v: sorted(v.item.inferred), metadata={"description": "清单未给出、由审校人员推定的字段"}
+    )
     source = fields.Nested(SourceOut, attribute="item.source")
     supplements = fields.List(fields.Nested(SourceOut), attribute="item.supplements")
     flow = fields.Nested(FlowOut, allow_none=True, metadata={"description": "办理该事项的流程；尚未配置时为 null"})

@@ -1,4 +1,5 @@
 """Settings read from the environment, with a development default on embedded SQLite."""
+
 import os
 import secrets
 from pathlib import Path

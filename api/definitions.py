@@ -1,4 +1,5 @@
 """Process definitions: upload a diagram as a new version (流程设计员 only), list versions."""
+
 from flask import jsonify, request
 from flask_smorest import Blueprint, abort
 from marshmallow import fields
@@ -7,8 +8,7 @@ from sqlalchemy import select
 from api.auth import current_account, require_login
 from api.extensions import db
 from api.schemas import DefinitionOut
-from engine.bpmn import deployment
-from engine.bpmn import vendor
+from engine.bpmn import deployment, vendor
 from engine.core.models import ProcessDefinition
 from engine.org.permissions import ensure_designer
 
@@ -17,9 +17,12 @@ blp.before_request(require_login)
 
 
 class UploadedDefinitionOut(DefinitionOut):
-    conversion = fields.Dict(allow_none=True, metadata={
-        "description": "With `?convert=vendor`: vendors found, what was mapped and what was not (element_id, line, message)"
-    })
+    conversion = fields.Dict(
+        allow_none=True,
+        metadata={
+            "description": "With `?convert=vendor`: vendors found, what was mapped and what was not (element_id, line, message)"
+        },
+    )
 
 
 @blp.route("", methods=["POST"])
@@ -46,8 +49,14 @@ def upload():
                 db.session, data, name, current_account().username
             )
         except vendor.InvalidVendorDiagram as exc:
-            return jsonify(code=422, status="Unprocessable Entity", message=exc.message, errors=exc.errors,
-                           problems=exc.problems, conversion=exc.conversion.to_dict()), 422
+            return jsonify(
+                code=422,
+                status="Unprocessable Entity",
+                message=exc.message,
+                errors=exc.errors,
+                problems=exc.problems,
+                conversion=exc.conversion.to_dict(),
+            ), 422
         definition.conversion = conversion.to_dict()
     else:
         definition, created = deployment.deploy(db.session, data, name, current_account().username)

@@ -1,4 +1,5 @@
 """Printed notices of a case (受理单, 一次性告知书, 审核不通过告知书, 办结通知) as print-ready A4 HTML."""
+
 from datetime import date, datetime
 
 from flask import render_template
@@ -8,8 +9,9 @@ from api.auth import current_account, require_login
 from api.extensions import db
 from engine.cases import notices
 
-blp = Blueprint("documents", __name__, url_prefix="/api/instances", template_folder="templates",
-                description="办件文书（打印）")
+blp = Blueprint(
+    "documents", __name__, url_prefix="/api/instances", template_folder="templates", description="办件文书（打印）"
+)
 blp.before_request(require_login)
 
 HTML = {"content": {"text/html": {"schema": {"type": "string"}}}}
@@ -20,9 +22,13 @@ def cn_date(value: date | datetime | None) -> str:
 
 
 @blp.route("/<int:case_id>/documents/<kind>")
-@blp.doc(responses={"200": {"description": "A4 打印页（HTML）", **HTML},
-                    "404": {"description": "办件不存在、无权查看，或没有这种文书"},
-                    "409": {"description": "该文书尚不能出具（如材料未补齐、尚未办结）"}})
+@blp.doc(
+    responses={
+        "200": {"description": "A4 打印页（HTML）", **HTML},
+        "404": {"description": "办件不存在、无权查看，或没有这种文书"},
+        "409": {"description": "该文书尚不能出具（如材料未补齐、尚未办结）"},
+    }
+)
 def document(case_id: int, kind: str):
     """One notice of the case: `receipt`, `missing_materials`, `rejection` or `conclusion`."""
     notice = notices.notice(db.session, current_account(), case_id, kind)

@@ -1,8 +1,9 @@
 """Domain errors to HTTP: one status code per kind of error, messages as the engine wrote them."""
+
 from flask import Flask
-from forms.registry import FormInvalid
 
 from engine.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, StepFailed
+from forms.registry import FormInvalid
 
 STATUS = {NotFound: 404, Forbidden: 403, Conflict: 409, Invalid: 422, StepFailed: 422}
 PHRASES = {404: "Not Found", 403: "Forbidden", 409: "Conflict", 422: "Unprocessable Entity"}

@@ -1,4 +1,5 @@
 """Flask extensions, created unbound and initialised by the app factory."""
+
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_smorest import Api

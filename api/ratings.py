@@ -1,4 +1,5 @@
 """好差评 over HTTP: record a concluded case's rating (by id or by 办件编号) and read it back."""
+
 from flask import current_app, request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields

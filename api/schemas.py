@@ -1,10 +1,11 @@
 """Output representations of the REST API (documented in /api/openapi.json)."""
+
 from marshmallow import Schema, fields, pre_dump
 
 from engine.cases.deadlines import deadline_status
 from engine.cases.history import ACTION_LABELS
-from forms.registry import json_schema
 from engine.core.reference import reference
+from forms.registry import json_schema
 
 
 class OrgRef(Schema):

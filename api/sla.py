@@ -1,4 +1,5 @@
 """SLA figures (时效统计) over HTTP, for administrators and 督办员."""
+
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validates_schema
 

@@ -1,4 +1,5 @@
 """Role inboxes and work on tasks: claim, release (unclaim), complete."""
+
 from flask import request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate

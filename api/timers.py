@@ -1,4 +1,5 @@
 """Timers and their incidents, for administrators."""
+
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from sqlalchemy import select

@@ -4,6 +4,7 @@ Both count the same way (the N-th working day after the start, the start itself 
 random (date, N) pairs whose whole span lies in 2022–2023, the years both hold official schedules.
 Run as `python bench/calendar.py`; the last line is `speedup_vs_workalendar=<ratio>`.
 """
+
 import sys
 from pathlib import Path
 

@@ -13,6 +13,7 @@ Prints the ratios service/bare and http/bare as its last lines.
 
     python bench/engine.py [TRIPLES]
 """
+
 import gc
 import statistics
 import sys
@@ -34,22 +35,38 @@ from sqlalchemy import select  # noqa: E402
 
 from api import create_app  # noqa: E402
 from api.extensions import db  # noqa: E402
-from engine.org import accounts
-from engine.cases import acceptance
-from engine.bpmn import deployment
-from engine.tasks import work  # noqa: E402
-from engine.sandbox.functions import expression_functions  # noqa: E402
+from engine.bpmn import deployment  # noqa: E402
+from engine.cases import acceptance  # noqa: E402
 from engine.core.models import CaseInstance, User  # noqa: E402
+from engine.org import accounts  # noqa: E402
+from engine.sandbox.functions import expression_functions  # noqa: E402
+from engine.tasks import work  # noqa: E402
 from tests.factories import applicant, reimbursement_details  # noqa: E402
 
 BPMN = ROOT / "processes" / "bpmn"
 PROCESS = "township_review_pay"
-MATERIALS = ["医保电子凭证或有效身份证件或社保卡（查看）", "费用发票原件", "费用清单原件（加盖医院公章）", "慢性病证复印件"]
-START = {"item": "fc-v-08", "org": "360981104201", "applicant": applicant(), "materials": MATERIALS,
-         "proxy": True, "details": reimbursement_details()}
+MATERIALS = [
+    "医保电子凭证或有效身份证件或社保卡（查看）",
+    "费用发票原件",
+    "费用清单原件（加盖医院公章）",
+    "慢性病证复印件",
+]
+START = {
+    "item": "fc-v-08",
+    "org": "360981104201",
+    "applicant": applicant(),
+    "materials": MATERIALS,
+    "proxy": True,
+    "details": reimbursement_details(),
+}
 APPROVE = {"decision": "approve", "opinion": "同意"}
-PAYOUT = {"amount": "200.50", "payee_name": "张三", "bank_name": "中国农业银行", "account_no": "6228480012345678901",
-          "paid_on": "2026-10-20"}
+PAYOUT = {
+    "amount": "200.50",
+    "payee_name": "张三",
+    "bank_name": "中国农业银行",
+    "account_no": "6228480012345678901",
+    "paid_on": "2026-10-20",
+}
 STARTER = "qujiangcun.village_agent"
 STEPS = [
     ("qujiang.township_clerk", APPROVE),
@@ -68,9 +85,16 @@ class Bare:
         self.spec, self.subprocess_specs = parser.get_spec(PROCESS), parser.get_subprocess_specs(PROCESS)
         self.engine = PythonScriptEngine(environment=TaskDataEnvironment(expression_functions()))
         self.serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
-        self.start_data = {"missing": [], "applicant": START["applicant"], "details": START["details"], "proxy": True,
-                           "accepted_level": "village", "limits": {"township_review": 20, "centre_review": 5, "payout": 5},
-                           "case_due": None, "warn_days": 2}
+        self.start_data = {
+            "missing": [],
+            "applicant": START["applicant"],
+            "details": START["details"],
+            "proxy": True,
+            "accepted_level": "village",
+            "limits": {"township_review": 20, "centre_review": 5, "payout": 5},
+            "case_due": None,
+            "warn_days": 2,
+        }
 
     def run(self) -> None:
         workflow = BpmnWorkflow(self.spec, self.subprocess_specs, script_engine=self.engine)
@@ -119,7 +143,9 @@ class Http:
         self.client = app.test_client()
         self.headers = {}
         for username in {STARTER, *(u for u, _ in STEPS)}:
-            token = self.client.post("/api/auth/token", json={"username": username, "password": "yibao2026"}).get_json()["token"]
+            token = self.client.post(
+                "/api/auth/token", json={"username": username, "password": "yibao2026"}
+            ).get_json()["token"]
             self.headers[username] = {"Authorization": f"Bearer {token}"}
 
     def run(self) -> int:
@@ -127,7 +153,9 @@ class Http:
         for username, data in STEPS:
             (task,) = self.client.get("/api/tasks", headers=self.headers[username]).get_json()["items"]
             self.client.post(f"/api/tasks/{task['id']}/claim", headers=self.headers[username])
-            done = self.client.post(f"/api/tasks/{task['id']}/complete", json={"data": data}, headers=self.headers[username])
+            done = self.client.post(
+                f"/api/tasks/{task['id']}/complete", json={"data": data}, headers=self.headers[username]
+            )
             assert done.status_code == 200, done.get_json()
         return case["id"]
 
@@ -156,7 +184,7 @@ def main() -> None:
         concluded = []
         order = list(ways)
         for i in range(triples):
-            for name in order[i % 3:] + order[:i % 3]:
+            for name in order[i % 3 :] + order[: i % 3]:
                 elapsed, case_id = timed(ways[name].run)
                 seconds[name].append(elapsed)
                 if case_id is not None:

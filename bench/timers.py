@@ -7,12 +7,13 @@ its cost should not grow with the waiting ones. Prints `sweep_cost_ratio=<t(100,
 
     python bench/timers.py
 """
+
 import sys
 import tempfile
 import time
 from datetime import datetime, timedelta
-from uuid import uuid4
 from pathlib import Path
+from uuid import uuid4
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(ROOT)  # not bench/: its calendar.py would shadow the standard library's
@@ -22,13 +23,13 @@ from sqlalchemy import insert  # noqa: E402
 
 from api import create_app  # noqa: E402
 from api.extensions import db  # noqa: E402
-from engine.org import accounts
-from engine.cases import acceptance
-from engine.bpmn import deployment
-from engine.timers import sweep  # noqa: E402
-from engine.core.clock import SHANGHAI, clock  # noqa: E402
+from engine.bpmn import deployment  # noqa: E402
+from engine.cases import acceptance  # noqa: E402
 from engine.catalogue.flows import Flow  # noqa: E402
+from engine.core.clock import SHANGHAI, clock  # noqa: E402
 from engine.core.models import CaseInstance, Timer, User  # noqa: E402
+from engine.org import accounts  # noqa: E402
+from engine.timers import sweep  # noqa: E402
 from tests.factories import applicant  # noqa: E402
 
 PROBE = ROOT / "tests" / "fixtures" / "bpmn" / "deadline_probe.bpmn"
@@ -56,20 +57,37 @@ def prepared(tmp: str, total: int):
         first_id = template.id + DUE
         far = ACCEPTED + timedelta(days=3650)
         waiting_cases = [
-            {"id": first_id + i, "item_id": template.item_id, "item_name": template.item_name,
-             "definition_id": template.definition_id, "org_id": template.org_id, "status": "running",
-             "applicant": template.applicant, "state": "{}", "started_by_id": clerk.id, "started_at": ACCEPTED,
-             "version": 1}
+            {
+                "id": first_id + i,
+                "item_id": template.item_id,
+                "item_name": template.item_name,
+                "definition_id": template.definition_id,
+                "org_id": template.org_id,
+                "status": "running",
+                "applicant": template.applicant,
+                "state": "{}",
+                "started_by_id": clerk.id,
+                "started_at": ACCEPTED,
+                "version": 1,
+            }
             for i in range(filler)
         ]
         waiting_timers = [
-            {"instance_id": first_id + i, "task_id": str(uuid4()), "kind": "overdue", "title": "超期",
-             "fire_at": far + timedelta(minutes=i), "armed_at": ACCEPTED, "state": "waiting", "attempts": 0}
+            {
+                "instance_id": first_id + i,
+                "task_id": str(uuid4()),
+                "kind": "overdue",
+                "title": "超期",
+                "fire_at": far + timedelta(minutes=i),
+                "armed_at": ACCEPTED,
+                "state": "waiting",
+                "attempts": 0,
+            }
             for i in range(filler)
         ]
         for table, rows in ((CaseInstance, waiting_cases), (Timer, waiting_timers)):
             for chunk in range(0, len(rows), 10_000):
-                db.session.execute(insert(table), rows[chunk:chunk + 10_000])
+                db.session.execute(insert(table), rows[chunk : chunk + 10_000])
         db.session.commit()
         db.session.remove()
     return app

@@ -1,4 +1,5 @@
 """The base every form schema derives from."""
+
 from marshmallow import Schema
 
 

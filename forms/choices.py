@@ -1,4 +1,5 @@
 """The reviewed option lists of choices.toml, read once when forms are built."""
+
 import tomllib
 from functools import cache
 from importlib.resources import files

@@ -1,4 +1,5 @@
 """Forms that finish a case: 移交, 办结 and 归档确认."""
+
 from marshmallow import ValidationError, validates_schema
 
 from forms.base import FormSchema

@@ -1,4 +1,5 @@
 """Forms of 即办 items about a person's insurance: 参保登记, 信息变更, 参保凭证, 异地就医备案."""
+
 from dateutil.relativedelta import relativedelta
 from marshmallow import ValidationError, post_load, validates_schema
 
@@ -61,9 +62,7 @@ class RemoteCareFilingForm(FormSchema):
     class Meta:
         title = "异地就医备案"
 
-    filing_type = Choice(
-        {kind: kind for kind in filing_validity_months()}, title="备案类型", required=True
-    )
+    filing_type = Choice({kind: kind for kind in filing_validity_months()}, title="备案类型", required=True)
     destination_province = Text(title="就医地省份", required=True, max_length=20)
     destination_city = Text(title="就医地城市", required=True, max_length=30)
     start_date = Day(title="备案开始日期", required=True)

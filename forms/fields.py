@@ -4,6 +4,7 @@ Every field takes a required keyword `title`: the label a web page shows, carrie
 into the JSON Schema. marshmallow's English messages are replaced here so that a
 clerk never reads English.
 """
+
 import decimal
 import re
 from collections.abc import Mapping

@@ -1,4 +1,5 @@
 """居民身份证号 rules of GB 11643-1999: birth date in digits 7-14, ISO 7064 MOD 11-2 check."""
+
 import datetime as dt
 
 # Weight of position i is 2^(17-i) mod 11; the check character makes the weighted sum ≡ 1 (mod 11).

@@ -1,4 +1,5 @@
 """Forms at the front desk: starting a case, 一次性告知 and 补正."""
+
 from forms.base import FormSchema
 from forms.fields import Count, Flag, Group, Items, KeyValues, Text
 from forms.people import ApplicantForm

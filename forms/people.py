@@ -1,4 +1,5 @@
 """Who a case is about and where money goes: blocks reused by several forms."""
+
 from forms.base import FormSchema
 from forms.fields import BankAccountNumber, IdNumber, Mobile, Text
 

@@ -1,4 +1,5 @@
 """Forms of a 差评's follow-through: the responsible unit's 整改 and the 回访 of the applicant."""
+
 from forms.base import FormSchema
 from forms.choices import options
 from forms.fields import Choice, Day, Text

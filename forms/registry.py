@@ -1,4 +1,5 @@
 """Form keys named by processes and the API, and what can be done with a form by its key."""
+
 import copy
 from functools import cache
 

@@ -1,4 +1,5 @@
 """Forms of 门诊/住院/零星 reimbursement: the claim with its invoices, and the payout."""
+
 from collections import Counter
 
 from marshmallow import ValidationError, validates_schema
@@ -30,9 +31,7 @@ class ReimbursementClaimForm(FormSchema):
 
     medical_institution = Text(title="就诊医疗机构", required=True, max_length=100)
     visit_date = Day(title="就诊日期", required=True, validate=not_in_future)
-    invoices = Items(
-        Group(InvoiceForm, title="发票", required=True), title="发票", required=True, min_items=1
-    )
+    invoices = Items(Group(InvoiceForm, title="发票", required=True), title="发票", required=True, min_items=1)
     total_amount = Money(title="合计金额（元）", required=True, description="应等于各张发票金额之和")
     payee = Group(BankAccountForm, title="收款账户", required=True)
 

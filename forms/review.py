@@ -1,4 +1,5 @@
 """Forms of the back office: 初审/复核/审核 and telling the applicant the outcome."""
+
 from marshmallow import ValidationError, validates_schema
 
 from forms.base import FormSchema

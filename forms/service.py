@@ -1,4 +1,5 @@
 """Forms about serving people rather than deciding cases: 政策咨询 and 好差评."""
+
 from forms.base import FormSchema
 from forms.choices import options
 from forms.fields import Choice, Text

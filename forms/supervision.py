@@ -1,4 +1,5 @@
 """Forms of 督办: the 催办 of an overdue task and the 通报 to the level above."""
+
 from forms.base import FormSchema
 from forms.choices import options
 from forms.fields import Choice, Text

@@ -1,4 +1,5 @@
 """Marshmallow validators that speak to clerks in 简体中文."""
+
 import datetime as dt
 
 from marshmallow import ValidationError, validate

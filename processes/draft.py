@@ -12,6 +12,7 @@ A user task with a `stage` and `deadlines = true` gets its 即将超期/超期/�
 督办 steps they open (see `with_deadlines`); `clock = "pause" | "restart"` marks the 补正 clock rule.
 See processes/sketches/ for examples.
 """
+
 import sys
 import tomllib
 from pathlib import Path
@@ -61,19 +62,56 @@ def with_deadlines(sketch: dict) -> dict:
         due = f'stage_due(limits.get("{task["stage"]}"), case_due)'
         for offset, (suffix, name, kind, expression) in enumerate(DEADLINE_TIMERS):
             event_id = f"{task['id']}_{suffix}"
-            nodes.append({"id": event_id, "type": "boundaryEvent", "name": name, "lane": task["lane"],
-                          "column": task["column"], "attachedTo": task["id"], "offset": offset,
-                          "deadline": kind, "timer": expression.format(due=due)})
-        warned = {"id": f"{task['id']}_warned", "type": "endEvent", "name": "已提醒", "lane": SUPERVISOR_LANE,
-                  "column": task["column"] - 0.4}
-        urge = {"id": f"{task['id']}_urge", "type": "userTask", "name": f"催办（{task['name']}）",
-                "lane": SUPERVISOR_LANE, "column": task["column"] + 0.15, "formKey": "urge"}
-        urged = {"id": f"{task['id']}_urged", "type": "endEvent", "name": "已催办", "lane": SUPERVISOR_LANE,
-                 "column": task["column"] + 0.65}
-        escalate = {"id": f"{task['id']}_escalate", "type": "userTask", "name": f"超期通报（{task['name']}）",
-                    "lane": SUPERVISOR_ABOVE_LANE, "column": task["column"] + 0.15, "formKey": "escalation_notice"}
-        escalated = {"id": f"{task['id']}_escalated", "type": "endEvent", "name": "已通报",
-                     "lane": SUPERVISOR_ABOVE_LANE, "column": task["column"] + 0.65}
+            nodes.append(
+                {
+                    "id": event_id,
+                    "type": "boundaryEvent",
+                    "name": name,
+                    "lane": task["lane"],
+                    "column": task["column"],
+                    "attachedTo": task["id"],
+                    "offset": offset,
+                    "deadline": kind,
+                    "timer": expression.format(due=due),
+                }
+            )
+        warned = {
+            "id": f"{task['id']}_warned",
+            "type": "endEvent",
+            "name": "已提醒",
+            "lane": SUPERVISOR_LANE,
+            "column": task["column"] - 0.4,
+        }
+        urge = {
+            "id": f"{task['id']}_urge",
+            "type": "userTask",
+            "name": f"催办（{task['name']}）",
+            "lane": SUPERVISOR_LANE,
+            "column": task["column"] + 0.15,
+            "formKey": "urge",
+        }
+        urged = {
+            "id": f"{task['id']}_urged",
+            "type": "endEvent",
+            "name": "已催办",
+            "lane": SUPERVISOR_LANE,
+            "column": task["column"] + 0.65,
+        }
+        escalate = {
+            "id": f"{task['id']}_escalate",
+            "type": "userTask",
+            "name": f"超期通报（{task['name']}）",
+            "lane": SUPERVISOR_ABOVE_LANE,
+            "column": task["column"] + 0.15,
+            "formKey": "escalation_notice",
+        }
+        escalated = {
+            "id": f"{task['id']}_escalated",
+            "type": "endEvent",
+            "name": "已通报",
+            "lane": SUPERVISOR_ABOVE_LANE,
+            "column": task["column"] + 0.65,
+        }
         nodes += [warned, urge, urged, escalate, escalated]
         flows += [
             {"from": f"{task['id']}_warning", "to": warned["id"]},
@@ -121,10 +159,10 @@ def _extension(node):
     props = {k: node[k] for k in ("formKey", "stage", "clock", "deadline") if k in node}
     if not props:
         return ""
-    rows = "".join(
-        f'<spiffworkflow:property name="{k}" value={quoteattr(str(v))} />' for k, v in props.items()
+    rows = "".join(f'<spiffworkflow:property name="{k}" value={quoteattr(str(v))} />' for k, v in props.items())
+    return (
+        f"<bpmn:extensionElements><spiffworkflow:properties>{rows}</spiffworkflow:properties></bpmn:extensionElements>"
     )
-    return f"<bpmn:extensionElements><spiffworkflow:properties>{rows}</spiffworkflow:properties></bpmn:extensionElements>"
 
 
 def _node_xml(node, incoming, outgoing, default_flow):
@@ -140,8 +178,10 @@ def _node_xml(node, incoming, outgoing, default_flow):
         attrs += f' calledElement="{node["calledElement"]}"'
     if node["type"] == "boundaryEvent":
         attrs += f' attachedToRef="{node["attachedTo"]}" cancelActivity="false"'
-        body += (f"<bpmn:timerEventDefinition><bpmn:timeDate>{escape(node['timer'])}</bpmn:timeDate>"
-                 "</bpmn:timerEventDefinition>")
+        body += (
+            f"<bpmn:timerEventDefinition><bpmn:timeDate>{escape(node['timer'])}</bpmn:timeDate>"
+            "</bpmn:timerEventDefinition>"
+        )
     return f"<bpmn:{node['type']} {attrs}>{body}</bpmn:{node['type']}>"
 
 
@@ -177,9 +217,7 @@ def draft(sketch: dict) -> str:
         cond = ""
         if "condition" in f:
             cond = f'<bpmn:conditionExpression>{escape(f["condition"])}</bpmn:conditionExpression>'
-        flow_xml += (
-            f'<bpmn:sequenceFlow id="{f["id"]}" sourceRef="{f["from"]}" targetRef="{f["to"]}"{name}>{cond}</bpmn:sequenceFlow>'
-        )
+        flow_xml += f'<bpmn:sequenceFlow id="{f["id"]}" sourceRef="{f["from"]}" targetRef="{f["to"]}"{name}>{cond}</bpmn:sequenceFlow>'
 
     shapes = [
         f'<bpmndi:BPMNShape id="Participant_{pid}_di" bpmnElement="Participant_{pid}" isHorizontal="true">'

@@ -3,6 +3,7 @@
 SQLite (a temporary file) by default; DATABASE_URL selects another store, e.g. PostgreSQL in CI.
 Each test starts from the demo organisation with the shipped diagrams deployed and no cases.
 """
+
 import os
 
 import pytest
@@ -11,10 +12,10 @@ from sqlalchemy import text
 
 from api import create_app
 from api.extensions import db
-from engine.org import accounts
 from engine.bpmn import deployment
 from engine.core.clock import clock
 from engine.core.models import Base
+from engine.org import accounts
 
 ORGANISATION_TABLES = {"org_unit", "app_user", "role_grant"}
 

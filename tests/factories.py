@@ -1,4 +1,5 @@
 """Valid test data built by the rules themselves (GB 11643 check digits), not copied numbers."""
+
 WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 CHECK = "10X98765432"
 

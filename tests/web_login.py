@@ -1,4 +1,5 @@
 """Log a Flask test client in through the login page, CSRF token included, as a browser would."""
+
 import re
 
 PASSWORD = "yibao2026"

@@ -2,6 +2,7 @@
 
 Pages translate HTTP to the same engine calls as the REST API; no rule lives here.
 """
+
 from flask import Flask
 
 from web import filters, nav

@@ -3,11 +3,12 @@
 Whether a limit is 即将超期 or 已超期 is decided only by `engine.deadlines.deadline_status`;
 this module adds the calendar day a clerk reads (the day before the instant the limit expires).
 """
+
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from engine.cases import deadlines
 from engine import workcalendar
+from engine.cases import deadlines
 
 
 @dataclass(frozen=True)

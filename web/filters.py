@@ -1,4 +1,5 @@
 """Presentation helpers for templates: masked identity numbers, dates in Chinese style, role names."""
+
 from datetime import datetime
 
 from flask import Flask

@@ -5,6 +5,7 @@ become the same flat names so each message shows beside its input.
 Values are only shaped here (blank means "not given", ticked means true, lines become list
 entries); every check stays in the forms library.
 """
+
 from collections.abc import Mapping
 
 from werkzeug.datastructures import MultiDict
@@ -47,7 +48,7 @@ def _rows(inner: dict, form: MultiDict, key: str) -> list | None:
     indexes = set()
     for name in form:
         if name.startswith(head):
-            index = name[len(head):].split(".", 1)[0]
+            index = name[len(head) :].split(".", 1)[0]
             if index.isdigit():
                 indexes.add(int(index))
     rows = [row for row in (from_form(inner, form, f"{head}{i}.") for i in sorted(indexes)) if row]
@@ -84,5 +85,5 @@ def flat_values(data, prefix: str = "") -> dict[str, str]:
 def row_count(values: Mapping, key: str) -> int:
     """How many rows of the list `key` the refilled form holds (at least one empty row)."""
     head = f"{key}."
-    indexes = {name[len(head):].split(".", 1)[0] for name in values if name.startswith(head)}
+    indexes = {name[len(head) :].split(".", 1)[0] for name in values if name.startswith(head)}
     return max(len([i for i in indexes if i.isdigit()]), 1)

@@ -1,4 +1,5 @@
 """What every page blueprint does before a view runs: log-in, CSRF on state changes, error pages."""
+
 from pathlib import Path
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for

@@ -1,4 +1,5 @@
 """The menu of the logged-in user: only entries whose engine permission check passes."""
+
 from collections.abc import Callable
 
 from flask import Flask

@@ -1,4 +1,5 @@
 """Command-line groups for `flask --app wsgi ...`, registered in one place."""
+
 from flask import Flask
 
 

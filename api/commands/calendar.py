@@ -1,4 +1,5 @@
 """`flask calendar ...`: working days and deadlines for scripts and administrators, and loading a new notice."""
+
 from pathlib import Path
 from typing import NoReturn
 
@@ -9,8 +10,8 @@ from marshmallow import Schema, ValidationError
 
 from api.calendar import DaysQuery, DueQuery
 from api.extensions import db
-from engine.workcalendar.upkeep import load_notice
 from engine.workcalendar import HolidayDataError, OutsideSupportedYears, calendar_for
+from engine.workcalendar.upkeep import load_notice
 
 calendar = AppGroup("calendar", help="工作日日历：查询工作日、计算办理期限、载入新一年的放假通知。")
 
@@ -69,6 +70,8 @@ def load(file: Path) -> None:
     except HolidayDataError as exc:
         _refuse(str(exc))
     action = "替换" if loaded.replaced else "载入"
-    click.echo(f"已{action}{loaded.schedule.year}年放假安排（{loaded.schedule.notice}）：{loaded.target}，"
-               f"全年{loaded.working_days}个工作日")
+    click.echo(
+        f"已{action}{loaded.schedule.year}年放假安排（{loaded.schedule.notice}）：{loaded.target}，"
+        f"全年{loaded.working_days}个工作日"
+    )
     click.echo(f"已按新的放假安排重算 {loaded.recomputed} 个待办时限")

@@ -1,4 +1,5 @@
 """`flask catalog ...`: import an annex-shaped table into the catalogue, list the catalogue's items."""
+
 import getpass
 from pathlib import Path
 from typing import NoReturn
@@ -8,8 +9,9 @@ from flask.cli import AppGroup
 
 from api.extensions import db
 from engine.catalogue import imported_lists
+from engine.catalogue.flows import catalog as current_catalog
+from engine.catalogue.flows import reviewed_catalog
 from engine.catalogue.items import CatalogImportError
-from engine.catalogue.flows import catalog as current_catalog, reviewed_catalog
 
 catalog = AppGroup("catalog", help="事项清单：导入管理员整理的清单表，查看已有事项。")
 
@@ -21,16 +23,23 @@ def _refuse(lines: list[str]) -> NoReturn:
 
 @catalog.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--by", "imported_by", default=getpass.getuser, show_default="current OS user",
-              help="who imports (recorded with the import)")
+@click.option(
+    "--by",
+    "imported_by",
+    default=getpass.getuser,
+    show_default="current OS user",
+    help="who imports (recorded with the import)",
+)
 def import_table(file: Path, imported_by: str) -> None:
     """Import every row of FILE (tab-separated, columns: processes/catalog/README.md) or, if any row is bad, none."""
     try:
         items = imported_lists.import_table(db.session, file, reviewed_catalog(), imported_by)
     except CatalogImportError as exc:
         db.session.rollback()
-        _refuse([f"{file}:{row}: {reason}" if row else f"{file}: {reason}" for row, reason in exc.errors]
-                + [f"{file}: 未导入任何事项"])
+        _refuse(
+            [f"{file}:{row}: {reason}" if row else f"{file}: {reason}" for row, reason in exc.errors]
+            + [f"{file}: 未导入任何事项"]
+        )
     lists = "、".join(sorted({item.list_id for item in items}))
     click.echo(f"已从 {file} 导入 {len(items)} 个事项（清单：{lists}）")
 
@@ -47,5 +56,6 @@ def list_items(region: str | None) -> None:
     levels = current.vocabulary.levels
     for item in items:
         limit = {None: "", 0: "即时办结"}.get(item.limit_days, f"{item.limit_days}个工作日")
-        click.echo("\t".join([item.id, item.list_id, "、".join(levels[level] for level in item.levels), limit,
-                              item.name]))
+        click.echo(
+            "\t".join([item.id, item.list_id, "、".join(levels[level] for level in item.levels), limit, item.name])
+        )

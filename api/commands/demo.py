@@ -1,4 +1,5 @@
 """`flask demo`: seed the demo organisation and its users."""
+
 import click
 from flask.cli import with_appcontext
 

@@ -1,4 +1,5 @@
 """How commands report a refused input: the message on stderr and exit code 2."""
+
 import functools
 
 import click

@@ -1,4 +1,5 @@
 """`flask processes deploy`: deploy every diagram under processes/bpmn/."""
+
 from pathlib import Path
 
 import click

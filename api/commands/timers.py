@@ -1,4 +1,5 @@
 """`flask timers run`: the timer service, as a long-running worker or a single sweep."""
+
 import time
 from datetime import datetime
 

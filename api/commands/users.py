@@ -1,4 +1,5 @@
 """`flask users create`: add a person with roles at an org unit."""
+
 import click
 from flask.cli import with_appcontext
 

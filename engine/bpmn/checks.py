@@ -3,9 +3,10 @@
 They read the XML rather than SpiffWorkflow's specs because the parser stops at its first
 error, and a designer wants the whole list in one upload.
 """
+
 import threading
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Iterator, Mapping
 
 from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -74,7 +75,9 @@ def schema_problems(root) -> list[Problem]:
         VALIDATOR.preprocess(root)
         VALIDATOR.validator.validate(root)
         errors = [(error.path, error.line, error.message) for error in VALIDATOR.validator.error_log]
-    return [Problem(_element_at(root, path), line, f'不符合 BPMN 2.0 规范：{message}') for path, line, message in errors]
+    return [
+        Problem(_element_at(root, path), line, f'不符合 BPMN 2.0 规范：{message}') for path, line, message in errors
+    ]
 
 
 def _element_at(root, path) -> str | None:
@@ -163,14 +166,18 @@ def user_task_problems(root, executable, rules: Rules) -> Iterator[Problem]:
             try:
                 form_key = extensions_of(task).get('properties', {}).get('formKey')
             except (KeyError, IndexError):
-                yield _at(task, f'用户任务{_label(task)}的扩展属性格式错误（spiffworkflow:property 需要 name 和 value）')
+                yield _at(
+                    task, f'用户任务{_label(task)}的扩展属性格式错误（spiffworkflow:property 需要 name 和 value）'
+                )
                 continue
             if form_key is None:
                 vendor = _vendor_form_key(task)
                 hint = f'；检测到其他引擎的 formKey="{vendor}"，平台只读取 spiffworkflow:property' if vendor else ''
                 yield _at(task, f'用户任务{_label(task)}没有表单（spiffworkflow:property name="formKey"）{hint}')
             elif form_key not in rules.known_forms:
-                yield _at(task, f'用户任务{_label(task)}的表单“{form_key}”不存在；可用表单：{_listing(rules.known_forms)}')
+                yield _at(
+                    task, f'用户任务{_label(task)}的表单“{form_key}”不存在；可用表单：{_listing(rules.known_forms)}'
+                )
 
 
 # Names SpiffWorkflow gives its own task specs; an element with one of these ids is silently
@@ -293,7 +300,9 @@ def timer_problems(executable, rules: Rules) -> Iterator[Problem]:
             for spec in specs:
                 reason = _timer_refusal(local_name(spec), spec.text, rules)
                 if reason:
-                    yield _on_owner(spec, f'计时器{_TIMER_KINDS[local_name(spec)][0]}不可用：{reason}', definition.getparent())
+                    yield _on_owner(
+                        spec, f'计时器{_TIMER_KINDS[local_name(spec)][0]}不可用：{reason}', definition.getparent()
+                    )
 
 
 _REFERENCES = {
@@ -320,7 +329,10 @@ def reference_problems(root, executable, deployed_processes=frozenset()) -> Iter
             if not called:
                 yield _at(call, f'调用活动{_label(call)}没有指定被调用的流程（calledElement）')
             elif called not in executable_ids:
-                yield _at(call, f'调用活动{_label(call)}调用的流程“{called}”不在本文件中，也不是已部署的流程（共用子流程须先部署）')
+                yield _at(
+                    call,
+                    f'调用活动{_label(call)}调用的流程“{called}”不在本文件中，也不是已部署的流程（共用子流程须先部署）',
+                )
         for tag, (attribute, target, label) in _REFERENCES.items():
             defined = {element.get('id') for element in root.iterchildren(_tag(target))}
             for definition in process.iter(_tag(tag)):

@@ -7,6 +7,7 @@ the next version, used by cases started from then on, while running cases stay o
 (main and called specs) they started with. Deploying a new version of a sub-flow redeploys every
 process whose latest version calls it, so callers get a new version bound to it.
 """
+
 import hashlib
 from pathlib import Path
 
@@ -17,9 +18,9 @@ from sqlalchemy.orm import Session, object_session
 from engine.bpmn.validation import ProcessSpecs, Report, validate_diagram
 from engine.core.clock import clock
 from engine.core.errors import Invalid, NotFound
-from engine.sandbox.functions import expression_functions, sample_task_data
 from engine.core.models import ProcessDefinition
 from engine.core.reference import reference
+from engine.sandbox.functions import expression_functions, sample_task_data
 from forms.registry import known_form_keys
 
 SHARED_DIRECTORY = "shared"
@@ -111,7 +112,9 @@ def main_process_id(report) -> str:
     return next((pid for pid in report.process_ids if pid not in called), report.process_ids[0])
 
 
-def deploy_directory(session: Session, directory: Path, deployed_by: str = "system") -> list[tuple[ProcessDefinition, bool]]:
+def deploy_directory(
+    session: Session, directory: Path, deployed_by: str = "system"
+) -> list[tuple[ProcessDefinition, bool]]:
     """Deploy the shared sub-flows (`shared/*.bpmn`) first, then the flows that call them."""
     directory = Path(directory)
     paths = sorted((directory / SHARED_DIRECTORY).glob("*.bpmn")) + sorted(directory.glob("*.bpmn"))

@@ -1,13 +1,14 @@
 """A case drawn on its own diagram version: the steps already done and the steps waiting now."""
+
 from dataclasses import dataclass
 
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 
 from engine.bpmn import deployment
-from engine.workflow import snapshot
 from engine.cases.acceptance import case_view
 from engine.core.models import User
+from engine.workflow import snapshot
 
 
 @dataclass(frozen=True)

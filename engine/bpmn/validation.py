@@ -7,8 +7,10 @@ is accepted, the report carries the parsed specs so the diagram is parsed only o
 A call activity may name a process deployed from another file (`deployed_processes`); such
 calls are listed per process in `ProcessSpecs.calls` for the deployer to bind to a version.
 """
+
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, NamedTuple
+from typing import NamedTuple
 
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec

@@ -6,18 +6,19 @@ properties and Python timer expressions. `convert` maps what has a meaning here 
 vendor attribute or extension it leaves behind, element by element, so that a designer learns at
 upload what would otherwise fail, or silently do nothing, when a case runs.
 """
+
 import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 
 from lxml import etree
-from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from sqlalchemy.orm import Session
 
 from engine.bpmn import deployment
-from engine.bpmn.xmlread import BPMN_NS, XmlRefused, local_name, owner_id, parse_diagram_xml
 from engine.bpmn.deployment import InvalidDiagram
+from engine.bpmn.xmlread import BPMN_NS, XmlRefused, local_name, owner_id, parse_diagram_xml
 from engine.core.reference import ACCEPTING_WINDOW, DATA_DIR, reference
 from engine.sandbox.restricted import check_expression
 from forms.registry import known_form_keys
@@ -140,12 +141,20 @@ class _Converter:
     def vendor_value(self, element, attribute: str) -> tuple[str, str] | None:
         """(qualified name, value) of a vendor attribute such as camunda:formKey, or of the zeebe element holding it."""
         for name, value in element.attrib.items():
-            if name.startswith("{") and etree.QName(name).namespace in self.vendor_uris and etree.QName(name).localname == attribute:
+            if (
+                name.startswith("{")
+                and etree.QName(name).namespace in self.vendor_uris
+                and etree.QName(name).localname == attribute
+            ):
                 return name, value
         extensions = element.find(_tag("extensionElements"))
         if extensions is not None:
             for child in extensions:
-                if isinstance(child.tag, str) and etree.QName(child).namespace in self.vendor_uris and attribute in child.attrib:
+                if (
+                    isinstance(child.tag, str)
+                    and etree.QName(child).namespace in self.vendor_uris
+                    and attribute in child.attrib
+                ):
                     self.handled.add((id(child), attribute))
                     return f"{child.tag}@{attribute}", child.get(attribute)
         return None
@@ -190,14 +199,23 @@ class _Converter:
                 roles.append(role)
                 self.mapped(task, f"用户任务{_label(task)}的 assignee“{value}”→ 角色“{_lane_name(role)}”")
             else:
-                self.unmapped(task, f"用户任务{_label(task)}的指定办理人 assignee“{value}”无法映射：平台按泳道角色和受理单位分派任务，不指定个人；已忽略")
+                self.unmapped(
+                    task,
+                    f"用户任务{_label(task)}的指定办理人 assignee“{value}”无法映射：平台按泳道角色和受理单位分派任务，不指定个人；已忽略",
+                )
             self.drop(task, qualified)
         if unknown:
-            self.unmapped(task, f"用户任务{_label(task)}的候选组“{'、'.join(unknown)}”不是平台角色；可用角色：{'、'.join(sorted(reference().roles))}")
+            self.unmapped(
+                task,
+                f"用户任务{_label(task)}的候选组“{'、'.join(unknown)}”不是平台角色；可用角色：{'、'.join(sorted(reference().roles))}",
+            )
         distinct = list(dict.fromkeys(roles))
         if len(distinct) > 1:
             names = "、".join(_lane_name(r) for r in distinct)
-            self.unmapped(task, f"用户任务{_label(task)}的候选组对应多个角色（{names}）：平台每个任务只属于一个泳道角色，请在泳道中选定")
+            self.unmapped(
+                task,
+                f"用户任务{_label(task)}的候选组对应多个角色（{names}）：平台每个任务只属于一个泳道角色，请在泳道中选定",
+            )
             return None
         if distinct and found:
             self.mapped(task, f"用户任务{_label(task)}的候选组“{found[1]}”→ 角色“{_lane_name(distinct[0])}”")
@@ -210,7 +228,10 @@ class _Converter:
         qualified, value = found
         form = _form_of(value)
         if form is None:
-            self.unmapped(task, f"用户任务{_label(task)}的表单 formKey“{value}”不是平台表单；可用表单：{'、'.join(sorted(known_form_keys()))}")
+            self.unmapped(
+                task,
+                f"用户任务{_label(task)}的表单 formKey“{value}”不是平台表单；可用表单：{'、'.join(sorted(known_form_keys()))}",
+            )
             return
         properties = self.spiff_properties(task)
         if any(p.get("name") == "formKey" for p in properties):
@@ -270,7 +291,10 @@ class _Converter:
                 if not text:
                     continue
                 if _JUEL.match(text) or text.startswith("="):
-                    self.unmapped(owner, f"计时器{_label(owner)}的表达式“{text}”是其他引擎的写法（JUEL/FEEL），无法转换；请改写为 Python，例如 \"PT48H\"")
+                    self.unmapped(
+                        owner,
+                        f"计时器{_label(owner)}的表达式“{text}”是其他引擎的写法（JUEL/FEEL），无法转换；请改写为 Python，例如 \"PT48H\"",
+                    )
                     continue
                 try:
                     parse(text)
@@ -301,13 +325,20 @@ class _Converter:
                 continue
             namespace = etree.QName(element).namespace
             if namespace in self.vendor_uris:
-                if not any((id(element), a) in self.handled for a in element.attrib) and _is_outermost_vendor(element, self.vendor_uris):
+                if not any((id(element), a) in self.handled for a in element.attrib) and _is_outermost_vendor(
+                    element, self.vendor_uris
+                ):
                     owner = next((a for a in element.iterancestors() if a.get("id")), element)
-                    self.unmapped(element, f"{_label(owner)}的扩展“{etree.QName(element).localname}”平台没有对应功能，已忽略")
+                    self.unmapped(
+                        element, f"{_label(owner)}的扩展“{etree.QName(element).localname}”平台没有对应功能，已忽略"
+                    )
                 continue
             for name, value in element.attrib.items():
                 if name.startswith("{") and etree.QName(name).namespace in self.vendor_uris:
-                    self.unmapped(element, f"{_label(element)}的属性 {etree.QName(name).localname}=“{value}”平台没有对应功能，已忽略")
+                    self.unmapped(
+                        element,
+                        f"{_label(element)}的属性 {etree.QName(name).localname}=“{value}”平台没有对应功能，已忽略",
+                    )
 
 
 def _is_outermost_vendor(element, vendor_uris: set[str]) -> bool:

@@ -1,4 +1,5 @@
 """Deployed process versions as designers see them: who deployed each, when, and how many cases run on it."""
+
 from dataclasses import dataclass
 
 from sqlalchemy import case, func, select

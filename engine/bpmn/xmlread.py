@@ -5,6 +5,7 @@ tree: a size cap, then defusedxml refuses DOCTYPE, entity declarations and exter
 references; only then lxml (entities unresolved, no network, no DTD) builds the tree
 SpiffWorkflow needs, with source lines kept for error reports.
 """
+
 from xml.etree.ElementTree import ParseError
 
 from defusedxml import DefusedXmlException
@@ -40,8 +41,9 @@ def parse_diagram_xml(data: bytes, *, max_bytes: int) -> etree._Element:
     if root.getroottree().docinfo.doctype:
         raise XmlRefused('不允许 DOCTYPE 声明（DTD 与实体可被用于攻击）', 1)
     if etree.QName(root).text != f'{{{BPMN_NS}}}definitions':
-        raise XmlRefused(f'不是 BPMN 2.0 文件：根元素应为 bpmn:definitions，实际为 {etree.QName(root).localname}',
-                         root.sourceline)
+        raise XmlRefused(
+            f'不是 BPMN 2.0 文件：根元素应为 bpmn:definitions，实际为 {etree.QName(root).localname}', root.sourceline
+        )
     return root
 
 
@@ -49,7 +51,9 @@ def _screen(data: bytes) -> None:
     try:
         screened_fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException:
-        raise XmlRefused('不允许 DOCTYPE、实体声明或外部引用（DTD 与实体可被用于攻击）', _line_of(data, b'<!')) from None
+        raise XmlRefused(
+            '不允许 DOCTYPE、实体声明或外部引用（DTD 与实体可被用于攻击）', _line_of(data, b'<!')
+        ) from None
     except ParseError as broken:
         line, _column = broken.position
         raise XmlRefused(f'XML 格式错误：{broken}', line) from None

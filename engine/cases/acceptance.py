@@ -3,6 +3,7 @@
 Each public function here is one unit of work: it commits on success and leaves nothing
 behind on failure.
 """
+
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, select
@@ -10,21 +11,20 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine.bpmn import deployment
-from engine.cases import history
-from engine.workflow import snapshot
-from engine.cases import transfers
 from engine import workcalendar
+from engine.bpmn import deployment
+from engine.cases import history, transfers
+from engine.catalogue.flows import catalog, flow_for
 from engine.catalogue.items import Item
+from engine.catalogue.offering import ensure_offered_at
 from engine.core.clock import clock
 from engine.core.errors import Invalid, NotFound
-from engine.catalogue.flows import catalog, flow_for
 from engine.core.models import AuditEvent, CaseInstance, OrgUnit, Task, Transfer, User
-from engine.catalogue.offering import ensure_offered_at
 from engine.org.permissions import ensure_may_accept, may_see_case
-from engine.tasks.projection import OPEN, project_tasks
 from engine.org.routing import level_of
+from engine.tasks.projection import OPEN, project_tasks
 from engine.timers.table import sync_timers
+from engine.workflow import snapshot
 from forms.registry import clean
 
 RUNNING = "running"
@@ -101,10 +101,16 @@ def start_case(session: Session, user: User, payload: dict) -> CaseInstance:
     workflow.do_engine_steps()
     save_progress(session, case, item, workflow)
     history.record(
-        session, case, "accepted", user,
-        detail={"materials": data["materials"], "missing": missing_materials(item, data["materials"]),
-                "due_at": case_due.due_at.isoformat() if case_due else None,
-                "provisional": bool(case_due and case_due.provisional)},
+        session,
+        case,
+        "accepted",
+        user,
+        detail={
+            "materials": data["materials"],
+            "missing": missing_materials(item, data["materials"]),
+            "due_at": case_due.due_at.isoformat() if case_due else None,
+            "provisional": bool(case_due and case_due.provisional),
+        },
     )
     session.commit()
     return case
@@ -131,7 +137,9 @@ _ONE_CASE_AT_VERSION = _CASES.update().where(
 )
 _STORE_STATE = _ONE_CASE_AT_VERSION.values(state=bindparam("state"), version=bindparam("version"))
 _STORE_CONCLUSION = _ONE_CASE_AT_VERSION.values(
-    state=bindparam("state"), status=bindparam("status"), completed_at=bindparam("completed_at"),
+    state=bindparam("state"),
+    status=bindparam("status"),
+    completed_at=bindparam("completed_at"),
     version=bindparam("version"),
 )
 

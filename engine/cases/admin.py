@@ -4,6 +4,7 @@ Each function is one unit of work (commits on success) and records the action in
 A suspended case keeps its open tasks with the state `suspended`: they leave every inbox and cannot
 be claimed or completed until the case is resumed. Terminating cancels every task still waiting.
 """
+
 import traceback
 
 from sqlalchemy import select
@@ -11,14 +12,14 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn import deployment
 from engine.cases import history
-from engine.workflow import snapshot
 from engine.cases.acceptance import RUNNING, STATUS_LABELS, save_progress
+from engine.catalogue.flows import catalog
 from engine.core.clock import clock
 from engine.core.errors import Conflict, Invalid, NotFound, StepFailed
-from engine.catalogue.flows import catalog
 from engine.core.models import CaseInstance, Task, User
 from engine.org.permissions import ensure_admin
 from engine.tasks.projection import CANCELLED, OPEN
+from engine.workflow import snapshot
 
 SUSPENDED = "suspended"
 TERMINATED = "terminated"
@@ -108,4 +109,3 @@ def _tasks(session: Session, case: CaseInstance, states: tuple[str, ...]) -> lis
 def _move_tasks(session: Session, case: CaseInstance, from_state: str, to_state: str) -> None:
     for task in _tasks(session, case, (from_state,)):
         task.state = to_state
-

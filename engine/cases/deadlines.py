@@ -5,13 +5,14 @@ only reads them (`deadline_status`) and applies the clock rule a task declares w
 property `clock`: `pause` (一次性告知 issued: the case clock stops while the applicant supplements)
 or `restart` (补正 received: the whole limit is counted afresh from the next day).
 """
+
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from engine.cases import history
 from engine import workcalendar
+from engine.cases import history
 from engine.core.clock import clock
 from engine.core.models import CaseInstance
 from engine.org.routing import level_of
@@ -71,7 +72,9 @@ def apply_clock_rule(session: Session, case: CaseInstance, item, task_spec, data
             return
         due = workcalendar.default_calendar().due(clock.now(), limit)
         history.record(
-            session, case, "clock_restarted",
+            session,
+            case,
+            "clock_restarted",
             detail={"due_at": due.due_at.isoformat(), "limit_days": limit, "provisional": due.provisional},
         )
         case.due_at = due.due_at

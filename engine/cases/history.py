@@ -1,4 +1,5 @@
 """The audit trail of a case: who did what, when, at which unit."""
+
 from sqlalchemy.orm import Session
 
 from engine.core.clock import clock

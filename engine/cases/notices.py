@@ -4,6 +4,7 @@
 一次性告知 step recorded them); 审核不通过告知书 once a step rejected the application, with its reason;
 办结通知 once the case is concluded. Titles are reviewed data (`data/notices.toml`).
 """
+
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -15,15 +16,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.cases.acceptance import CONCLUDED, case_view, missing_materials
+from engine.catalogue.flows import catalog
 from engine.catalogue.items import Item
 from engine.core.clock import clock
 from engine.core.errors import Conflict, NotFound
-from engine.catalogue.flows import catalog
 from engine.core.models import AuditEvent, CaseInstance, Task, User
 from engine.org.routing import level_of
 
 RECEIPT, MISSING, REJECTION, CONCLUSION = "receipt", "missing_materials", "rejection", "conclusion"
-NOTICE_FORM, SUPPLEMENT_FORM, CONCLUDE_FORM, PAYOUT_FORM = "missing_materials_notice", "supplement", "conclude", "payout"
+NOTICE_FORM, SUPPLEMENT_FORM, CONCLUDE_FORM, PAYOUT_FORM = (
+    "missing_materials_notice",
+    "supplement",
+    "conclude",
+    "payout",
+)
 _NAMED_RECEIPT = re.compile(r"《([^》]*受理单)》")
 
 
@@ -92,9 +98,16 @@ def notice(session: Session, user: User, case_id: int, kind: str) -> Notice:
 def _steps(session: Session, case: CaseInstance, events: list[AuditEvent]) -> list[Step]:
     forms = dict(session.execute(select(Task.id, Task.form_key).where(Task.instance_id == case.id)).all())
     return [
-        Step(event.task_title, forms.get(event.task_id), event.at, event.user,
-             event.org.name if event.org else None, event.detail or {})
-        for event in events if event.action == "completed"
+        Step(
+            event.task_title,
+            forms.get(event.task_id),
+            event.at,
+            event.user,
+            event.org.name if event.org else None,
+            event.detail or {},
+        )
+        for event in events
+        if event.action == "completed"
     ]
 
 
@@ -103,10 +116,19 @@ def _base(kind: str, title: str, case: CaseInstance, item: Item, accepted: Audit
     facts.setdefault("clerk", _name(accepted.user))
     limit = item.level_limits.get(level_of(case.org), item.limit_days)
     return Notice(
-        kind=kind, title=title, case_no=case.case_no, item_name=case.item_name, item_code=item.code,
-        unit=case.org.name, applicant_name=case.applicant.get("name", ""),
-        applicant_id=_masked(case.applicant.get("id_number", "")), accepted_at=case.started_at,
-        issued_on=clock.now().date(), limit=_limit_text(limit), due_on=_last_day(case.due_at), **facts,
+        kind=kind,
+        title=title,
+        case_no=case.case_no,
+        item_name=case.item_name,
+        item_code=item.code,
+        unit=case.org.name,
+        applicant_name=case.applicant.get("name", ""),
+        applicant_id=_masked(case.applicant.get("id_number", "")),
+        accepted_at=case.started_at,
+        issued_on=clock.now().date(),
+        limit=_limit_text(limit),
+        due_on=_last_day(case.due_at),
+        **facts,
     )
 
 
@@ -116,7 +138,9 @@ def _receipt(case, item, accepted, steps) -> Notice:
     if outstanding:
         raise Conflict(f"材料尚未补齐（缺{'、'.join(outstanding)}），请先出具一次性告知书，补齐后再出具受理单")
     named = _NAMED_RECEIPT.search(item.steps_text or "")
-    title = named.group(1) if named else _titles()["receipt_by_category"].get(item.category, _titles()["titles"][RECEIPT])
+    title = (
+        named.group(1) if named else _titles()["receipt_by_category"].get(item.category, _titles()["titles"][RECEIPT])
+    )
     return _base(RECEIPT, title, case, item, accepted, materials=received)
 
 
@@ -124,15 +148,32 @@ def _missing_materials(case, item, accepted, steps) -> Notice:
     told = [step for step in steps if step.form_key == NOTICE_FORM]
     if told:
         step = told[-1]
-        return _base(MISSING, _titles()["titles"][MISSING], case, item, accepted,
-                     materials=_received(accepted, []), missing=list(step.data.get("missing", [])),
-                     supplement_days=step.data.get("deadline_days"), note=step.data.get("note"),
-                     clerk=_name(step.user), issuer=step.org_name or case.org.name, decided_at=step.at)
+        return _base(
+            MISSING,
+            _titles()["titles"][MISSING],
+            case,
+            item,
+            accepted,
+            materials=_received(accepted, []),
+            missing=list(step.data.get("missing", [])),
+            supplement_days=step.data.get("deadline_days"),
+            note=step.data.get("note"),
+            clerk=_name(step.user),
+            issuer=step.org_name or case.org.name,
+            decided_at=step.at,
+        )
     missing = missing_materials(item, _received(accepted, steps))
     if not missing:
         raise Conflict("该办件材料齐全，无需一次性告知")
-    return _base(MISSING, _titles()["titles"][MISSING], case, item, accepted,
-                 materials=_received(accepted, steps), missing=missing)
+    return _base(
+        MISSING,
+        _titles()["titles"][MISSING],
+        case,
+        item,
+        accepted,
+        materials=_received(accepted, steps),
+        missing=missing,
+    )
 
 
 def _rejection(case, item, accepted, steps) -> Notice:
@@ -140,19 +181,36 @@ def _rejection(case, item, accepted, steps) -> Notice:
     if step is None:
         raise Conflict("该办件没有不予受理或审核不通过的记录")
     decision = _titles()["rejection_by_decision"][step.data["decision"]]
-    return _base(REJECTION, decision["title"], case, item, accepted, step=step.title, decided_at=step.at,
-                 outcome=decision["verdict"],
-                 reason=step.data.get("reason"), clerk=_name(step.user), issuer=step.org_name or case.org.name)
+    return _base(
+        REJECTION,
+        decision["title"],
+        case,
+        item,
+        accepted,
+        step=step.title,
+        decided_at=step.at,
+        outcome=decision["verdict"],
+        reason=step.data.get("reason"),
+        clerk=_name(step.user),
+        issuer=step.org_name or case.org.name,
+    )
 
 
 def _conclusion(case, item, accepted, steps) -> Notice:
     if case.status != CONCLUDED:
         raise Conflict("该办件尚未办结")
     last = steps[-1] if steps else None
-    return _base(CONCLUSION, _titles()["titles"][CONCLUSION], case, item, accepted,
-                 completed_at=case.completed_at, outcome=_outcome(steps),
-                 clerk=_name(last.user) if last else _name(accepted.user),
-                 issuer=(last.org_name if last else None) or case.org.name)
+    return _base(
+        CONCLUSION,
+        _titles()["titles"][CONCLUSION],
+        case,
+        item,
+        accepted,
+        completed_at=case.completed_at,
+        outcome=_outcome(steps),
+        clerk=_name(last.user) if last else _name(accepted.user),
+        issuer=(last.org_name if last else None) or case.org.name,
+    )
 
 
 def _outcome(steps: list[Step]) -> str:

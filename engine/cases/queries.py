@@ -2,6 +2,7 @@
 
 Dates in filters are calendar days in Asia/Shanghai; a day range includes both ends.
 """
+
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 

@@ -5,6 +5,7 @@ One rule, applied to every completed task (engine/tasks.py): a task with the 移
 transfer to the unit that received the next task (the unit engine.routing chose for it); a task
 with the 归档 form confirms the latest transfer to its own unit as archived.
 """
+
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 

@@ -1,4 +1,5 @@
 """The service items the product runs: the reviewed catalogue with the imported lists, and each item's flow."""
+
 import tomllib
 from dataclasses import dataclass
 from functools import cache

@@ -5,6 +5,7 @@ Every import is one row of `catalog_import`, whose id only ever grows, so its ma
 worker cheaply whether its merged catalogue is still current. Each worker asks at most once a second
 (cases are started and stepped many times a second); the worker that imports knows at once.
 """
+
 from __future__ import annotations
 
 import csv
@@ -18,7 +19,16 @@ from types import MappingProxyType
 from sqlalchemy import JSON, Engine, ForeignKey, Integer, String, delete, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from engine.catalogue.items import Catalog, CatalogImportError, CatalogList, Item, Material, Source, normalise_text, parse_tsv
+from engine.catalogue.items import (
+    Catalog,
+    CatalogImportError,
+    CatalogList,
+    Item,
+    Material,
+    Source,
+    normalise_text,
+    parse_tsv,
+)
 from engine.core.clock import clock
 from engine.core.models import Base, CaseInstance
 
@@ -84,7 +94,9 @@ def imported_items() -> list[Item]:
     if _engine is None:
         return []
     with Session(_engine) as session:
-        rows = session.scalars(select(CatalogImportItem).order_by(CatalogImportItem.list_id, CatalogImportItem.position))
+        rows = session.scalars(
+            select(CatalogImportItem).order_by(CatalogImportItem.list_id, CatalogImportItem.position)
+        )
         return [item_from_record(row.data) for row in rows]
 
 
@@ -119,14 +131,16 @@ def import_table(session: Session, path: str | os.PathLike, reviewed: Catalog, i
     errors += _dropped_items_with_cases(session, list_ids, {item.id for item in items})
     if errors:
         raise CatalogImportError(sorted(errors))
-    batch = CatalogImport(file_name=Path(path).name, imported_by=imported_by, imported_at=clock.now(),
-                          item_count=len(items))
+    batch = CatalogImport(
+        file_name=Path(path).name, imported_by=imported_by, imported_at=clock.now(), item_count=len(items)
+    )
     session.execute(delete(CatalogImportItem).where(CatalogImportItem.list_id.in_(list_ids)))
     session.add(batch)
     session.flush()
     session.add_all(
-        CatalogImportItem(item_id=item.id, list_id=item.list_id, import_id=batch.id, position=position,
-                          data=item_record(item))
+        CatalogImportItem(
+            item_id=item.id, list_id=item.list_id, import_id=batch.id, position=position, data=item_record(item)
+        )
         for position, item in enumerate(items)
     )
     session.commit()
@@ -138,7 +152,8 @@ def _dropped_items_with_cases(session: Session, list_ids: set[str], kept: set[st
     """Items of a replaced list that cases already run on must stay in the new table."""
     dropped = session.execute(
         select(CatalogImportItem.item_id, CatalogImportItem.data).where(
-            CatalogImportItem.list_id.in_(list_ids), CatalogImportItem.item_id.not_in(kept),
+            CatalogImportItem.list_id.in_(list_ids),
+            CatalogImportItem.item_id.not_in(kept),
             select(CaseInstance.id).where(CaseInstance.item_id == CatalogImportItem.item_id).exists(),
         )
     ).all()
@@ -162,27 +177,45 @@ def _lines_of(path: Path) -> dict[tuple[str, int], int]:
 def item_record(item: Item) -> dict:
     """An item as JSON-ready data (the inverse of `item_from_record`)."""
     return {
-        "id": item.id, "region": item.region, "list_id": item.list_id, "name": item.name,
-        "category": item.category, "levels": list(item.levels), "pattern": item.pattern, "stage": item.stage,
-        "source": _source_record(item.source), "code": item.code, "limit_days": item.limit_days,
-        "limit_text": item.limit_text, "stage_limits": dict(item.stage_limits),
+        "id": item.id,
+        "region": item.region,
+        "list_id": item.list_id,
+        "name": item.name,
+        "category": item.category,
+        "levels": list(item.levels),
+        "pattern": item.pattern,
+        "stage": item.stage,
+        "source": _source_record(item.source),
+        "code": item.code,
+        "limit_days": item.limit_days,
+        "limit_text": item.limit_text,
+        "stage_limits": dict(item.stage_limits),
         "level_limits": dict(item.level_limits),
         "materials": [{"name": m.name, "required": m.required, "one_of": m.one_of} for m in item.materials],
-        "steps_text": item.steps_text, "conditions": item.conditions, "station_types": list(item.station_types),
-        "proxy_for": item.proxy_for, "remark": item.remark, "note": item.note,
-        "inferred": sorted(item.inferred), "supplements": [_source_record(s) for s in item.supplements],
+        "steps_text": item.steps_text,
+        "conditions": item.conditions,
+        "station_types": list(item.station_types),
+        "proxy_for": item.proxy_for,
+        "remark": item.remark,
+        "note": item.note,
+        "inferred": sorted(item.inferred),
+        "supplements": [_source_record(s) for s in item.supplements],
     }
 
 
 def item_from_record(data: dict) -> Item:
     return Item(
-        **{**data,
-           "levels": tuple(data["levels"]), "source": Source(**data["source"]),
-           "stage_limits": MappingProxyType(data["stage_limits"]),
-           "level_limits": MappingProxyType(data["level_limits"]),
-           "materials": tuple(Material(**m) for m in data["materials"]),
-           "station_types": tuple(data["station_types"]), "inferred": frozenset(data["inferred"]),
-           "supplements": tuple(Source(**s) for s in data["supplements"])}
+        **{
+            **data,
+            "levels": tuple(data["levels"]),
+            "source": Source(**data["source"]),
+            "stage_limits": MappingProxyType(data["stage_limits"]),
+            "level_limits": MappingProxyType(data["level_limits"]),
+            "materials": tuple(Material(**m) for m in data["materials"]),
+            "station_types": tuple(data["station_types"]),
+            "inferred": frozenset(data["inferred"]),
+            "supplements": tuple(Source(**s) for s in data["supplements"]),
+        }
     )
 
 

@@ -3,6 +3,7 @@
 Also reads an administrator's tab-separated table shaped like the published annexes, reporting every bad
 row at once so the clerk can fix the table in one go. Pure: no Flask, no database, no item data in code.
 """
+
 from __future__ import annotations
 
 import csv
@@ -12,10 +13,10 @@ import re
 import tomllib
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Iterable, Mapping
 
 DEFAULT_DIRECTORY = Path(__file__).resolve().parents[2] / "processes" / "catalog"
 VOCABULARY_FILE = "vocabulary.toml"
@@ -162,7 +163,8 @@ class Catalog:
         if level is not None and level not in self.vocabulary.levels:
             raise ValueError(f"unknown level {level!r}; known: {', '.join(self.vocabulary.levels)}")
         return tuple(
-            item for item in self.items
+            item
+            for item in self.items
             if (region is None or item.region == region) and (level is None or level in item.levels)
         )
 
@@ -228,6 +230,7 @@ def materials_from_text(text: str) -> tuple[Material, ...]:
 
 # ---- vocabulary -------------------------------------------------------------------------------
 
+
 def load_vocabulary(path: str | os.PathLike) -> Vocabulary:
     """The controlled vocabularies (levels, patterns, stages, categories …) the catalogue files use."""
     path = Path(path)
@@ -273,13 +276,40 @@ def _read_toml(path: Path) -> tuple[str, dict]:
 
 # ---- catalogue files --------------------------------------------------------------------------
 
-_LIST_FIELDS = {"id": True, "region": True, "title": True, "source_file": True,
-                "issuer": False, "document": False, "annex": False}
-_ITEM_FIELDS = frozenset({
-    "id", "row", "name", "category", "levels", "pattern", "stage", "code", "limit_days", "limit_text",
-    "stage_limits", "level_limits", "materials", "steps_text", "conditions", "station_types", "proxy_for",
-    "remark", "note", "inferred", "supplements",
-})
+_LIST_FIELDS = {
+    "id": True,
+    "region": True,
+    "title": True,
+    "source_file": True,
+    "issuer": False,
+    "document": False,
+    "annex": False,
+}
+_ITEM_FIELDS = frozenset(
+    {
+        "id",
+        "row",
+        "name",
+        "category",
+        "levels",
+        "pattern",
+        "stage",
+        "code",
+        "limit_days",
+        "limit_text",
+        "stage_limits",
+        "level_limits",
+        "materials",
+        "steps_text",
+        "conditions",
+        "station_types",
+        "proxy_for",
+        "remark",
+        "note",
+        "inferred",
+        "supplements",
+    }
+)
 _ITEM_STRINGS = ("code", "limit_text", "steps_text", "conditions", "proxy_for", "remark", "note")
 
 
@@ -315,8 +345,10 @@ def load_catalog(directory: str | os.PathLike = DEFAULT_DIRECTORY) -> Catalog:
 
 def _load_list_file(path: Path, vocabulary: Vocabulary, problems: list[str]):
     text, data = _read_toml(path)
-    header_lines = [text.count("\n", 0, match.start()) + 1
-                    for match in re.finditer(r"^[ \t]*\[\[[ \t]*items[ \t]*\]\]", text, re.MULTILINE)]
+    header_lines = [
+        text.count("\n", 0, match.start()) + 1
+        for match in re.finditer(r"^[ \t]*\[\[[ \t]*items[ \t]*\]\]", text, re.MULTILINE)
+    ]
     list_line = _first_line(text, r"^[ \t]*\[[ \t]*list[ \t]*\]")
     header = data.get("list")
     if not isinstance(header, dict):
@@ -355,8 +387,11 @@ def _first_line(text: str, pattern: str) -> int:
 def _table_shape_problems(table: dict, fields: Mapping[str, bool]) -> list[str]:
     reasons = [f"缺少必填字段 {name}" for name, required in fields.items() if required and name not in table]
     reasons += [f"未知字段 {name}" for name in table if name not in fields]
-    reasons += [f"字段 {name} 应为非空文本" for name, value in table.items()
-                if name in fields and (not isinstance(value, str) or not value.strip())]
+    reasons += [
+        f"字段 {name} 应为非空文本"
+        for name, value in table.items()
+        if name in fields and (not isinstance(value, str) or not value.strip())
+    ]
     return reasons
 
 
@@ -389,16 +424,29 @@ def _item_from_table(table: dict, catalog_list: CatalogList) -> tuple[Item | Non
     if reasons:
         return None, reasons
     item = Item(
-        id=table["id"], region=catalog_list.region, list_id=catalog_list.id, name=table["name"],
-        category=table["category"], levels=tuple(levels), pattern=table["pattern"], stage=table["stage"],
+        id=table["id"],
+        region=catalog_list.region,
+        list_id=catalog_list.id,
+        name=table["name"],
+        category=table["category"],
+        levels=tuple(levels),
+        pattern=table["pattern"],
+        stage=table["stage"],
         source=Source(catalog_list.source_file, row, catalog_list.annex),
-        code=table.get("code"), limit_days=table.get("limit_days"), limit_text=table.get("limit_text"),
+        code=table.get("code"),
+        limit_days=table.get("limit_days"),
+        limit_text=table.get("limit_text"),
         stage_limits=MappingProxyType(dict(table.get("stage_limits", {}))),
         level_limits=MappingProxyType(dict(table.get("level_limits", {}))),
-        materials=materials, steps_text=table.get("steps_text"), conditions=table.get("conditions"),
-        station_types=tuple(table.get("station_types", ())), proxy_for=table.get("proxy_for"),
-        remark=table.get("remark"), note=table.get("note"),
-        inferred=frozenset(table.get("inferred", ())), supplements=supplements,
+        materials=materials,
+        steps_text=table.get("steps_text"),
+        conditions=table.get("conditions"),
+        station_types=tuple(table.get("station_types", ())),
+        proxy_for=table.get("proxy_for"),
+        remark=table.get("remark"),
+        note=table.get("note"),
+        inferred=frozenset(table.get("inferred", ())),
+        supplements=supplements,
     )
     return item, []
 
@@ -433,8 +481,11 @@ def _materials_from_tables(tables) -> tuple[tuple[Material, ...], list[str]]:
 def _sources_from_tables(tables) -> tuple[tuple[Source, ...], list[str]]:
     fields = {"file", "row", "annex", "section"}
     valid = isinstance(tables, list) and all(
-        isinstance(table, dict) and set(table) <= fields and isinstance(table.get("file"), str)
-        and _is_count(table.get("row")) and table["row"] >= 1
+        isinstance(table, dict)
+        and set(table) <= fields
+        and isinstance(table.get("file"), str)
+        and _is_count(table.get("row"))
+        and table["row"] >= 1
         and all(isinstance(table.get(name, ""), str) for name in ("annex", "section"))
         for table in tables
     )
@@ -470,7 +521,9 @@ def _item_problems(item: Item, vocabulary: Vocabulary) -> list[str]:
         reasons.append("只有医保服务站（station）受理的事项才能填写 station_types")
     unknown_inferred = sorted(item.inferred - INFERABLE_FIELDS)
     if unknown_inferred:
-        reasons.append(f"inferred 含未知字段 {', '.join(unknown_inferred)}（可选：{', '.join(sorted(INFERABLE_FIELDS))}）")
+        reasons.append(
+            f"inferred 含未知字段 {', '.join(unknown_inferred)}（可选：{', '.join(sorted(INFERABLE_FIELDS))}）"
+        )
     reasons += _limit_problems(item, vocabulary)
     reasons += _material_group_problems(item.materials)
     if item.proxy_for == item.id:
@@ -492,7 +545,9 @@ def _limit_problems(item: Item, vocabulary: Vocabulary) -> list[str]:
     if item.stage_limits and item.limit_days is None:
         reasons.append("填写了 stage_limits 就必须填写总时限 limit_days")
     elif item.stage_limits and sum(item.stage_limits.values()) > item.limit_days:
-        reasons.append(f"分段时限合计 {sum(item.stage_limits.values())} 个工作日，超过总时限 {item.limit_days} 个工作日")
+        reasons.append(
+            f"分段时限合计 {sum(item.stage_limits.values())} 个工作日，超过总时限 {item.limit_days} 个工作日"
+        )
     foreign = [level for level in item.level_limits if level not in item.levels]
     if foreign:
         reasons.append(f"level_limits 中的层级 {', '.join(foreign)} 不在该事项的受理层级中")
@@ -508,8 +563,11 @@ def _limit_problems(item: Item, vocabulary: Vocabulary) -> list[str]:
 
 
 def _material_group_problems(materials: tuple[Material, ...]) -> list[str]:
-    reasons = [f"材料“{m.name}”属于 one_of 组“{m.one_of}”，required 应为 false"
-               for m in materials if m.one_of is not None and m.required]
+    reasons = [
+        f"材料“{m.name}”属于 one_of 组“{m.one_of}”，required 应为 false"
+        for m in materials
+        if m.one_of is not None and m.required
+    ]
     sizes = Counter(m.one_of for m in materials if m.one_of is not None)
     reasons += [f"one_of 组“{group}”只有一项材料，至少需要两项" for group, size in sizes.items() if size < 2]
     return reasons
@@ -629,7 +687,9 @@ def _item_from_record(record: dict[str, str], file_name: str, vocabulary: Vocabu
     flow = record.get("办理流程", "")
     pattern = vocabulary.pattern_code(flow) if flow else None
     if flow and pattern is None:
-        reasons.append(f"无法识别的办理流程“{flow}”（可选：{'；'.join(p.steps for p in vocabulary.patterns.values())}）")
+        reasons.append(
+            f"无法识别的办理流程“{flow}”（可选：{'；'.join(p.steps for p in vocabulary.patterns.values())}）"
+        )
     elif not flow and levels and set(levels) <= CENTRE_LEVELS:
         pattern = "centre_only"
         inferred.add("pattern")
@@ -656,10 +716,21 @@ def _item_from_record(record: dict[str, str], file_name: str, vocabulary: Vocabu
         return None, reasons + _category_problems(record.get("事项分类", ""), vocabulary)
     row = int(row_text)
     item = Item(
-        id=f"{list_id}-{row:02d}", region=record["地区"], list_id=list_id, name=record["事项名称"],
-        category=record["事项分类"], levels=tuple(levels), pattern=pattern, stage=stage,
-        source=Source(file_name, row), code=record.get("事项编码") or None,
-        limit_days=limit_days, limit_text=limit_text, materials=materials, steps_text=flow or None,
-        remark=record.get("备注") or None, inferred=frozenset(inferred),
+        id=f"{list_id}-{row:02d}",
+        region=record["地区"],
+        list_id=list_id,
+        name=record["事项名称"],
+        category=record["事项分类"],
+        levels=tuple(levels),
+        pattern=pattern,
+        stage=stage,
+        source=Source(file_name, row),
+        code=record.get("事项编码") or None,
+        limit_days=limit_days,
+        limit_text=limit_text,
+        materials=materials,
+        steps_text=flow or None,
+        remark=record.get("备注") or None,
+        inferred=frozenset(inferred),
     )
     return item, []

@@ -2,12 +2,19 @@
 
 One rule for both starting a case (`ensure_offered_at`) and showing a unit its items (`offered_at`).
 """
+
 from engine.catalogue.items import Item
 from engine.core.errors import Invalid
 from engine.core.models import OrgUnit
 from engine.org.routing import ancestry, level_of
 
-LEVEL_NAMES = {"city": "市级", "county": "县级", "township": "乡镇(街道)", "village": "村(社区)", "station": "医保服务站"}
+LEVEL_NAMES = {
+    "city": "市级",
+    "county": "县级",
+    "township": "乡镇(街道)",
+    "village": "村(社区)",
+    "station": "医保服务站",
+}
 
 
 def in_region(item: Item, unit: OrgUnit) -> bool:

@@ -1,15 +1,16 @@
 """The catalogue as people browse it: items filtered by region, level or accepting unit, and one item
 with its list, vocabulary labels and the flow it runs."""
+
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.catalogue.items import CatalogList, Item, Vocabulary
-from engine.core.errors import Invalid, NotFound
 from engine.catalogue.flows import Flow, catalog, flow_for
-from engine.core.models import OrgUnit
+from engine.catalogue.items import CatalogList, Item, Vocabulary
 from engine.catalogue.offering import offered_at
+from engine.core.errors import Invalid, NotFound
+from engine.core.models import OrgUnit
 
 
 @dataclass(frozen=True)
@@ -27,8 +28,9 @@ class ItemView:
             return None
 
 
-def find_items(session: Session, region: str | None = None, level: str | None = None,
-               org: str | None = None) -> list[ItemView]:
+def find_items(
+    session: Session, region: str | None = None, level: str | None = None, org: str | None = None
+) -> list[ItemView]:
     """Items of a region, acceptable at a level, or offered at the unit with code `org` (all that are given)."""
     current = catalog()
     errors: dict[str, list[str]] = {}

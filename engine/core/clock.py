@@ -5,6 +5,7 @@ Every piece of engine code asks `clock.now()`; nothing else reads the wall clock
 `with clock.at(instant):` moves it for the current thread only (e.g. to re-evaluate a timer as of
 the moment it was armed).
 """
+
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime

@@ -6,7 +6,8 @@ open user tasks so that inboxes never deserialise workflows.
 Links from a record to the records it refers to are for reading (`viewonly`): they are written
 through their id columns, so a flush never has to walk them.
 """
-from datetime import datetime, timezone
+
+from datetime import UTC, datetime
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -26,12 +27,12 @@ class Instant(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetimes are not stored: give a time zone")
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.astimezone(UTC).replace(tzinfo=None)
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
-        return value.replace(tzinfo=timezone.utc).astimezone(SHANGHAI)
+        return value.replace(tzinfo=UTC).astimezone(SHANGHAI)
 
 
 class Base(DeclarativeBase):

@@ -1,4 +1,5 @@
 """Reference data shipped with the product: roles, lane names and kinds of org unit."""
+
 import tomllib
 from dataclasses import dataclass
 from functools import cache
@@ -51,7 +52,6 @@ def reference() -> Reference:
         roles={r["code"]: Role(r["code"], r["name"], r["works_at"]) for r in roles_doc["role"]},
         lane_aliases={a["name"]: a["resolves_to"] for a in roles_doc.get("lane_alias", [])},
         kinds={
-            code: OrgKind(code, k["name"], k["level"], k.get("window_role"))
-            for code, k in kinds_doc["kind"].items()
+            code: OrgKind(code, k["name"], k["level"], k.get("window_role")) for code, k in kinds_doc["kind"].items()
         },
     )

@@ -1,4 +1,5 @@
 """Database engine settings that belong to the store, not to any one query."""
+
 from sqlalchemy import Engine, event
 
 

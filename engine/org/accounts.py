@@ -1,4 +1,5 @@
 """People and org units: creating them, checking passwords, seeding the demo organisation."""
+
 import tomllib
 from dataclasses import dataclass
 
@@ -8,8 +9,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from engine.core.errors import Conflict, Invalid, NotFound
 from engine.core.models import OrgUnit, RoleGrant, User
-from engine.org.permissions import ensure_admin
 from engine.core.reference import DATA_DIR, reference
+from engine.org.permissions import ensure_admin
 
 
 def create_unit(session: Session, code: str, name: str, kind: str, parent_code: str | None = None) -> OrgUnit:
@@ -118,7 +119,9 @@ def units(session: Session) -> list[OrgUnit]:
 
 def users(session: Session, admin: User) -> list[User]:
     ensure_admin(admin)
-    return list(session.scalars(select(User).join(OrgUnit, OrgUnit.id == User.org_id).order_by(OrgUnit.code, User.username)))
+    return list(
+        session.scalars(select(User).join(OrgUnit, OrgUnit.id == User.org_id).order_by(OrgUnit.code, User.username))
+    )
 
 
 def deactivate_user(session: Session, admin: User, username: str) -> User:
@@ -135,7 +138,12 @@ def deactivate_user(session: Session, admin: User, username: str) -> User:
 
 
 def add_user(
-    session: Session, admin: User, username: str, password: str, roles: list[str], org_code: str,
+    session: Session,
+    admin: User,
+    username: str,
+    password: str,
+    roles: list[str],
+    org_code: str,
     display_name: str | None = None,
 ) -> User:
     """Create a user from the administrators' page: every problem of the form reported at once."""

@@ -1,4 +1,5 @@
 """Who may do what. Every permission rule of the product lives here."""
+
 from sqlalchemy import and_, bindparam, or_, select, true
 
 from engine.core.errors import Forbidden

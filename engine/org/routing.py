@@ -3,6 +3,7 @@
 Village cases go up to their township, township cases to the centre of their county or city,
 hospital stations to the centre (管理部) they are attached to.
 """
+
 from sqlalchemy import bindparam, inspect, literal, or_, select
 from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -17,7 +18,9 @@ def _chain_above():
     start = select(OrgUnit.id, OrgUnit.parent_id, literal(0).label("depth")).where(OrgUnit.id == bindparam("unit_id"))
     chain = start.cte("chain", recursive=True)
     return chain.union_all(
-        select(OrgUnit.id, OrgUnit.parent_id, (chain.c.depth + 1).label("depth")).join(chain, OrgUnit.id == chain.c.parent_id)
+        select(OrgUnit.id, OrgUnit.parent_id, (chain.c.depth + 1).label("depth")).join(
+            chain, OrgUnit.id == chain.c.parent_id
+        )
     )
 
 
@@ -82,9 +85,7 @@ def supervising_unit(session: Session, unit: OrgUnit) -> OrgUnit:
     return centre_for(session, unit.parent if unit.kind == "station" and unit.parent else unit) or unit
 
 
-def route(
-    session: Session, lane: str, accepting: OrgUnit, responsible: OrgUnit | None = None
-) -> tuple[str, OrgUnit]:
+def route(session: Session, lane: str, accepting: OrgUnit, responsible: OrgUnit | None = None) -> tuple[str, OrgUnit]:
     """(role code, org unit) that must work a task of `lane` in a case accepted at `accepting`.
 
     `responsible` is the unit holding the task a supervision lane (督办员, 上级督办员) is about.

@@ -6,21 +6,22 @@ later by case number. A 差评 (不满意, 非常不满意) must be investigated
 responsible unit — the unit that concluded the rated case's last step, since it owns the outcome the
 applicant judged — with a limit of working days that deployments set (local rules say 5, 7 or 15).
 """
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from engine import workcalendar
 from engine.bpmn import deployment
 from engine.cases import history
-from engine.workflow import snapshot
-from engine import workcalendar
 from engine.cases.acceptance import CONCLUDED, RUNNING, save_progress
+from engine.catalogue.flows import catalog
 from engine.core.clock import clock
 from engine.core.errors import Conflict, Invalid, NotFound
-from engine.catalogue.flows import catalog
 from engine.core.models import AuditEvent, CaseInstance, OrgUnit, Rating, Task, User
 from engine.org.permissions import ensure_may_rate, may_see_case
 from engine.tasks.projection import COMPLETED
+from engine.workflow import snapshot
 from forms.registry import clean
 
 POOR_LEVELS = frozenset({"不满意", "非常不满意"})
@@ -66,9 +67,7 @@ def rate_case(
     return rating
 
 
-def rate_by_case_no(
-    session: Session, user: User, payload: dict, rectification_days: int | None = None
-) -> Rating:
+def rate_by_case_no(session: Session, user: User, payload: dict, rectification_days: int | None = None) -> Rating:
     """The same as `rate_case`, finding the case by its 办件编号 as the applicant quotes it."""
     body = dict(payload)
     case_no = str(body.pop("case_no", "") or "").strip()

@@ -9,6 +9,7 @@
 
 `org` covers the unit and the units under it: cases by accepting unit, tasks by the unit working them.
 """
+
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -20,8 +21,8 @@ from engine.cases.queries import day_start, unit_by_code, units_at_or_below
 from engine.core.clock import clock
 from engine.core.models import CaseInstance, OrgUnit, Rating, Task, User
 from engine.org.permissions import sla_scope
-from engine.tasks.projection import COMPLETED, OPEN
 from engine.reporting.ratings import POOR_LEVELS
+from engine.tasks.projection import COMPLETED, OPEN
 from forms.choices import options
 
 # Asia/Shanghai has kept UTC+8 all year since 1991, so a stored UTC instant's local day is a fixed shift.

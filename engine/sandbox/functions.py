@@ -8,6 +8,7 @@ strings with +08:00, the form SpiffWorkflow timers take. For example, on a 初�
     即将超期  working_days_before(stage_due(limits["township_review"], case_due), warn_days)
     通报      working_days_overdue(stage_due(limits["township_review"], case_due), 5)
 """
+
 from datetime import datetime, timedelta
 from functools import cache
 

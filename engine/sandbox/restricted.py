@@ -16,6 +16,7 @@ Builtins available to scripts and expressions (nothing else, plus the injected f
   errors     Exception ValueError TypeError KeyError ArithmeticError ZeroDivisionError
              (usable with `raise` to fail a task with a message)
 """
+
 import ast
 import builtins
 import operator
@@ -173,8 +174,14 @@ def _binop(symbol, left, right):
 
 
 _IN_PLACE = {
-    '+=': operator.add, '-=': operator.sub, '/=': operator.truediv, '//=': operator.floordiv,
-    '&=': operator.and_, '|=': operator.or_, '^=': operator.xor, '>>=': operator.rshift,
+    '+=': operator.add,
+    '-=': operator.sub,
+    '/=': operator.truediv,
+    '//=': operator.floordiv,
+    '&=': operator.and_,
+    '|=': operator.or_,
+    '^=': operator.xor,
+    '>>=': operator.rshift,
     '@=': operator.matmul,
 }
 
@@ -210,26 +217,65 @@ def _getattr(obj, name):
     """safer_getattr_raise, plus a cap on the width given to str padding methods."""
     value = safer_getattr_raise(obj, name)
     if isinstance(obj, str) and name in _PADDING_METHODS:
+
         def padded(*args):
             if any(isinstance(a, int) and a > MAX_SEQUENCE_LENGTH for a in args):
                 raise _too_big('填充宽度过大', 'padding width too large')
             return value(*args)
+
         return padded
     return value
 
 
 SANDBOX_BUILTINS = {
-    'None': None, 'True': True, 'False': False,
-    'abs': abs, 'bool': bool, 'int': int, 'float': float, 'complex': complex, 'divmod': divmod,
-    'round': round, 'pow': _capped_pow,
-    'str': str, 'chr': chr, 'ord': ord, 'repr': repr, 'hex': hex, 'oct': oct,
-    'len': len, 'list': list, 'tuple': tuple, 'dict': dict, 'set': set, 'frozenset': frozenset,
-    'sorted': sorted, 'reversed': reversed, 'enumerate': enumerate, 'zip': zip, 'range': _capped_range,
-    'min': min, 'max': max, 'sum': sum, 'any': any, 'all': all, 'map': map, 'filter': filter,
-    'slice': slice, 'isinstance': isinstance, 'callable': callable,
-    'Decimal': Decimal, 'date': date, 'datetime': datetime, 'timedelta': timedelta,
-    'Exception': Exception, 'ValueError': ValueError, 'TypeError': TypeError, 'KeyError': KeyError,
-    'ArithmeticError': ArithmeticError, 'ZeroDivisionError': ZeroDivisionError,
+    'None': None,
+    'True': True,
+    'False': False,
+    'abs': abs,
+    'bool': bool,
+    'int': int,
+    'float': float,
+    'complex': complex,
+    'divmod': divmod,
+    'round': round,
+    'pow': _capped_pow,
+    'str': str,
+    'chr': chr,
+    'ord': ord,
+    'repr': repr,
+    'hex': hex,
+    'oct': oct,
+    'len': len,
+    'list': list,
+    'tuple': tuple,
+    'dict': dict,
+    'set': set,
+    'frozenset': frozenset,
+    'sorted': sorted,
+    'reversed': reversed,
+    'enumerate': enumerate,
+    'zip': zip,
+    'range': _capped_range,
+    'min': min,
+    'max': max,
+    'sum': sum,
+    'any': any,
+    'all': all,
+    'map': map,
+    'filter': filter,
+    'slice': slice,
+    'isinstance': isinstance,
+    'callable': callable,
+    'Decimal': Decimal,
+    'date': date,
+    'datetime': datetime,
+    'timedelta': timedelta,
+    'Exception': Exception,
+    'ValueError': ValueError,
+    'TypeError': TypeError,
+    'KeyError': KeyError,
+    'ArithmeticError': ArithmeticError,
+    'ZeroDivisionError': ZeroDivisionError,
     '_getattr_': _getattr,
     '_getitem_': default_guarded_getitem,
     '_getiter_': default_guarded_getiter,
@@ -346,7 +392,8 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         context.clear()
         context.update(hidden)
         context.update(
-            (name, value) for name, value in namespace.items()
+            (name, value)
+            for name, value in namespace.items()
             if name != '__builtins__' and name not in injected and not callable(value)
         )
         return True

@@ -1,18 +1,19 @@
 """Keeps the task table in step with the workflow: one row per user task waiting on a person."""
+
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
-from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from engine import workcalendar
 from engine.bpmn.validation import form_key_of
 from engine.catalogue.items import Item
 from engine.core.clock import clock
-from engine.sandbox.functions import NO_DEADLINE
 from engine.core.errors import Conflict
 from engine.core.models import CaseInstance, Task, User
 from engine.org.routing import route
+from engine.sandbox.functions import NO_DEADLINE
 from engine.timers.table import timer_kind
 
 OPEN = "open"
@@ -53,7 +54,11 @@ def watched_task(spiff_task):
     while node is not None:
         if isinstance(node.task_spec, BoundaryEventSplit):
             return next(
-                (c for c in node.children if getattr(c.task_spec, "lane", None) and not hasattr(c.task_spec, "event_definition")),
+                (
+                    c
+                    for c in node.children
+                    if getattr(c.task_spec, "lane", None) and not hasattr(c.task_spec, "event_definition")
+                ),
                 None,
             )
         node = node.parent
@@ -90,22 +95,24 @@ def project_tasks(session: Session, case: CaseInstance, item: Item | None, waiti
         watched = watched_task(spiff_task)
         responsible = route(session, watched.task_spec.lane, case.org)[1] if watched is not None else None
         role, unit = route(session, spec.lane, case.org, responsible)
-        created.append({
-            "id": task_id,
-            "instance_id": case.id,
-            "spec_name": spec.name,
-            "title": spec.bpmn_name or spec.name,
-            "role": role,
-            "org_id": unit.id,
-            "form_key": form_key_of(spec),
-            "state": OPEN,
-            "assignee_id": None,
-            "created_at": clock.now(),
-            "due_at": task_due_at(item, spiff_task, case),
-            "warn_at": deadline_of(spiff_task, "warning"),
-            "completed_at": None,
-            "completed_by_id": None,
-        })
+        created.append(
+            {
+                "id": task_id,
+                "instance_id": case.id,
+                "spec_name": spec.name,
+                "title": spec.bpmn_name or spec.name,
+                "role": role,
+                "org_id": unit.id,
+                "form_key": form_key_of(spec),
+                "state": OPEN,
+                "assignee_id": None,
+                "created_at": clock.now(),
+                "due_at": task_due_at(item, spiff_task, case),
+                "warn_at": deadline_of(spiff_task, "warning"),
+                "completed_at": None,
+                "completed_by_id": None,
+            }
+        )
     if created:
         session.connection().execute(_INSERT_TASKS, created)
     return created

@@ -1,28 +1,27 @@
 """Work on tasks: the inbox, claiming, releasing and completing. One unit of work per call."""
+
 import traceback
 from dataclasses import dataclass
 from functools import cache
 from uuid import UUID
 
+from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, joinedload, undefer
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
-from SpiffWorkflow.util.task import TaskState
 
-from engine.cases import deadlines
 from engine.bpmn import deployment
-from engine.cases import history
-from engine.workflow import snapshot
-from engine.cases import transfers
+from engine.cases import deadlines, history, transfers
 from engine.cases.acceptance import save_progress
+from engine.catalogue.flows import catalog
 from engine.core.clock import clock
 from engine.core.errors import Conflict, DomainError, Forbidden, NotFound, StepFailed
-from engine.catalogue.flows import catalog
 from engine.core.models import CaseInstance, Task, User
 from engine.org.permissions import CANDIDATE_CONDITION, candidate_params, is_candidate
 from engine.tasks.projection import OPEN, record_completion
+from engine.workflow import snapshot
 from forms.registry import clean
 
 CANDIDATE = "candidate"
@@ -38,8 +37,15 @@ class Page:
 
 
 def inbox(
-    session: Session, user: User, view: str, page: int = 1, per_page: int = 20,
-    *, item_id: str | None = None, overdue_only: bool = False, latest_due_first: bool = False,
+    session: Session,
+    user: User,
+    view: str,
+    page: int = 1,
+    per_page: int = 20,
+    *,
+    item_id: str | None = None,
+    overdue_only: bool = False,
+    latest_due_first: bool = False,
 ) -> Page:
     """待认领 (open, unclaimed, a role the user holds at their unit) or 我的待办 (claimed by them).
 
@@ -185,5 +191,7 @@ def _record_failure(session: Session, case_id: int, user: User, task_id: str, ex
     task = session.get(Task, task_id)
     message = f"{type(exc).__name__}: {exc}"
     case.last_error = message
-    history.record(session, case, "error", user, task, detail={"error": message, "trace": traceback.format_exc(limit=5)})
+    history.record(
+        session, case, "error", user, task, detail={"error": message, "trace": traceback.format_exc(limit=5)}
+    )
     session.commit()

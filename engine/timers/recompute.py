@@ -6,20 +6,21 @@ computed again: each case's own limit from where its clock started, and each wai
 re-evaluating its expression as of the instant it was armed. Cases whose dates changed record
 the old and new dates in their history.
 """
+
 from datetime import date, datetime
 from uuid import UUID
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine import workcalendar
 from engine.bpmn import deployment
 from engine.cases import history
-from engine.workflow import snapshot
-from engine import workcalendar
 from engine.core.clock import SHANGHAI, clock
 from engine.core.models import CaseInstance, Task, Timer
 from engine.tasks.projection import OPEN
 from engine.timers.table import WAITING
+from engine.workflow import snapshot
 
 TASK_COLUMN = {"overdue": "due_at", "warning": "warn_at"}
 
@@ -27,9 +28,11 @@ TASK_COLUMN = {"overdue": "due_at", "warning": "warn_at"}
 def recompute_pending_deadlines(session: Session, from_year: int) -> int:
     """Recompute every pending deadline falling in `from_year` or later; returns how many changed. Commits."""
     since = datetime.combine(date(from_year, 1, 1), datetime.min.time(), SHANGHAI)
-    case_ids = set(session.scalars(
-        select(CaseInstance.id).where(CaseInstance.completed_at.is_(None), CaseInstance.due_at >= since)
-    ))
+    case_ids = set(
+        session.scalars(
+            select(CaseInstance.id).where(CaseInstance.completed_at.is_(None), CaseInstance.due_at >= since)
+        )
+    )
     case_ids |= set(session.scalars(select(Timer.instance_id).where(Timer.state == WAITING, Timer.fire_at >= since)))
     changed = 0
     for case_id in sorted(case_ids):
@@ -44,9 +47,9 @@ def _recompute_case(session: Session, case: CaseInstance) -> int:
         new_due = workcalendar.default_calendar().due(case.clock_from, case.limit_days).due_at
         if new_due != case.due_at:
             changes.append({"what": "办件时限", "old": case.due_at.isoformat(), "new": new_due.isoformat()})
-            for row in session.scalars(select(Task).where(
-                Task.instance_id == case.id, Task.state == OPEN, Task.due_at == case.due_at
-            )):
+            for row in session.scalars(
+                select(Task).where(Task.instance_id == case.id, Task.state == OPEN, Task.due_at == case.due_at)
+            ):
                 row.due_at = new_due
             case.due_at = new_due
     timers = session.scalars(select(Timer).where(Timer.instance_id == case.id, Timer.state == WAITING)).all()

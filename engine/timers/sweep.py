@@ -5,22 +5,23 @@ its case advances, and the case's version counter refuses a second advance of th
 A case that fails to advance is an incident on its timer, retried with back-off; it never stops
 the sweep.
 """
+
 from dataclasses import dataclass, field
 from uuid import UUID
 
+from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
-from SpiffWorkflow.util.task import TaskState
 
 from engine.bpmn import deployment
-from engine.workflow import snapshot
 from engine.cases.acceptance import save_progress
-from engine.core.clock import clock
 from engine.catalogue.flows import catalog
+from engine.core.clock import clock
 from engine.core.models import Timer
 from engine.timers.table import CANCELLED, WAITING, due_timers, mark_fired, record_incident
+from engine.workflow import snapshot
 
 
 @dataclass
@@ -73,9 +74,9 @@ def fire(session: Session, timer) -> int:
         timer.state = CANCELLED
         return 0
     due_with_it = session.scalar(
-        select(func.count()).select_from(Timer).where(
-            Timer.instance_id == case.id, Timer.state == WAITING, Timer.fire_at <= clock.now()
-        )
+        select(func.count())
+        .select_from(Timer)
+        .where(Timer.instance_id == case.id, Timer.state == WAITING, Timer.fire_at <= clock.now())
     )
     task._set_internal_data(event_fired=True)
     workflow.refresh_timers()

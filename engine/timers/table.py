@@ -5,8 +5,9 @@ with `datetime.now` read inside its timer module. We bind that module to the eng
 frozen clock in tests or `timers run --now` decides), and we copy every waiting timer into the
 `timer` table after each step, so a sweep loads only the cases whose timer is due.
 """
+
 import traceback
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
@@ -94,10 +95,19 @@ def sync_timers(session: Session, case: CaseInstance, workflow, waiting_tasks: l
         connection.execute(
             _INSERT_TIMER,
             [
-                {"instance_id": case.id, "task_id": task_id, "kind": timer_kind(task.task_spec),
-                 "title": task.task_spec.bpmn_name or task.task_spec.name, "fire_at": _as_instant(fire_at),
-                 "armed_at": now, "state": WAITING, "attempts": 0, "retry_at": None, "last_error": None,
-                 "fired_at": None}
+                {
+                    "instance_id": case.id,
+                    "task_id": task_id,
+                    "kind": timer_kind(task.task_spec),
+                    "title": task.task_spec.bpmn_name or task.task_spec.name,
+                    "fire_at": _as_instant(fire_at),
+                    "armed_at": now,
+                    "state": WAITING,
+                    "attempts": 0,
+                    "retry_at": None,
+                    "last_error": None,
+                    "fired_at": None,
+                }
                 for task_id, (task, fire_at) in armed.items()
             ],
         )
@@ -112,9 +122,15 @@ def mark_fired(session: Session, case: CaseInstance, timer: Timer) -> None:
 
 def _record_fired(session: Session, case: CaseInstance, timer) -> None:
     history.record(
-        session, case, "timer_fired",
-        detail={"timer": timer.title, "kind": timer.kind, "label": KIND_LABELS.get(timer.kind, timer.title),
-                "fire_at": timer.fire_at.isoformat()},
+        session,
+        case,
+        "timer_fired",
+        detail={
+            "timer": timer.title,
+            "kind": timer.kind,
+            "label": KIND_LABELS.get(timer.kind, timer.title),
+            "fire_at": timer.fire_at.isoformat(),
+        },
     )
 
 
@@ -138,8 +154,8 @@ def record_incident(session: Session, timer_id: int, exc: Exception) -> None:
     timer = session.get(Timer, timer_id)
     timer.attempts += 1
     timer.last_error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"
-    timer.retry_at = clock.now() + min(timedelta(minutes=2 ** timer.attempts), MAX_BACKOFF)
+    timer.retry_at = clock.now() + min(timedelta(minutes=2**timer.attempts), MAX_BACKOFF)
 
 
 def _as_instant(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

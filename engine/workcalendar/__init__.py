@@ -3,6 +3,7 @@
 Official days come from holidays/<year>.toml (the State Council's yearly notices); years without a notice
 follow holidays/statutory.toml and every result depending on them is marked provisional.
 """
+
 import os
 import time
 from datetime import date, datetime
@@ -23,8 +24,18 @@ from engine.workcalendar.working_calendar import (
 PROJECT_HOLIDAYS_DIR = Path(__file__).resolve().parents[2] / "holidays"
 
 __all__ = [
-    "SHANGHAI", "SUPPORTED_YEARS", "Day", "Due", "HolidayDataError", "OutsideSupportedYears", "WorkingCalendar",
-    "calendar_for", "default_calendar", "reload_default_calendar", "shanghai_date", "working_days_after",
+    "SHANGHAI",
+    "SUPPORTED_YEARS",
+    "Day",
+    "Due",
+    "HolidayDataError",
+    "OutsideSupportedYears",
+    "WorkingCalendar",
+    "calendar_for",
+    "default_calendar",
+    "reload_default_calendar",
+    "shanghai_date",
+    "working_days_after",
 ]
 
 
@@ -43,11 +54,13 @@ def _fingerprint(directory: Path) -> tuple:
         entries = list(os.scandir(directory))
     except FileNotFoundError:
         return ()
-    return tuple(sorted(
-        (entry.name, entry.stat().st_size, entry.stat().st_mtime_ns)
-        for entry in entries
-        if entry.name.endswith(".toml")
-    ))
+    return tuple(
+        sorted(
+            (entry.name, entry.stat().st_size, entry.stat().st_mtime_ns)
+            for entry in entries
+            if entry.name.endswith(".toml")
+        )
+    )
 
 
 @lru_cache(maxsize=8)

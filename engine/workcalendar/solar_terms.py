@@ -1,4 +1,5 @@
 """清明 (Qingming), the one statutory holiday fixed by a solar term rather than a lunar date."""
+
 from datetime import date
 
 from pymeeus.Epoch import Epoch

@@ -1,4 +1,5 @@
 """Days off that 全国年节及纪念日放假办法 fixes by law, for years whose yearly notice is not out yet."""
+
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta

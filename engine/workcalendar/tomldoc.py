@@ -1,4 +1,5 @@
 """Reviewed TOML data files whose every problem is reported with the file and line a reviewer must fix."""
+
 import re
 import tomllib
 from dataclasses import dataclass

@@ -4,6 +4,7 @@
 page: check the file, copy it into the holidays directory as <year>.toml, forget the calendars read so
 far and recompute the pending deadlines that reach into that year.
 """
+
 import shutil
 from dataclasses import dataclass
 from datetime import date
@@ -45,7 +46,8 @@ def load_notice(session: Session, directory: str | Path, source: Path) -> Loaded
     schedule = read_year_file(source)
     if schedule.year not in SUPPORTED_YEARS:
         raise HolidayDataError(
-            source, read_toml(source).line_of("", "year"),
+            source,
+            read_toml(source).line_of("", "year"),
             f"只支持{SUPPORTED_YEARS.start}年至{SUPPORTED_YEARS.stop - 1}年，而文件写的是{schedule.year}年",
         )
     target = Path(directory) / f"{schedule.year}.toml"
@@ -71,5 +73,11 @@ def year_overview(directory: str | Path, year: int) -> YearOverview:
         return YearOverview(year, True, None, None, days_off, [], working_days)
     schedule = read_year_file(Path(directory) / f"{year}.toml")
     return YearOverview(
-        year, False, schedule.notice, schedule.published, days_off, sorted(schedule.make_up_days.items()), working_days,
+        year,
+        False,
+        schedule.notice,
+        schedule.published,
+        days_off,
+        sorted(schedule.make_up_days.items()),
+        working_days,
     )

@@ -1,4 +1,5 @@
 """Working days and deadlines in China: official notices where published, the statutory rule elsewhere."""
+
 from bisect import bisect_left, bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,8 +25,7 @@ class OutsideSupportedYears(ValueError):
     """A date the calendar cannot classify: no notice, and outside the years the statutory rule covers."""
 
     def __init__(self, year: int):
-        super().__init__(f"{year} is outside the supported years "
-                         f"{SUPPORTED_YEARS.start}–{SUPPORTED_YEARS.stop - 1}")
+        super().__init__(f"{year} is outside the supported years {SUPPORTED_YEARS.start}–{SUPPORTED_YEARS.stop - 1}")
         self.year = year
 
 

@@ -1,4 +1,5 @@
 """One year's official schedule, read from the State Council notice transcribed in holidays/<year>.toml."""
+
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -53,8 +54,9 @@ def read_holidays_dir(directory: Path) -> dict[int, YearSchedule]:
             raise HolidayDataError(path, 1, "a year file must be named after its year, e.g. 2027.toml")
         schedule = read_year_file(path)
         if path.stem != str(schedule.year):
-            raise HolidayDataError(path, read_toml(path).line_of("", "year"),
-                                   f"year = {schedule.year} but the file is named {path.name}")
+            raise HolidayDataError(
+                path, read_toml(path).line_of("", "year"), f"year = {schedule.year} but the file is named {path.name}"
+            )
         schedules[schedule.year] = schedule
     return schedules
 

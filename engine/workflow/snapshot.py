@@ -3,6 +3,7 @@
 Specs are shared between workflows of one definition version and are never part of the
 stored state, so a step only (de)serialises the task tree.
 """
+
 import json
 from uuid import UUID
 

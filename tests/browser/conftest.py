@@ -4,6 +4,7 @@ The server serves the session's test app (migrated temporary database, demo orga
 tests take the `fresh` fixture for shipped diagrams and no cases. Screenshots go to
 tests/screenshots/ (git-ignored) so that people can look at them.
 """
+
 import threading
 from pathlib import Path
 
@@ -13,8 +14,12 @@ from werkzeug.serving import make_server
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
 PASSWORD = "yibao2026"

@@ -1,12 +1,13 @@
 """Administrators and deadlines in a real browser: an overdue case in the inbox and on the dashboard."""
+
 from datetime import datetime
 
 import pytest
 
 from api.extensions import db
-from engine.timers import sweep
-from engine.core.clock import SHANGHAI, clock
 from engine.catalogue.flows import catalog
+from engine.core.clock import SHANGHAI, clock
+from engine.timers import sweep
 from tests.factories import applicant, reimbursement_details
 
 pytestmark = pytest.mark.browser
@@ -23,10 +24,16 @@ def test_an_overdue_case_shows_in_the_inbox_and_on_the_dashboard(app, as_user, l
     """初审 has 20 working days: accepted 2026-09-30, its timer makes it 已超期 on 2026-11-04."""
     clock.freeze(at("2026-09-30T10:00:00"))
     try:
-        response = as_user("qujiang.township_clerk").post("/api/instances", json={
-            "item": ITEM, "org": TOWNSHIP, "applicant": applicant(name="李桂兰"),
-            "materials": [m.name for m in catalog().get(ITEM).materials], "details": reimbursement_details(visited_on="2026-09-25"),
-        })
+        response = as_user("qujiang.township_clerk").post(
+            "/api/instances",
+            json={
+                "item": ITEM,
+                "org": TOWNSHIP,
+                "applicant": applicant(name="李桂兰"),
+                "materials": [m.name for m in catalog().get(ITEM).materials],
+                "details": reimbursement_details(visited_on="2026-09-25"),
+            },
+        )
         assert response.status_code == 201, response.get_json()
         case_no = response.get_json()["case_no"]
 

@@ -1,4 +1,5 @@
 """Clerks in a real browser: a 门诊费用报销 case from the village window to payment at the centre."""
+
 from datetime import date
 
 import pytest
@@ -99,10 +100,16 @@ def test_outpatient_case_from_village_to_payment(login, screenshot):
 
     payer = login("fc-centre.centre_payer")
     open_first_candidate(payer, case_no)
-    claim_and_submit(payer, {
-        "amount": "200.50", "payee_name": APPLICANT["name"], "bank_name": "中国农业银行丰城支行",
-        "account_no": "6228480012345678901", "paid_on": date.today().isoformat(),
-    })
+    claim_and_submit(
+        payer,
+        {
+            "amount": "200.50",
+            "payee_name": APPLICANT["name"],
+            "bank_name": "中国农业银行丰城支行",
+            "account_no": "6228480012345678901",
+            "paid_on": date.today().isoformat(),
+        },
+    )
     assert payer.locator(".status").inner_text() == "已办结"
 
     admin = login("fengcheng.admin")

@@ -1,4 +1,5 @@
 """A designer relabels a step in the modeler and deploys; running cases stay on their version."""
+
 from pathlib import Path
 
 import pytest
@@ -9,15 +10,27 @@ from tests.factories import applicant, reimbursement_details
 
 pytestmark = pytest.mark.browser
 
-MATERIALS = ["医保电子凭证或有效身份证件或社保卡（查看）", "费用发票原件", "费用清单原件（加盖医院公章）", "慢性病证复印件"]
+MATERIALS = [
+    "医保电子凭证或有效身份证件或社保卡（查看）",
+    "费用发票原件",
+    "费用清单原件（加盖医院公章）",
+    "慢性病证复印件",
+]
 NEW_LABEL = "乡镇初审（含材料核验）"
 
 
 def start_case(as_user) -> dict:
-    response = as_user("qujiangcun.village_agent").post("/api/instances", json={
-        "item": "fc-v-08", "org": "360981104201", "applicant": applicant(), "materials": MATERIALS,
-        "proxy": True, "details": reimbursement_details(),
-    })
+    response = as_user("qujiangcun.village_agent").post(
+        "/api/instances",
+        json={
+            "item": "fc-v-08",
+            "org": "360981104201",
+            "applicant": applicant(),
+            "materials": MATERIALS,
+            "proxy": True,
+            "details": reimbursement_details(),
+        },
+    )
     assert response.status_code == 201, response.get_json()
     return response.get_json()
 

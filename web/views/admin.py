@@ -1,4 +1,5 @@
 """Administrators' pages: the running cases, one case with its diagram, history, deadlines and actions."""
+
 from math import ceil
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
@@ -7,14 +8,12 @@ from marshmallow import ValidationError, fields, validate
 from api.auth import current_account
 from api.extensions import db
 from api.instances import CaseListQuery
-from engine.org import accounts
-from engine.cases import admin
-from engine.cases import queries
-from engine.cases import acceptance
 from engine.bpmn.marks import case_diagram
-from engine.core.errors import Invalid
+from engine.cases import acceptance, admin, queries
 from engine.cases.history import ACTION_LABELS
 from engine.catalogue.flows import catalog
+from engine.core.errors import Invalid
+from engine.org import accounts
 from engine.org.permissions import ADMIN
 from web.deadlines import deadline_of
 from web.formdata import flat_errors
@@ -54,15 +53,25 @@ def instances():
             errors, status = flat_errors(exc.errors), 400
     rows = [_row(current_account(), case) for case in result.items]
     return render_template(
-        "admin/instances.html", rows=rows, total=result.total, page=result.page,
-        pages=max(ceil(result.total / per_page), 1), args=request.args, errors=errors,
-        items=catalog().items, units=accounts.units(db.session), status_labels=admin.CASE_STATUS_LABELS,
+        "admin/instances.html",
+        rows=rows,
+        total=result.total,
+        page=result.page,
+        pages=max(ceil(result.total / per_page), 1),
+        args=request.args,
+        errors=errors,
+        items=catalog().items,
+        units=accounts.units(db.session),
+        status_labels=admin.CASE_STATUS_LABELS,
     ), status
 
 
 def _row(user, case):
     """A listed case with its own limit and its open steps' limits (a late step makes the case 已超期)."""
-    steps = [(task, deadline_of(task.due_at, task.warn_at)) for task in acceptance.case_view(db.session, user, case.id).open_tasks]
+    steps = [
+        (task, deadline_of(task.due_at, task.warn_at))
+        for task in acceptance.case_view(db.session, user, case.id).open_tasks
+    ]
     return case, deadline_of(case.due_at), steps
 
 
@@ -72,17 +81,24 @@ def instance(case_id: int, errors: dict | None = None, status: int = 200):
     view = acceptance.case_view(db.session, user, case_id)
     tasks = [(task, deadline_of(task.due_at, task.warn_at)) for task in view.open_tasks]
     return render_template(
-        "admin/instance.html", view=view, case=view.case, tasks=tasks,
-        deadline=deadline_of(view.case.due_at), is_admin=ADMIN in user.roles,
+        "admin/instance.html",
+        view=view,
+        case=view.case,
+        tasks=tasks,
+        deadline=deadline_of(view.case.due_at),
+        is_admin=ADMIN in user.roles,
         action_labels=ACTION_LABELS | admin.ACTION_LABELS,
-        status_labels=admin.CASE_STATUS_LABELS, errors=errors or {},
+        status_labels=admin.CASE_STATUS_LABELS,
+        errors=errors or {},
     ), status
 
 
 @bp.route("/instances/<int:case_id>/diagram.json")
 def diagram(case_id: int):
     marks = case_diagram(db.session, current_account(), case_id)
-    return jsonify(xml=marks.bpmn_xml, version=marks.version, completed=marks.completed, active=marks.active, taken=marks.taken)
+    return jsonify(
+        xml=marks.bpmn_xml, version=marks.version, completed=marks.completed, active=marks.active, taken=marks.taken
+    )
 
 
 @bp.route("/instances/<int:case_id>/<action>", methods=["POST"])

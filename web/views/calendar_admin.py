@@ -1,4 +1,5 @@
 """The calendar page: years covered, which are provisional, a year's days, and loading a new notice."""
+
 import tempfile
 from pathlib import Path, PurePath
 
@@ -6,10 +7,9 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 
 from api.auth import current_account
 from api.extensions import db
-from engine.workcalendar import upkeep
 from engine.core.clock import clock
 from engine.org.permissions import ensure_admin
-from engine.workcalendar import HolidayDataError
+from engine.workcalendar import HolidayDataError, upkeep
 from web.guard import page_blueprint
 
 bp = page_blueprint("calendar_admin", __name__, "/admin/calendar")
@@ -30,8 +30,12 @@ def years(errors: list[str] | None = None, status: int = 200):
         year, status = this_year, 400
     shown = sorted(set(official) | {this_year, this_year + 1})
     return render_template(
-        "admin/calendar.html", overview=upkeep.year_overview(_directory(), year),
-        shown=shown, official=set(official), supported=supported, errors=errors or [],
+        "admin/calendar.html",
+        overview=upkeep.year_overview(_directory(), year),
+        shown=shown,
+        official=set(official),
+        supported=supported,
+        errors=errors or [],
     ), status
 
 
@@ -51,6 +55,9 @@ def load():
         except HolidayDataError as exc:
             return years([f"{name} 第 {exc.line} 行：{exc.message}"], 422)
     action = "替换" if loaded.replaced else "载入"
-    flash(f"已{action}{loaded.schedule.year}年放假安排（{loaded.schedule.notice}），全年 {loaded.working_days} 个工作日；"
-          f"已重算 {loaded.recomputed} 个待办时限", "success")
+    flash(
+        f"已{action}{loaded.schedule.year}年放假安排（{loaded.schedule.notice}），全年 {loaded.working_days} 个工作日；"
+        f"已重算 {loaded.recomputed} 个待办时限",
+        "success",
+    )
     return redirect(url_for("calendar_admin.years", year=loaded.schedule.year))

@@ -1,20 +1,21 @@
 """Pages of the clerks' daily work: the inbox, a task with its form, accepting a case (受理)."""
+
 from math import ceil
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 
 from api.auth import current_account
 from api.extensions import db
-from engine.cases import acceptance
-from engine.cases import notices
-from engine.reporting import ratings
-from engine.tasks import work
-from engine.core.errors import Forbidden, Invalid, NotFound
+from engine.cases import acceptance, notices
 from engine.cases.history import ACTION_LABELS
 from engine.catalogue.flows import catalog, flow_for
+from engine.catalogue.offering import ensure_offered_at
+from engine.core.errors import Forbidden, Invalid, NotFound
 from engine.core.models import OrgUnit
 from engine.org.permissions import ensure_may_rate
 from engine.org.routing import ancestry
+from engine.reporting import ratings
+from engine.tasks import work
 from forms.registry import FormInvalid, json_schema, title_of
 from web.deadlines import deadline_of
 from web.formdata import flat_errors, flat_values, from_form
@@ -46,15 +47,28 @@ def inbox():
     overdue_only = request.args.get("overdue") == "1"
     latest_first = request.args.get("order") == "-due"
     result = work.inbox(
-        db.session, user, view, page, PER_PAGE,
-        item_id=item_id, overdue_only=overdue_only, latest_due_first=latest_first,
+        db.session,
+        user,
+        view,
+        page,
+        PER_PAGE,
+        item_id=item_id,
+        overdue_only=overdue_only,
+        latest_due_first=latest_first,
     )
     rows = [(task, deadline_of(task.due_at, task.warn_at)) for task in result.items]
     return render_template(
         "clerk/inbox.html",
-        views=VIEWS, view=view, rows=rows, page=result.page, pages=max(ceil(result.total / PER_PAGE), 1),
-        total=result.total, items=_regional_items(user.org), item_id=item_id,
-        overdue_only=overdue_only, latest_first=latest_first,
+        views=VIEWS,
+        view=view,
+        rows=rows,
+        page=result.page,
+        pages=max(ceil(result.total / PER_PAGE), 1),
+        total=result.total,
+        items=_regional_items(user.org),
+        item_id=item_id,
+        overdue_only=overdue_only,
+        latest_first=latest_first,
     )
 
 
@@ -71,10 +85,17 @@ def _task_page(task_id: str, values: dict | None = None, errors: dict | None = N
         values = _suggested_values(task.form_key, view)
     return render_template(
         "clerk/task.html",
-        task=task, view=view, case=view.case, deadline=deadline_of(task.due_at, task.warn_at),
-        schema=json_schema(task.form_key), form_title=title_of(task.form_key),
-        values=values, errors=errors or {}, mine=task.assignee_id == user.id,
-        action_labels=ACTION_LABELS, notice_titles=notice_titles(),
+        task=task,
+        view=view,
+        case=view.case,
+        deadline=deadline_of(task.due_at, task.warn_at),
+        schema=json_schema(task.form_key),
+        form_title=title_of(task.form_key),
+        values=values,
+        errors=errors or {},
+        mine=task.assignee_id == user.id,
+        action_labels=ACTION_LABELS,
+        notice_titles=notice_titles(),
     ), status
 
 
@@ -124,10 +145,18 @@ def case(case_id: int, values: dict | None = None, errors: dict | None = None, s
     except NotFound:
         rating = None
     return render_template(
-        "clerk/case.html", view=view, case=view.case, action_labels=ACTION_LABELS,
-        status_labels=acceptance.STATUS_LABELS, deadline=deadline_of(view.case.due_at),
-        notice_titles=notice_titles(), rating=rating, may_rate=_may_rate(user, view.case, rating),
-        rating_schema=json_schema("rating"), values=values or {}, errors=errors or {},
+        "clerk/case.html",
+        view=view,
+        case=view.case,
+        action_labels=ACTION_LABELS,
+        status_labels=acceptance.STATUS_LABELS,
+        deadline=deadline_of(view.case.due_at),
+        notice_titles=notice_titles(),
+        rating=rating,
+        may_rate=_may_rate(user, view.case, rating),
+        rating_schema=json_schema("rating"),
+        values=values or {},
+        errors=errors or {},
     ), status
 
 
@@ -147,7 +176,11 @@ def rate(case_id: int):
     data = from_form(json_schema("rating"), request.form)
     try:
         rating = ratings.rate_case(
-            db.session, current_account(), case_id, data, current_app.config.get("RATING_RECTIFICATION_DAYS"),
+            db.session,
+            current_account(),
+            case_id,
+            data,
+            current_app.config.get("RATING_RECTIFICATION_DAYS"),
         )
     except FormInvalid as exc:
         db.session.rollback()
@@ -164,7 +197,7 @@ def _acceptable_items(unit: OrgUnit):
     acceptable = []
     for item in _regional_items(unit):
         try:
-            start.ensure_offered_at(item, unit)
+            ensure_offered_at(item, unit)
             flow_for(item)
         except (Invalid, KeyError):
             continue
@@ -227,6 +260,10 @@ def _posted() -> dict:
 
 def _accept_page(item, details_schema, values, errors, status=200):
     return render_template(
-        "clerk/accept.html", item=item, details_schema=details_schema,
-        applicant_schema=json_schema("applicant"), values=values, errors=errors,
+        "clerk/accept.html",
+        item=item,
+        details_schema=details_schema,
+        applicant_schema=json_schema("applicant"),
+        values=values,
+        errors=errors,
     ), status

@@ -3,17 +3,18 @@
 Every figure comes from `engine.sla.sla_figures`; the breakdowns per unit and per item are that same
 call for each unit directly under the scope and for each item of the scope's region.
 """
+
 from flask import render_template, request
 from marshmallow import ValidationError
 
 from api.auth import current_account
 from api.extensions import db
 from api.sla import SlaQuery
-from engine.org import accounts
-from engine.reporting import sla
-from engine.core.errors import Invalid
 from engine.catalogue.flows import catalog
+from engine.core.errors import Invalid
+from engine.org import accounts
 from engine.org.routing import ancestry
+from engine.reporting import sla
 from web.formdata import flat_errors
 from web.guard import page_blueprint
 
@@ -36,13 +37,16 @@ def sla_page():
     scope = figures["scope"]
     by_unit = [
         (unit, sla.sla_figures(db.session, user, _narrowed(filters, org=unit.code))["concluded"])
-        for unit in accounts.units(db.session) if scope is not None and unit.parent_id == scope.id
+        for unit in accounts.units(db.session)
+        if scope is not None and unit.parent_id == scope.id
     ]
     by_item = [
-        (item, timeliness) for item, timeliness in (
+        (item, timeliness)
+        for item, timeliness in (
             (item, sla.sla_figures(db.session, user, _narrowed(filters, item=item.id))["concluded"])
             for item in _items_of(scope, filters.item)
-        ) if timeliness["total"]
+        )
+        if timeliness["total"]
     ]
     return _page(figures, by_unit, by_item, args, {}, 200)
 
@@ -55,7 +59,8 @@ def _items_of(scope, only: str | None):
     """Items of the lists of the scope's region (the unit or a unit above it names the region)."""
     regions = {unit.name for unit in ancestry(scope)} if scope is not None else None
     return [
-        item for item in catalog().items
+        item
+        for item in catalog().items
         if (regions is None or item.region in regions) and (only is None or item.id == only)
     ]
 
@@ -72,14 +77,27 @@ def _page(figures, by_unit, by_item, args, errors, status):
     charts = None
     if figures is not None:
         charts = {
-            "units": [{"name": unit.name, "rate": t["on_time_rate"], "on_time": t["on_time"], "late": t["late"]} for unit, t in by_unit],
-            "items": [{"name": item.name, "rate": t["on_time_rate"], "on_time": t["on_time"], "late": t["late"]} for item, t in by_item],
+            "units": [
+                {"name": unit.name, "rate": t["on_time_rate"], "on_time": t["on_time"], "late": t["late"]}
+                for unit, t in by_unit
+            ],
+            "items": [
+                {"name": item.name, "rate": t["on_time_rate"], "on_time": t["on_time"], "late": t["late"]}
+                for item, t in by_item
+            ],
             "overdue": _stage_totals(figures["overdue_tasks"]),
             "stages": [{"name": s["stage"], "days": s["average_working_days"]} for s in figures["stages"]],
             "ratings": figures["ratings"]["levels"],
         }
     return render_template(
-        "admin/sla.html", figures=figures, by_unit=by_unit, by_item=by_item, charts=charts,
+        "admin/sla.html",
+        figures=figures,
+        by_unit=by_unit,
+        by_item=by_item,
+        charts=charts,
         overdue_by_stage=_stage_totals(figures["overdue_tasks"]) if figures else {},
-        args=args, errors=errors, units=accounts.units(db.session), items=catalog().items,
+        args=args,
+        errors=errors,
+        units=accounts.units(db.session),
+        items=catalog().items,
     ), status

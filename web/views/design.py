@@ -1,15 +1,15 @@
 """Process designers' pages: versions of every process, download, and the modeler that deploys."""
+
 from flask import Response, jsonify, render_template, request
 
 from api.auth import current_account
 from api.extensions import db
-from engine.bpmn import deployment
-from engine.bpmn import vendor
+from engine.bpmn import deployment, vendor
 from engine.bpmn.deployment import InvalidDiagram
-from engine.core.errors import Invalid
-from engine.org.permissions import ensure_designer
 from engine.bpmn.versions import version_xml, versions
+from engine.core.errors import Invalid
 from engine.core.reference import reference
+from engine.org.permissions import ensure_designer
 from forms.registry import known_form_keys, title_of
 from web.guard import page_blueprint
 
@@ -26,7 +26,8 @@ def download(definition_id: int):
     definition = version_xml(db.session, current_account(), definition_id)
     filename = f"{definition.process_key}-v{definition.version}.bpmn"
     return Response(
-        definition.bpmn_xml, mimetype="application/xml",
+        definition.bpmn_xml,
+        mimetype="application/xml",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
@@ -52,7 +53,9 @@ def deploy():
     user = current_account()
     ensure_designer(user)
     try:
-        definition, created = deployment.deploy(db.session, request.get_data(), request.args.get("name", "modeler.bpmn"), user.username)
+        definition, created = deployment.deploy(
+            db.session, request.get_data(), request.args.get("name", "modeler.bpmn"), user.username
+        )
     except InvalidDiagram as exc:
         return jsonify(message=exc.message, problems=exc.problems), 422
     except Invalid as exc:
@@ -73,12 +76,21 @@ def upload():
         definition, created, conversion = vendor.deploy_vendor_diagram(db.session, data, upload.filename, user.username)
     except vendor.InvalidVendorDiagram as exc:
         return render_template(
-            "design/upload.html", name=upload.filename, error=exc.message, problems=exc.problems,
+            "design/upload.html",
+            name=upload.filename,
+            error=exc.message,
+            problems=exc.problems,
             conversion=exc.conversion.to_dict(),
         ), 422
     except InvalidDiagram as exc:
-        return render_template("design/upload.html", name=upload.filename, error=exc.message, problems=exc.problems, conversion=None), 422
+        return render_template(
+            "design/upload.html", name=upload.filename, error=exc.message, problems=exc.problems, conversion=None
+        ), 422
     return render_template(
-        "design/upload.html", name=upload.filename, definition=definition, created=created,
-        conversion=conversion.to_dict(), problems=[],
+        "design/upload.html",
+        name=upload.filename,
+        definition=definition,
+        created=created,
+        conversion=conversion.to_dict(),
+        problems=[],
     )

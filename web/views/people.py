@@ -1,12 +1,13 @@
 """Users, their roles and the org units: list, create, deactivate (系统管理员)."""
+
 from flask import flash, redirect, render_template, request, url_for
 
 from api.auth import current_account
 from api.extensions import db
-from engine.org import accounts
 from engine.core.errors import Invalid
-from engine.org.permissions import ensure_admin
 from engine.core.reference import reference
+from engine.org import accounts
+from engine.org.permissions import ensure_admin
 from web.formdata import flat_errors
 from web.guard import page_blueprint
 
@@ -18,8 +19,14 @@ def users(values: dict | None = None, errors: dict | None = None, form: str | No
     admin = current_account()
     ensure_admin(admin)
     return render_template(
-        "admin/people.html", users=accounts.users(db.session, admin), units=accounts.units(db.session),
-        roles=reference().roles, kinds=reference().kinds, values=values or {}, errors=errors or {}, form=form,
+        "admin/people.html",
+        users=accounts.users(db.session, admin),
+        units=accounts.units(db.session),
+        roles=reference().roles,
+        kinds=reference().kinds,
+        values=values or {},
+        errors=errors or {},
+        form=form,
         me=admin,
     ), status
 
@@ -29,8 +36,13 @@ def create_user():
     form = request.form
     try:
         user = accounts.add_user(
-            db.session, current_account(), form.get("username", "").strip(), form.get("password", ""),
-            form.getlist("roles"), form.get("org", ""), form.get("display_name", "").strip() or None,
+            db.session,
+            current_account(),
+            form.get("username", "").strip(),
+            form.get("password", ""),
+            form.getlist("roles"),
+            form.get("org", ""),
+            form.get("display_name", "").strip() or None,
         )
     except Invalid as exc:
         db.session.rollback()
@@ -51,8 +63,12 @@ def create_unit():
     form = request.form
     try:
         unit = accounts.add_unit(
-            db.session, current_account(), form.get("code", "").strip(), form.get("name", "").strip(),
-            form.get("kind", ""), form.get("parent", "").strip() or None,
+            db.session,
+            current_account(),
+            form.get("code", "").strip(),
+            form.get("name", "").strip(),
+            form.get("kind", ""),
+            form.get("parent", "").strip() or None,
         )
     except Invalid as exc:
         db.session.rollback()

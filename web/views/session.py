@@ -1,4 +1,5 @@
 """Logging in and out with a session cookie; each user lands on the page of their work."""
+
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
@@ -38,7 +39,9 @@ def login():
     error = None
     if request.method == "POST":
         csrf.protect()
-        user = accounts.authenticate(db.session, request.form.get("username", "").strip(), request.form.get("password", ""))
+        user = accounts.authenticate(
+            db.session, request.form.get("username", "").strip(), request.form.get("password", "")
+        )
         if user is not None:
             login_user(Principal(user))
             return redirect(_safe_next(request.args.get("next")) or home_for(user.roles))

@@ -2,6 +2,7 @@
 
 Only the `dist` folders of the packages the pages use are reachable; nothing third-party is in git.
 """
+
 from pathlib import Path
 
 from flask import Blueprint, abort, send_from_directory

@@ -1,0 +1,108 @@
+"""Users, roles and units on the administrators' page; a deactivated user can neither log in nor use a token."""
+
+from uuid import uuid4
+
+import pytest
+
+from tests.web_login import csrf_token, page_login
+
+
+@pytest.fixture
+def admin(fresh):
+    client, _ = page_login(fresh, "fengcheng.admin")
+    return client
+
+
+def post(client, url: str, data: dict):
+    token = csrf_token(client.get("/admin/people").get_data(as_text=True))
+    return client.post(url, data={"csrf_token": token, **data})
+
+
+def new_clerk(admin) -> str:
+    username = f"clerk-{uuid4().hex[:8]}"
+    response = post(
+        admin,
+        "/admin/people/users",
+        {
+            "username": username,
+            "display_name": "周敏",
+            "password": "s3cret-pass",
+            "org": "360981104",
+            "roles": ["township_clerk", "supervisor"],
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return username
+
+
+def test_created_user_is_listed_and_works_at_their_unit(admin, fresh, client):
+    username = new_clerk(admin)
+    page = admin.get("/admin/people").get_data(as_text=True)
+    assert f"已创建用户 {username}" in page
+    row = page[page.index(f'data-username="{username}"') :].split("</tr>", 1)[0]
+    assert "周敏" in row and "曲江镇" in row and "在用" in row
+    assert {"乡镇(街道)医保专窗经办员", "督办员"} == set(row.split("<td>")[3].split("</td>")[0].split("、"))
+    token = client.post("/api/auth/token", json={"username": username, "password": "s3cret-pass"}).get_json()
+    assert token["org"] == "360981104" and token["roles"] == ["supervisor", "township_clerk"]
+
+
+def test_deactivated_user_can_no_longer_log_in_or_use_a_token(admin, fresh, client):
+    username = new_clerk(admin)
+    token = client.post("/api/auth/token", json={"username": username, "password": "s3cret-pass"}).get_json()["token"]
+    session, _ = page_login(fresh, username, "s3cret-pass")
+    assert session.get("/inbox").status_code == 200
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/tasks", headers=headers).status_code == 200
+
+    response = post(admin, f"/admin/people/users/{username}/deactivate", {})
+    assert response.status_code == 302
+    assert "已停用" in admin.get("/admin/people").get_data(as_text=True)
+
+    assert client.get("/api/tasks", headers=headers).status_code == 401
+    assert session.get("/inbox").status_code == 302, "the open session ends too"
+    again = client.post("/api/auth/token", json={"username": username, "password": "s3cret-pass"})
+    assert again.status_code == 401
+    _, login = page_login(fresh, username, "s3cret-pass")
+    assert login.status_code == 401 and "账号已停用" in login.get_data(as_text=True)
+
+
+def test_bad_user_form_names_every_field(admin):
+    response = post(admin, "/admin/people/users", {"username": "", "password": "short", "org": "nowhere"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    for field, message in [
+        ("username", "请填写用户名"),
+        ("password", "密码至少 8 位"),
+        ("org", "未知单位编码：nowhere"),
+        ("role", "至少需要一个角色"),
+    ]:
+        assert f'data-field="{field}">{message}' in page, field
+    assert "short" not in page, "passwords are never echoed"
+
+
+def test_units_are_created_under_a_parent_and_refused_twice(admin):
+    code = f"36098110{uuid4().int % 10}{uuid4().hex[:3]}"
+    created = post(
+        admin, "/admin/people/units", {"code": code, "name": "测试村", "kind": "village", "parent": "360981104"}
+    )
+    assert created.status_code == 302
+    page = admin.get("/admin/people").get_data(as_text=True)
+    assert f'<td class="mono">{code}</td><td>测试村</td><td>村(社区)</td>\n          <td>曲江镇</td>' in page
+    again = post(admin, "/admin/people/units", {"code": code, "name": "", "kind": "village"})
+    assert again.status_code == 422
+    text = again.get_data(as_text=True)
+    assert f'data-field="code">单位编码已存在：{code}' in text and 'data-field="name">请填写单位名称' in text
+
+
+def test_only_administrators_manage_people(fresh):
+    clerk, _ = page_login(fresh, "qujiang.township_clerk")
+    assert clerk.get("/admin/people").status_code == 403
+    token = csrf_token(clerk.get("/inbox").get_data(as_text=True))
+    response = clerk.post("/admin/people/users/qujiang.supervisor/deactivate", data={"csrf_token": token})
+    assert response.status_code == 403
+
+
+def test_administrators_cannot_deactivate_themselves(admin):
+    response = post(admin, "/admin/people/users/fengcheng.admin/deactivate", {})
+    assert response.status_code == 302
+    assert "不能停用自己的账号" in admin.get("/admin/people").get_data(as_text=True)
