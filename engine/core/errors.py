@@ -26,3 +26,7 @@ class Invalid(DomainError):
 
 class StepFailed(DomainError):
     """The flow itself failed while advancing; the case stays at its previous step."""
+
+
+class Unavailable(DomainError):
+    """The store could not be reached (a lost database connection): nothing was written, try again."""
