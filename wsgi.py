@@ -1,5 +1,5 @@
 """WSGI entry point: `flask --app wsgi ...` and `gunicorn wsgi:app`."""
 
-from api import create_app
+from server.app import create_app
 
 app = create_app()

@@ -1,5 +1,5 @@
-"""HTTP and command-line layer: translates requests into engine calls, holds no business rules."""
+"""HTTP and command-line layer: translates requests into engine calls, holds no business rules.
 
-from api.app import create_app
-
-__all__ = ["create_app"]
+The application itself (factory, settings, login, error mapping) is `server/`; `server.app.create_app`
+registers this package's blueprints and commands.
+"""

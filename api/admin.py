@@ -3,10 +3,10 @@
 from flask import request
 from flask_smorest import Blueprint
 
-from api.auth import current_account, require_login
-from api.extensions import db
 from api.schemas import CaseOut
 from engine.cases import admin
+from server.extensions import db
+from server.login import current_account, require_login
 
 blp = Blueprint("admin", __name__, url_prefix="/api/admin", description="办件管理（系统管理员）")
 blp.before_request(require_login)

@@ -2,8 +2,7 @@
 
 from flask import Flask
 
-from api import errors
-from api.extensions import api
+from server.extensions import api
 
 
 def register(app: Flask) -> None:
@@ -22,8 +21,3 @@ def register(app: Flask) -> None:
 
     for blp in (health, auth, definitions, instances, tasks, calendar, ratings, sla, catalog, timers, documents, admin):
         api.register_blueprint(blp)
-    errors.register(app)
-
-    import web
-
-    web.register(app)

@@ -3,9 +3,9 @@
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from api.auth import require_login
-from api.extensions import db
 from engine.catalogue import queries
+from server.extensions import db
+from server.login import require_login
 
 blp = Blueprint("catalog", __name__, url_prefix="/api/catalog", description="事项清单")
 blp.before_request(require_login)

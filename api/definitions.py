@@ -5,12 +5,12 @@ from flask_smorest import Blueprint, abort
 from marshmallow import fields
 from sqlalchemy import select
 
-from api.auth import current_account, require_login
-from api.extensions import db
 from api.schemas import DefinitionOut
 from engine.bpmn import deployment, vendor
 from engine.core.models import ProcessDefinition
 from engine.org.permissions import ensure_designer
+from server.extensions import db
+from server.login import current_account, require_login
 
 blp = Blueprint("definitions", __name__, url_prefix="/api/definitions", description="流程定义")
 blp.before_request(require_login)

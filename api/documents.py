@@ -5,9 +5,9 @@ from datetime import date, datetime
 from flask import render_template
 from flask_smorest import Blueprint
 
-from api.auth import current_account, require_login
-from api.extensions import db
 from engine.cases import notices
+from server.extensions import db
+from server.login import current_account, require_login
 
 blp = Blueprint(
     "documents", __name__, url_prefix="/api/instances", template_folder="templates", description="办件文书（打印）"

@@ -4,10 +4,10 @@ from flask import current_app, request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from api.auth import current_account, require_login
-from api.extensions import db
 from api.schemas import OrgRef, UserRef
 from engine.reporting import ratings
+from server.extensions import db
+from server.login import current_account, require_login
 
 blp = Blueprint("ratings", __name__, url_prefix="/api", description="好差评")
 blp.before_request(require_login)

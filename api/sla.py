@@ -1,29 +1,16 @@
 """SLA figures (时效统计) over HTTP, for administrators and 督办员."""
 
 from flask_smorest import Blueprint
-from marshmallow import Schema, ValidationError, fields, validates_schema
+from marshmallow import Schema, fields
 
-from api.auth import current_account, require_login
-from api.extensions import db
 from api.schemas import OrgRef
 from engine.reporting import sla
+from server.args import SlaQuery
+from server.extensions import db
+from server.login import current_account, require_login
 
 blp = Blueprint("sla", __name__, url_prefix="/api/sla", description="时效统计")
 blp.before_request(require_login)
-
-DATE_MESSAGES = {"invalid": "日期格式应为 YYYY-MM-DD，例如 2026-10-08"}
-
-
-class SlaQuery(Schema):
-    first = fields.Date(data_key="from", error_messages=DATE_MESSAGES)
-    last = fields.Date(data_key="to", error_messages=DATE_MESSAGES)
-    org = fields.String(metadata={"description": "单位编码（含下级单位）"})
-    item = fields.String(metadata={"description": "事项编码"})
-
-    @validates_schema(skip_on_field_errors=True)
-    def ordered(self, data, **kwargs):
-        if data.get("first") and data.get("last") and data["last"] < data["first"]:
-            raise ValidationError("结束日期不能早于开始日期", field_name="to")
 
 
 class Timeliness(Schema):

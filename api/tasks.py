@@ -4,10 +4,10 @@ from flask import request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from api.auth import current_account, require_login
-from api.extensions import db
 from api.schemas import PageOut, TaskDetailOut, TaskOut
 from engine.tasks import work
+from server.extensions import db
+from server.login import current_account, require_login
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/tasks", description="待办任务")
 blp.before_request(require_login)

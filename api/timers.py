@@ -4,11 +4,11 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from sqlalchemy import select
 
-from api.auth import current_account, require_login
-from api.extensions import db
 from engine.core.models import Timer
 from engine.org.permissions import ensure_admin
 from engine.timers.table import WAITING
+from server.extensions import db
+from server.login import current_account, require_login
 
 blp = Blueprint("timers", __name__, url_prefix="/api/timers", description="定时器与异常")
 blp.before_request(require_login)

@@ -33,14 +33,14 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG  # noqa: E402
 from SpiffWorkflow.util.task import TaskState  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
-from api import create_app  # noqa: E402
-from api.extensions import db  # noqa: E402
 from engine.bpmn import deployment  # noqa: E402
 from engine.cases import acceptance  # noqa: E402
 from engine.core.models import CaseInstance, User  # noqa: E402
 from engine.org import accounts  # noqa: E402
 from engine.sandbox.functions import expression_functions  # noqa: E402
 from engine.tasks import work  # noqa: E402
+from server.app import create_app  # noqa: E402
+from server.extensions import db  # noqa: E402
 from tests.factories import applicant, reimbursement_details  # noqa: E402
 
 BPMN = ROOT / "processes" / "bpmn"

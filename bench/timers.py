@@ -21,8 +21,6 @@ sys.path[0] = str(ROOT)  # not bench/: its calendar.py would shadow the standard
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
-from api import create_app  # noqa: E402
-from api.extensions import db  # noqa: E402
 from engine.bpmn import deployment  # noqa: E402
 from engine.cases import acceptance  # noqa: E402
 from engine.catalogue.flows import Flow  # noqa: E402
@@ -30,6 +28,8 @@ from engine.core.clock import SHANGHAI, clock  # noqa: E402
 from engine.core.models import CaseInstance, Timer, User  # noqa: E402
 from engine.org import accounts  # noqa: E402
 from engine.timers import sweep  # noqa: E402
+from server.app import create_app  # noqa: E402
+from server.extensions import db  # noqa: E402
 from tests.factories import applicant  # noqa: E402
 
 PROBE = ROOT / "tests" / "fixtures" / "bpmn" / "deadline_probe.bpmn"

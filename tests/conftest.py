@@ -10,12 +10,12 @@ import pytest
 from flask_migrate import upgrade
 from sqlalchemy import text
 
-from api import create_app
-from api.extensions import db
 from engine.bpmn import deployment
 from engine.core.clock import clock
 from engine.core.models import Base
 from engine.org import accounts
+from server.app import create_app
+from server.extensions import db
 
 ORGANISATION_TABLES = {"org_unit", "app_user", "role_grant"}
 

@@ -5,8 +5,8 @@ from pathlib import Path
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from api.extensions import csrf, db
 from engine.core.errors import DomainError, Forbidden, NotFound
+from server.extensions import csrf, db
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 TEMPLATES = str(Path(__file__).resolve().parent / "templates")

@@ -9,9 +9,9 @@ from flask.cli import AppGroup
 from marshmallow import Schema, ValidationError
 
 from api.calendar import DaysQuery, DueQuery
-from api.extensions import db
 from engine.workcalendar import HolidayDataError, OutsideSupportedYears, calendar_for
 from engine.workcalendar.upkeep import load_notice
+from server.extensions import db
 
 calendar = AppGroup("calendar", help="工作日日历：查询工作日、计算办理期限、载入新一年的放假通知。")
 

@@ -7,11 +7,11 @@ from typing import NoReturn
 import click
 from flask.cli import AppGroup
 
-from api.extensions import db
 from engine.catalogue import imported_lists
 from engine.catalogue.flows import catalog as current_catalog
 from engine.catalogue.flows import reviewed_catalog
 from engine.catalogue.items import CatalogImportError
+from server.extensions import db
 
 catalog = AppGroup("catalog", help="事项清单：导入管理员整理的清单表，查看已有事项。")
 

@@ -3,8 +3,8 @@
 import click
 from flask.cli import with_appcontext
 
-from api.extensions import db
 from engine.org import accounts
+from server.extensions import db
 
 
 @click.command("demo", help="载入演示单位与用户")

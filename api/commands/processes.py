@@ -6,8 +6,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from api.extensions import db
 from engine.bpmn import deployment
+from server.extensions import db
 
 
 @click.group("processes", help="流程部署")

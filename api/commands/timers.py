@@ -6,9 +6,9 @@ from datetime import datetime
 import click
 from flask.cli import with_appcontext
 
-from api.extensions import db
 from engine.core.clock import SHANGHAI, clock
 from engine.timers.sweep import sweep
+from server.extensions import db
 
 
 def _instant(_ctx, _param, value):

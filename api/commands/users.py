@@ -4,8 +4,8 @@ import click
 from flask.cli import with_appcontext
 
 from api.commands.output import fail_on_domain_error
-from api.extensions import db
 from engine.org import accounts
+from server.extensions import db
 
 
 @click.group("users", help="用户管理")

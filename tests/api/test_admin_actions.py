@@ -2,8 +2,8 @@
 
 import pytest
 
-from api.extensions import db
 from engine.core.models import CaseInstance
+from server.extensions import db
 from tests.factories import applicant, reimbursement_details
 
 pytestmark = pytest.mark.usefixtures("fresh")

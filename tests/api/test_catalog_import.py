@@ -3,12 +3,12 @@
 import pytest
 from sqlalchemy import delete
 
-from api.extensions import db
 from engine.catalogue import imported_lists
 from engine.catalogue.flows import catalog
 from engine.catalogue.imported_lists import CatalogImport, CatalogImportItem
 from engine.catalogue.items import parse_tsv
 from engine.core.clock import clock
+from server.extensions import db
 from tests.factories import applicant, reimbursement_details
 
 HEADER = "地区\t清单\t序号\t事项名称\t事项分类\t办理层级\t办理时限\t办理流程\t办理材料"

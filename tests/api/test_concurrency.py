@@ -7,11 +7,11 @@ import pytest
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from api.extensions import db
 from engine.bpmn import deployment
 from engine.cases.acceptance import save_progress
 from engine.core.models import CaseInstance
 from engine.workflow import snapshot
+from server.extensions import db
 from tests.api.test_outpatient_flow import APPROVE, only_task, start_at_village
 
 pytestmark = pytest.mark.usefixtures("fresh")

@@ -6,9 +6,9 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from api.extensions import db
 from engine.core.models import User
 from engine.workcalendar import default_calendar
+from server.extensions import db
 from tests.api.test_every_item import ADMIN, TASK_DATA, TODAY, window_user
 from tests.api.test_outpatient_flow import ALL_MATERIALS, VILLAGE
 from tests.factories import applicant, reimbursement_details

@@ -5,9 +5,9 @@ from datetime import datetime
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from api.extensions import db
 from engine.core.clock import SHANGHAI, clock
 from engine.core.models import Rating
+from server.extensions import db
 from tests.api.test_outpatient_flow import APPROVE, start_at_village, work
 
 CENTRE = "360981-YB"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from api.extensions import db
 from engine.core.models import AuditEvent, Task, Timer
+from server.extensions import db
 from tests.api.test_timers import accept, at, probe  # noqa: F401  (fixture)
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from api.extensions import db
 from engine.bpmn import deployment
 from engine.cases import acceptance
 from engine.catalogue.flows import Flow
 from engine.core.clock import SHANGHAI, clock
 from engine.core.models import Timer
 from engine.timers import sweep
+from server.extensions import db
 from tests.factories import applicant
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "bpmn"

@@ -4,10 +4,10 @@ from datetime import datetime
 
 import pytest
 
-from api.extensions import db
 from engine.catalogue.flows import catalog
 from engine.core.clock import SHANGHAI, clock
 from engine.timers import sweep
+from server.extensions import db
 from tests.factories import applicant, reimbursement_details
 
 pytestmark = pytest.mark.browser

@@ -5,9 +5,6 @@ from math import ceil
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from marshmallow import ValidationError, fields, validate
 
-from api.auth import current_account
-from api.extensions import db
-from api.instances import CaseListQuery
 from engine.bpmn.marks import case_diagram
 from engine.cases import acceptance, admin, queries
 from engine.cases.history import ACTION_LABELS
@@ -15,6 +12,9 @@ from engine.catalogue.flows import catalog
 from engine.core.errors import Invalid
 from engine.org import accounts
 from engine.org.permissions import ADMIN
+from server.args import CaseListQuery
+from server.extensions import db
+from server.login import current_account
 from web.deadlines import deadline_of
 from web.formdata import flat_errors
 from web.guard import page_blueprint

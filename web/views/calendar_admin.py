@@ -5,11 +5,11 @@ from pathlib import Path, PurePath
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 
-from api.auth import current_account
-from api.extensions import db
 from engine.core.clock import clock
 from engine.org.permissions import ensure_admin
 from engine.workcalendar import HolidayDataError, upkeep
+from server.extensions import db
+from server.login import current_account
 from web.guard import page_blueprint
 
 bp = page_blueprint("calendar_admin", __name__, "/admin/calendar")

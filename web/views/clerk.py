@@ -4,8 +4,6 @@ from math import ceil
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 
-from api.auth import current_account
-from api.extensions import db
 from engine.cases import acceptance, notices
 from engine.cases.history import ACTION_LABELS
 from engine.catalogue.flows import catalog, flow_for
@@ -17,6 +15,8 @@ from engine.org.routing import ancestry
 from engine.reporting import ratings
 from engine.tasks import work
 from forms.registry import FormInvalid, json_schema, title_of
+from server.extensions import db
+from server.login import current_account
 from web.deadlines import deadline_of
 from web.formdata import flat_errors, flat_values, from_form
 from web.guard import page_blueprint

@@ -7,14 +7,14 @@ call for each unit directly under the scope and for each item of the scope's reg
 from flask import render_template, request
 from marshmallow import ValidationError
 
-from api.auth import current_account
-from api.extensions import db
-from api.sla import SlaQuery
 from engine.catalogue.flows import catalog
 from engine.core.errors import Invalid
 from engine.org import accounts
 from engine.org.routing import ancestry
 from engine.reporting import sla
+from server.args import SlaQuery
+from server.extensions import db
+from server.login import current_account
 from web.formdata import flat_errors
 from web.guard import page_blueprint
 

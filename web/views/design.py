@@ -2,8 +2,6 @@
 
 from flask import Response, jsonify, render_template, request
 
-from api.auth import current_account
-from api.extensions import db
 from engine.bpmn import deployment, vendor
 from engine.bpmn.deployment import InvalidDiagram
 from engine.bpmn.versions import version_xml, versions
@@ -11,6 +9,8 @@ from engine.core.errors import Invalid
 from engine.core.reference import reference
 from engine.org.permissions import ensure_designer
 from forms.registry import known_form_keys, title_of
+from server.extensions import db
+from server.login import current_account
 from web.guard import page_blueprint
 
 bp = page_blueprint("design", __name__, "/design")

@@ -2,12 +2,12 @@
 
 from flask import flash, redirect, render_template, request, url_for
 
-from api.auth import current_account
-from api.extensions import db
 from engine.core.errors import Invalid
 from engine.core.reference import reference
 from engine.org import accounts
 from engine.org.permissions import ensure_admin
+from server.extensions import db
+from server.login import current_account
 from web.formdata import flat_errors
 from web.guard import page_blueprint
 

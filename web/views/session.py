@@ -3,10 +3,10 @@
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
-from api.auth import Principal
-from api.extensions import csrf, db
 from engine.org import accounts
 from engine.org.permissions import ADMIN, DESIGNER
+from server.extensions import csrf, db
+from server.login import Principal
 from web.guard import TEMPLATES
 
 bp = Blueprint("session", __name__, template_folder=TEMPLATES)

@@ -1,15 +1,15 @@
-"""Application factory."""
+"""Application factory: the composition root, the one module of server/ that imports api/ and web/."""
 
 from pathlib import Path
 
 from flask import Flask
 from sqlalchemy import inspect
 
-from api import config
-from api.extensions import api, csrf, db, login_manager, migrate
 from engine.bpmn import deployment
 from engine.catalogue import imported_lists
 from engine.core.storage import tune_sqlite
+from server import config, errors
+from server.extensions import api, csrf, db, login_manager, migrate
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -26,10 +26,14 @@ def create_app(overrides: dict | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
 
+    import web
     from api import blueprints, commands
+    from server import login  # noqa: F401  (the user and request loaders)
 
     blueprints.register(app)
     commands.register(app)
+    web.register(app)
+    errors.register(app)
     if app.config["DEPLOY_ON_START"]:
         _deploy_shipped_diagrams(app)
     return app

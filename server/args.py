@@ -1,0 +1,43 @@
+"""Request-argument schemas both faces read: the REST query strings and the pages' filter forms."""
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from engine.cases import acceptance
+
+DATE_MESSAGES = {"invalid": "日期格式应为 YYYY-MM-DD，例如 2026-10-08"}
+
+
+class CaseListQuery(Schema):
+    item = fields.String(metadata={"description": "事项编码"})
+    org = fields.String(metadata={"description": "受理单位编码（含下级单位）"})
+    status = fields.String(
+        validate=validate.OneOf(list(acceptance.STATUS_LABELS), error="状态应为 running 或 concluded")
+    )
+    overdue = fields.Boolean(
+        load_default=False, truthy={"true", "1"}, falsy={"false", "0"}, error_messages={"invalid": "应为 true 或 false"}
+    )
+    due_before = fields.Date(error_messages=DATE_MESSAGES, metadata={"description": "期限届满早于该日"})
+    started_from = fields.Date(data_key="from", error_messages=DATE_MESSAGES, metadata={"description": "受理日期起"})
+    started_to = fields.Date(data_key="to", error_messages=DATE_MESSAGES, metadata={"description": "受理日期止"})
+    page = fields.Integer(
+        load_default=1,
+        validate=validate.Range(min=1, error="页码应为正整数"),
+        error_messages={"invalid": "页码应为正整数"},
+    )
+    per_page = fields.Integer(
+        load_default=20,
+        validate=validate.Range(min=1, max=200, error="每页条数应为1到200"),
+        error_messages={"invalid": "每页条数应为1到200"},
+    )
+
+
+class SlaQuery(Schema):
+    first = fields.Date(data_key="from", error_messages=DATE_MESSAGES)
+    last = fields.Date(data_key="to", error_messages=DATE_MESSAGES)
+    org = fields.String(metadata={"description": "单位编码（含下级单位）"})
+    item = fields.String(metadata={"description": "事项编码"})
+
+    @validates_schema(skip_on_field_errors=True)
+    def ordered(self, data, **kwargs):
+        if data.get("first") and data.get("last") and data["last"] < data["first"]:
+            raise ValidationError("结束日期不能早于开始日期", field_name="to")
