@@ -6,6 +6,7 @@ Every piece of engine code asks `clock.now()`; nothing else reads the wall clock
 the moment it was armed).
 """
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
@@ -35,7 +36,7 @@ class Clock:
         self._frozen = None
 
     @contextmanager
-    def at(self, instant: datetime):
+    def at(self, instant: datetime) -> Iterator[None]:
         token = _local_instant.set(_aware(instant))
         try:
             yield

@@ -1,8 +1,10 @@
 """Domain errors. The HTTP layer maps each kind to one status code; messages are for clerks."""
 
+from typing import Any
+
 
 class DomainError(Exception):
-    def __init__(self, message: str, errors: dict | None = None):
+    def __init__(self, message: str, errors: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.errors = errors or {}

@@ -8,35 +8,41 @@ through their id columns, so a flush never has to walk them.
 """
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from engine.core.clock import SHANGHAI
 
+JSONObject = dict[str, Any]
+"""A JSON object column's value: whatever the JSON holds under string keys."""
+JSONArray = list[Any]
 
-class Instant(TypeDecorator):
+
+class Instant(TypeDecorator[datetime]):
     """An aware instant stored as UTC, read back in Asia/Shanghai, the same on SQLite and PostgreSQL."""
 
     impl = DateTime
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetimes are not stored: give a time zone")
         return value.astimezone(UTC).replace(tzinfo=None)
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         return value.replace(tzinfo=UTC).astimezone(SHANGHAI)
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {datetime: Instant(), dict: JSON, list: JSON}
+    type_annotation_map = {datetime: Instant(), dict: JSON, list: JSON, JSONObject: JSON, JSONArray: JSON}
 
 
 class OrgUnit(Base):
@@ -90,7 +96,7 @@ class ProcessDefinition(Base):
     name: Mapped[str] = mapped_column(String(200))
     version: Mapped[int] = mapped_column(Integer)
     content_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    calls: Mapped[dict | None] = mapped_column(
+    calls: Mapped[JSONObject | None] = mapped_column(
         JSON, comment="process key → version identity of each process of another file it calls"
     )
     bpmn_xml: Mapped[str] = mapped_column(Text, deferred=True)
@@ -111,7 +117,7 @@ class CaseInstance(Base):
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))
     org_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), index=True)
-    applicant: Mapped[dict]
+    applicant: Mapped[JSONObject]
     state: Mapped[str] = mapped_column(Text, deferred=True)
     started_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     started_at: Mapped[datetime]
@@ -170,7 +176,7 @@ class AuditEvent(Base):
     org_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
     task_id: Mapped[str | None] = mapped_column(String(36))
     task_title: Mapped[str | None] = mapped_column(String(200))
-    detail: Mapped[dict]
+    detail: Mapped[JSONObject]
 
     user: Mapped[User | None] = relationship(lazy="joined", viewonly=True)
     org: Mapped[OrgUnit | None] = relationship(lazy="joined", viewonly=True)
@@ -245,7 +251,7 @@ class Transfer(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"), index=True)
     task_id: Mapped[str] = mapped_column(String(36))
-    materials: Mapped[list]
+    materials: Mapped[JSONArray]
     method: Mapped[str] = mapped_column(String(20))
     tracking_no: Mapped[str | None] = mapped_column(String(40))
     note: Mapped[str | None] = mapped_column(String(500))

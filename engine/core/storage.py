@@ -1,5 +1,8 @@
 """Database engine settings that belong to the store, not to any one query."""
 
+from sqlite3 import Connection
+from typing import Any
+
 from sqlalchemy import Engine, event
 
 
@@ -13,7 +16,7 @@ def tune_sqlite(engine: Engine) -> None:
         return
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):
+    def _on_connect(dbapi_connection: Connection, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
