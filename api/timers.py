@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from engine.core.models import Timer
 from engine.org.permissions import ensure_admin
-from engine.timers.table import WAITING
+from engine.cases.lifecycle import TIMER_WAITING as WAITING
 from server.extensions import db
 from server.login import current_account, require_login
 

@@ -34,7 +34,7 @@ from SpiffWorkflow.util.task import TaskState  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
 from engine.bpmn import deployment  # noqa: E402
-from engine.cases import acceptance  # noqa: E402
+from engine.cases import acceptance, lifecycle  # noqa: E402
 from engine.core.models import CaseInstance, User  # noqa: E402
 from engine.org import accounts  # noqa: E402
 from engine.sandbox.functions import expression_functions  # noqa: E402
@@ -191,7 +191,7 @@ def main() -> None:
                     concluded.append(case_id)
         with app.app_context():
             statuses = set(db.session.scalars(select(CaseInstance.status).where(CaseInstance.id.in_(concluded))))
-        assert statuses == {acceptance.CONCLUDED}, statuses
+        assert statuses == {lifecycle.CONCLUDED}, statuses
     median = {name: statistics.median(values) for name, values in seconds.items()}
     print(f"triples={triples} steps_per_run={len(STEPS) + 1}")
     print(" ".join(f"{name}_ms_per_run={value * 1000:.1f}" for name, value in median.items()))

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from engine.cases import acceptance
+from engine.cases import lifecycle
 
 DATE_MESSAGES = {"invalid": "日期格式应为 YYYY-MM-DD，例如 2026-10-08"}
 
@@ -11,7 +11,7 @@ class CaseListQuery(Schema):
     item = fields.String(metadata={"description": "事项编码"})
     org = fields.String(metadata={"description": "受理单位编码（含下级单位）"})
     status = fields.String(
-        validate=validate.OneOf(list(acceptance.STATUS_LABELS), error="状态应为 running 或 concluded")
+        validate=validate.OneOf(list(lifecycle.STATUS_LABELS), error="状态应为 running、suspended、concluded 或 terminated")
     )
     overdue = fields.Boolean(
         load_default=False, truthy={"true", "1"}, falsy={"false", "0"}, error_messages={"invalid": "应为 true 或 false"}

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from engine.cases.acceptance import RUNNING
+from engine.cases.lifecycle import RUNNING
 from engine.core.errors import NotFound
 from engine.core.models import CaseInstance, ProcessDefinition, User
 from engine.org.permissions import ensure_designer

@@ -1,35 +1,29 @@
-"""Cases (办件): starting one at a window, and reading its state and history.
+"""Accepting a case (受理) at a window, and reading a case with its tasks and history.
 
-Each public function here is one unit of work: it commits on success and leaves nothing
-behind on failure.
+`start_case` is one unit of work: it commits the new case with its first tasks and timers, or
+nothing of it.
 """
 
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.exc import StaleDataError
 
 from engine import workcalendar
 from engine.bpmn import deployment
-from engine.cases import history, transfers
+from engine.cases import history, lifecycle, transfers
+from engine.cases.step import write_step
 from engine.catalogue.flows import catalog, flow_for
 from engine.catalogue.items import Item
 from engine.catalogue.offering import ensure_offered_at
 from engine.core.clock import clock
-from engine.core.errors import Invalid, NotFound
+from engine.core.errors import DomainError, Invalid, NotFound, StepFailed
 from engine.core.models import AuditEvent, CaseInstance, OrgUnit, Task, Transfer, User
+from engine.core.uow import unit_of_work
 from engine.org.permissions import ensure_may_accept, may_see_case
 from engine.org.routing import level_of
-from engine.tasks.projection import OPEN, project_tasks
-from engine.timers.table import sync_timers
 from engine.workflow import snapshot
 from forms.registry import clean
-
-RUNNING = "running"
-CONCLUDED = "concluded"
-STATUS_LABELS = {RUNNING: "办理中", CONCLUDED: "已办结"}
 
 
 def missing_materials(item: Item, received: list[str]) -> list[str]:
@@ -42,6 +36,11 @@ _UNIT_BY_CODE = select(OrgUnit).where(OrgUnit.code == bindparam("code"))
 
 def start_case(session: Session, user: User, payload: dict) -> CaseInstance:
     """Accept an application at the caller's window and run its flow up to the first person."""
+    with unit_of_work(session):
+        return _accept(session, user, payload)
+
+
+def _accept(session: Session, user: User, payload: dict) -> CaseInstance:
     data = clean("case_start", payload)
     try:
         item = catalog().get(data["item"])
@@ -67,7 +66,7 @@ def start_case(session: Session, user: User, payload: dict) -> CaseInstance:
         definition=definition,
         org_id=unit.id,
         org=unit,
-        status=RUNNING,
+        status=lifecycle.RUNNING,
         applicant=data["applicant"],
         state="",
         started_by_id=user.id,
@@ -98,8 +97,13 @@ def start_case(session: Session, user: User, payload: dict) -> CaseInstance:
             "warn_days": flow.warn_days,
         },
     )
-    workflow.do_engine_steps()
-    save_progress(session, case, item, workflow)
+    try:
+        workflow.do_engine_steps()
+    except DomainError:
+        raise
+    except Exception as exc:
+        raise StepFailed(f"流程在受理后执行出错，未能受理：{type(exc).__name__}") from exc
+    write_step(session, case, item, workflow)
     history.record(
         session,
         case,
@@ -112,50 +116,7 @@ def start_case(session: Session, user: User, payload: dict) -> CaseInstance:
             "provisional": bool(case_due and case_due.provisional),
         },
     )
-    session.commit()
     return case
-
-
-def save_progress(session: Session, case: CaseInstance, item: Item, workflow) -> list[dict]:
-    """Store the workflow state and project its waiting tasks (the new rows are returned);
-    concludes the case when it ends."""
-    state = snapshot.dump_state(workflow)
-    if workflow.is_completed() and case.status == RUNNING:
-        _write_case(session, case, _STORE_CONCLUSION, state=state, status=CONCLUDED, completed_at=clock.now())
-        history.record(session, case, "concluded")
-    else:
-        _write_case(session, case, _STORE_STATE, state=state)
-    ready, waiting = snapshot.pending_tasks(workflow)
-    created = project_tasks(session, case, item, ready)
-    sync_timers(session, case, workflow, waiting)
-    return created
-
-
-_CASES = CaseInstance.__table__
-_ONE_CASE_AT_VERSION = _CASES.update().where(
-    _CASES.c.id == bindparam("case_id"), _CASES.c.version == bindparam("read_version")
-)
-_STORE_STATE = _ONE_CASE_AT_VERSION.values(state=bindparam("state"), version=bindparam("version"))
-_STORE_CONCLUSION = _ONE_CASE_AT_VERSION.values(
-    state=bindparam("state"),
-    status=bindparam("status"),
-    completed_at=bindparam("completed_at"),
-    version=bindparam("version"),
-)
-
-
-def _write_case(session: Session, case: CaseInstance, statement, **values) -> None:
-    """Write a step's result with one UPDATE, refused when another unit of work changed the case
-    since this one read it: the version check the session makes on its own writes of the case.
-    The case's other changes still go through the session, checked against the new version."""
-    read_version = case.version
-    written = session.connection().execute(
-        statement, {"case_id": case.id, "read_version": read_version, "version": read_version + 1, **values}
-    )
-    if written.rowcount != 1:
-        raise StaleDataError(f"办件 {case.case_no} 已被其他操作修改")
-    for key, value in {**values, "version": read_version + 1}.items():
-        set_committed_value(case, key, value)
 
 
 @dataclass
@@ -176,4 +137,6 @@ def case_view(session: Session, user: User, case_id: int) -> CaseView:
     events = session.scalars(
         select(AuditEvent).where(AuditEvent.instance_id == case.id).order_by(AuditEvent.at, AuditEvent.id)
     ).all()
-    return CaseView(case, [t for t in tasks if t.state == OPEN], list(events), transfers.transfers_of(session, case))
+    return CaseView(
+        case, [t for t in tasks if t.state == lifecycle.TASK_OPEN], list(events), transfers.transfers_of(session, case)
+    )

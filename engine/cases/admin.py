@@ -1,47 +1,67 @@
-"""What an administrator may do to a running case: suspend, resume, terminate, retry a failed step.
+"""What an administrator may do to a case: suspend, resume, terminate, retry a failed step.
 
-Each function is one unit of work (commits on success) and records the action in the case history.
-A suspended case keeps its open tasks with the state `suspended`: they leave every inbox and cannot
-be claimed or completed until the case is resumed. Terminating cancels every task still waiting.
+Each function is one unit of work and records the action in the case history; the lifecycle
+(`engine.cases.lifecycle`) decides which action a status allows. A suspended case stops its clock:
+its open tasks leave every inbox (`suspended`), its timers are held, and resuming puts every pending
+deadline — the case's, its tasks' and its timers' — off by the working days it spent suspended.
+Terminating cancels every task and timer still pending.
 """
 
+import logging
 import traceback
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.bpmn import deployment
-from engine.cases import history
-from engine.cases.acceptance import RUNNING, STATUS_LABELS, save_progress
+from engine.cases import history, lifecycle
+from engine.cases.deadlines import moved_by_working_days, working_days_suspended
+from engine.cases.lifecycle import (
+    TASK_CANCELLED,
+    TASK_OPEN,
+    TASK_PENDING,
+    TASK_SUSPENDED,
+    TIMER_CANCELLED,
+    TIMER_HELD,
+    TIMER_WAITING,
+)
+from engine.cases.step import move_tasks, move_timers, write_case, write_step
 from engine.catalogue.flows import catalog
 from engine.core.clock import clock
 from engine.core.errors import Conflict, Invalid, NotFound, StepFailed
-from engine.core.models import CaseInstance, Task, User
+from engine.core.models import AuditEvent, CaseInstance, Task, Timer, User
+from engine.core.uow import unit_of_work
 from engine.org.permissions import ensure_admin
-from engine.tasks.projection import CANCELLED, OPEN
+from engine.workflow import data as workflow_data
 from engine.workflow import snapshot
 
-SUSPENDED = "suspended"
-TERMINATED = "terminated"
-CASE_STATUS_LABELS = STATUS_LABELS | {SUSPENDED: "已挂起", TERMINATED: "已终止"}
+log = logging.getLogger("yibao.steps")
 ACTION_LABELS = {"suspended": "挂起", "resumed": "恢复", "terminated": "终止", "retried": "重试"}
 
 
 def suspend(session: Session, user: User, case_id: int, reason: str = "") -> CaseInstance:
-    case = _case_in(session, user, case_id, {RUNNING}, "只有办理中的办件可以挂起")
-    _move_tasks(session, case, OPEN, SUSPENDED)
-    case.status = SUSPENDED
-    history.record(session, case, "suspended", user, detail={"reason": reason.strip()})
-    session.commit()
+    with unit_of_work(session):
+        case = _case_for(session, user, case_id)
+        lifecycle.transition(case, "suspend")
+        write_case(session, case)
+        move_tasks(session, case, (TASK_OPEN,), TASK_SUSPENDED)
+        move_timers(session, case, (TIMER_WAITING,), TIMER_HELD)
+        history.record(session, case, "suspended", user, detail={"reason": reason.strip()})
     return case
 
 
 def resume(session: Session, user: User, case_id: int) -> CaseInstance:
-    case = _case_in(session, user, case_id, {SUSPENDED}, "只有已挂起的办件可以恢复")
-    _move_tasks(session, case, SUSPENDED, OPEN)
-    case.status = RUNNING
-    history.record(session, case, "resumed", user)
-    session.commit()
+    """Carry the case on where it stopped, every pending deadline put off by the days suspended."""
+    with unit_of_work(session):
+        case = _case_for(session, user, case_id)
+        lifecycle.transition(case, "resume")
+        days = working_days_suspended(_suspended_since(session, case), clock.now())
+        workflow = _put_off(session, case, days) if days else None
+        write_case(session, case, workflow)
+        move_tasks(session, case, (TASK_SUSPENDED,), TASK_OPEN)
+        move_timers(session, case, (TIMER_HELD,), TIMER_WAITING)
+        history.record(session, case, "resumed", user, detail={"working_days_suspended": days})
     return case
 
 
@@ -49,15 +69,14 @@ def terminate(session: Session, user: User, case_id: int, reason: str) -> CaseIn
     """End a case for good; the reason is mandatory since the applicant must be told why."""
     if not (reason or "").strip():
         raise Invalid("终止办件必须填写原因", {"reason": ["请填写终止原因"]})
-    case = _case_in(session, user, case_id, {RUNNING, SUSPENDED}, "已办结或已终止的办件不能终止")
-    now = clock.now()
-    for task in _tasks(session, case, (OPEN, SUSPENDED)):
-        task.state = CANCELLED
-        task.completed_at = now
-    case.status = TERMINATED
-    case.completed_at = now
-    history.record(session, case, "terminated", user, detail={"reason": reason.strip()})
-    session.commit()
+    with unit_of_work(session):
+        case = _case_for(session, user, case_id)
+        lifecycle.transition(case, "terminate")
+        case.completed_at = clock.now()
+        write_case(session, case)
+        move_tasks(session, case, TASK_PENDING, TASK_CANCELLED)
+        move_timers(session, case, (TIMER_WAITING, TIMER_HELD), TIMER_CANCELLED)
+        history.record(session, case, "terminated", user, detail={"reason": reason.strip()})
     return case
 
 
@@ -68,7 +87,8 @@ def retry(session: Session, user: User, case_id: int) -> CaseInstance:
     set); once the cause is fixed (a redeployed rule, loaded holidays) this carries the flow on.
     A failing retry keeps the state and records the new error.
     """
-    case = _case_in(session, user, case_id, {RUNNING}, "只有办理中的办件可以重试")
+    case = _case_for(session, user, case_id)
+    lifecycle.ensure_allowed(case, "retry")
     if not case.last_error:
         raise Conflict("该办件没有出错的环节，无需重试")
     item = catalog().get(case.item_id)
@@ -80,32 +100,52 @@ def retry(session: Session, user: User, case_id: int) -> CaseInstance:
     except Exception as exc:
         session.rollback()
         message = f"{type(exc).__name__}: {exc}"
-        case = session.get(CaseInstance, case_id)
-        case.last_error = message
-        history.record(session, case, "error", user, detail={"error": message, "trace": traceback.format_exc(limit=5)})
-        session.commit()
+        log.warning("retry failed: case %s: %s", case.case_no, message)
+        with unit_of_work(session):
+            case = session.get(CaseInstance, case_id)
+            case.last_error = message
+            history.record(
+                session, case, "error", user, detail={"error": message, "trace": traceback.format_exc(limit=5)}
+            )
         raise StepFailed("重试仍然出错，办件停留在当前环节") from exc
-    case.last_error = None
-    history.record(session, case, "retried", user)
-    save_progress(session, case, item, workflow)
-    session.commit()
+    with unit_of_work(session):
+        case.last_error = None
+        history.record(session, case, "retried", user)
+        write_step(session, case, item, workflow)
     return case
 
 
-def _case_in(session: Session, user: User, case_id: int, statuses: set[str], refusal: str) -> CaseInstance:
+def _case_for(session: Session, user: User, case_id: int) -> CaseInstance:
     ensure_admin(user)
     case = session.get(CaseInstance, case_id)
     if case is None:
         raise NotFound("办件不存在")
-    if case.status not in statuses:
-        raise Conflict(f"{refusal}（当前状态：{CASE_STATUS_LABELS.get(case.status, case.status)}）")
     return case
 
 
-def _tasks(session: Session, case: CaseInstance, states: tuple[str, ...]) -> list[Task]:
-    return list(session.scalars(select(Task).where(Task.instance_id == case.id, Task.state.in_(states))))
+def _suspended_since(session: Session, case: CaseInstance) -> datetime:
+    at = session.scalar(
+        select(AuditEvent.at)
+        .where(AuditEvent.instance_id == case.id, AuditEvent.action == "suspended")
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(1)
+    )
+    return at or clock.now()
 
 
-def _move_tasks(session: Session, case: CaseInstance, from_state: str, to_state: str) -> None:
-    for task in _tasks(session, case, (from_state,)):
-        task.state = to_state
+def _put_off(session: Session, case: CaseInstance, days: int):
+    """Move the case deadline, its held timers and its suspended tasks' deadlines on by `days`
+    working days, in the rows and in the workflow; returns the workflow to store."""
+    spec, subprocess_specs = deployment.specs_of(case.definition)
+    workflow = snapshot.load_state(case.state, spec, subprocess_specs)
+    case.due_at = moved_by_working_days(case.due_at, days)
+    case.clock_from = moved_by_working_days(case.clock_from, days)
+    workflow_data.set_case_due(workflow, case.due_at.isoformat() if case.due_at else None)
+    for timer in session.scalars(select(Timer).where(Timer.instance_id == case.id, Timer.state == TIMER_HELD)):
+        timer.fire_at = moved_by_working_days(timer.fire_at, days)
+        timer.armed_at = moved_by_working_days(timer.armed_at, days)
+        workflow_data.set_timer_instant(workflow, timer.task_id, timer.fire_at.isoformat())
+    for task in session.scalars(select(Task).where(Task.instance_id == case.id, Task.state == TASK_SUSPENDED)):
+        task.due_at = moved_by_working_days(task.due_at, days)
+        task.warn_at = moved_by_working_days(task.warn_at, days)
+    return workflow

@@ -85,3 +85,22 @@ def apply_clock_rule(session: Session, case: CaseInstance, item, task_spec, data
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
+
+
+def working_days_suspended(suspended_at: datetime, resumed_at: datetime) -> int:
+    """Working days a suspension took from the case clock: those after the day it was suspended,
+    up to and including the day it was resumed (the clock stops for the whole of them)."""
+    cal = workcalendar.default_calendar()
+    return max(
+        0, cal.working_days_between(workcalendar.shanghai_date(suspended_at), workcalendar.shanghai_date(resumed_at))
+    )
+
+
+def moved_by_working_days(instant: datetime | None, days: int) -> datetime | None:
+    """A pending instant put off by `days` working days: the last day it allows moves on that many
+    working days, the time of day stays (a deadline at 24:00 stays at 24:00)."""
+    if instant is None or days == 0:
+        return instant
+    cal = workcalendar.default_calendar()
+    last_day = workcalendar.shanghai_date(instant - timedelta(microseconds=1))
+    return instant + (cal.add_working_days(last_day, days) - last_day)

@@ -15,7 +15,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.cases.acceptance import CONCLUDED, case_view, missing_materials
+from engine.cases.acceptance import case_view, missing_materials
+from engine.cases.lifecycle import CONCLUDED
 from engine.catalogue.flows import catalog
 from engine.catalogue.items import Item
 from engine.core.clock import clock

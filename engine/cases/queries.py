@@ -9,12 +9,11 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from engine.cases.acceptance import RUNNING
+from engine.cases.lifecycle import RUNNING, TASK_OPEN
 from engine.core.clock import SHANGHAI, clock
 from engine.core.errors import Invalid
 from engine.core.models import CaseInstance, OrgUnit, Task, User
 from engine.org.permissions import visible_cases_filter
-from engine.tasks.projection import OPEN
 
 
 @dataclass(frozen=True)
@@ -63,7 +62,7 @@ def units_at_or_below(session: Session, unit: OrgUnit) -> list[int]:
 
 def overdue_case_condition(now: datetime):
     """A running case is overdue once its own limit or the limit of one of its open tasks has passed."""
-    late_task = exists().where(Task.instance_id == CaseInstance.id, Task.state == OPEN, Task.due_at <= now)
+    late_task = exists().where(Task.instance_id == CaseInstance.id, Task.state == TASK_OPEN, Task.due_at <= now)
     return and_(CaseInstance.status == RUNNING, or_(CaseInstance.due_at <= now, late_task))
 
 

@@ -14,13 +14,13 @@ from sqlalchemy.orm import Session
 from engine import workcalendar
 from engine.bpmn import deployment
 from engine.cases import history
-from engine.cases.acceptance import CONCLUDED, RUNNING, save_progress
+from engine.cases.lifecycle import CONCLUDED, RUNNING, TASK_COMPLETED
+from engine.cases.step import write_step
 from engine.catalogue.flows import catalog
 from engine.core.clock import clock
 from engine.core.errors import Conflict, Invalid, NotFound
 from engine.core.models import AuditEvent, CaseInstance, OrgUnit, Rating, Task, User
 from engine.org.permissions import ensure_may_rate, may_see_case
-from engine.tasks.projection import COMPLETED
 from engine.workflow import snapshot
 from forms.registry import clean
 
@@ -36,7 +36,7 @@ def rate_case(
     """Record the rating of a concluded case; a 差评 also opens its 整改 case. Commits."""
     case = _visible_case(session, user, session.get(CaseInstance, case_id))
     ensure_may_rate(user, case.org_id)
-    values = clean("rating", payload)
+    values = clean("rating", payload, today=clock.now().date())
     if _is_rectification(session, case):
         raise Conflict("差评整改办件不参与好差评")
     if case.status != CONCLUDED:
@@ -96,7 +96,7 @@ def responsible_unit(session: Session, case: CaseInstance) -> OrgUnit:
     org_id = session.scalar(
         select(Task.org_id)
         .join(AuditEvent, AuditEvent.task_id == Task.id)
-        .where(AuditEvent.instance_id == case.id, AuditEvent.action == COMPLETED, Task.state == COMPLETED)
+        .where(AuditEvent.instance_id == case.id, AuditEvent.action == "completed", Task.state == TASK_COMPLETED)
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
         .limit(1)
     )
@@ -142,7 +142,7 @@ def _open_rectification(session: Session, user: User, rating: Rating, days: int)
         },
     )
     workflow.do_engine_steps()
-    save_progress(session, rectification, catalog().get(case.item_id), workflow)
+    write_step(session, rectification, catalog().get(case.item_id), workflow)
     opened = {
         "rated_case_no": case.case_no,
         "rectification_case_no": rectification.case_no,

@@ -17,12 +17,12 @@ from sqlalchemy import Date, DateTime, and_, case, cast, func, select, true, typ
 from sqlalchemy.orm import Session
 
 from engine import workcalendar
+from engine.cases.lifecycle import TASK_COMPLETED, TASK_OPEN
 from engine.cases.queries import day_start, unit_by_code, units_at_or_below
 from engine.core.clock import clock
 from engine.core.models import CaseInstance, OrgUnit, Rating, Task, User
 from engine.org.permissions import sla_scope
 from engine.reporting.ratings import POOR_LEVELS
-from engine.tasks.projection import COMPLETED, OPEN
 from forms.choices import options
 
 # Asia/Shanghai has kept UTC+8 all year since 1991, so a stored UTC instant's local day is a fixed shift.
@@ -100,7 +100,7 @@ def _timeliness(session: Session, filters: SlaFilter, unit_ids, rectifications: 
 
 def _overdue_tasks(session: Session, filters: SlaFilter, unit_ids) -> list[dict]:
     """Open tasks at or past their limit now, counted by stage and unit, most first."""
-    conditions = [Task.state == OPEN, Task.due_at <= clock.now()]
+    conditions = [Task.state == TASK_OPEN, Task.due_at <= clock.now()]
     if unit_ids is not None:
         conditions.append(Task.org_id.in_(unit_ids))
     if filters.item:
@@ -133,7 +133,7 @@ def _stage_durations(session: Session, filters: SlaFilter, unit_ids) -> list[dic
     """
     created_day = _local_day(session, Task.created_at)
     completed_day = _local_day(session, Task.completed_at)
-    conditions = [Task.state == COMPLETED, _within(Task.completed_at, filters)]
+    conditions = [Task.state == TASK_COMPLETED, _within(Task.completed_at, filters)]
     if unit_ids is not None:
         conditions.append(Task.org_id.in_(unit_ids))
     if filters.item:

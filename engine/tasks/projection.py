@@ -4,21 +4,16 @@ from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from engine import workcalendar
 from engine.bpmn.validation import form_key_of
+from engine.cases.lifecycle import TASK_CANCELLED, TASK_OPEN, TASK_PENDING
 from engine.catalogue.items import Item
 from engine.core.clock import clock
-from engine.core.errors import Conflict
-from engine.core.models import CaseInstance, Task, User
+from engine.core.models import CaseInstance, Task
 from engine.org.routing import route
 from engine.sandbox.functions import NO_DEADLINE
 from engine.timers.table import timer_kind
-
-OPEN = "open"
-COMPLETED = "completed"
-CANCELLED = "cancelled"
 
 
 def stage_of(task_spec) -> str | None:
@@ -66,13 +61,11 @@ def watched_task(spiff_task):
 
 
 _TASKS = Task.__table__
-_OPEN_TASK_IDS_OF_CASE = select(Task.id).where(Task.instance_id == bindparam("case_id"), Task.state == OPEN)
-_INSERT_TASKS = _TASKS.insert()
-_COMPLETE_TASK = (
-    _TASKS.update()
-    .where(_TASKS.c.id == bindparam("task_id"), _TASKS.c.state == OPEN)
-    .values(state=COMPLETED, completed_at=bindparam("at"), completed_by_id=bindparam("user_id"))
+# Rows of tasks not yet done, open or held while the case is suspended: never added a second time.
+_PENDING_TASK_IDS_OF_CASE = select(Task.id).where(
+    Task.instance_id == bindparam("case_id"), Task.state.in_(bindparam("states", expanding=True))
 )
+_INSERT_TASKS = _TASKS.insert()
 
 
 def project_tasks(session: Session, case: CaseInstance, item: Item | None, waiting: list) -> list[dict]:
@@ -82,11 +75,11 @@ def project_tasks(session: Session, case: CaseInstance, item: Item | None, waiti
     plain INSERT rather than through the session's bookkeeping of objects.
     """
     waiting_by_id = {str(t.id): t for t in waiting}
-    known = set(session.scalars(_OPEN_TASK_IDS_OF_CASE, {"case_id": case.id}))
+    known = set(session.scalars(_PENDING_TASK_IDS_OF_CASE, {"case_id": case.id, "states": list(TASK_PENDING)}))
     gone = known - waiting_by_id.keys()
     if gone:
         for row in session.scalars(select(Task).where(Task.id.in_(gone))):
-            row.state = CANCELLED
+            row.state = TASK_CANCELLED
     created = []
     for task_id, spiff_task in waiting_by_id.items():
         if task_id in known:
@@ -104,7 +97,7 @@ def project_tasks(session: Session, case: CaseInstance, item: Item | None, waiti
                 "role": role,
                 "org_id": unit.id,
                 "form_key": form_key_of(spec),
-                "state": OPEN,
+                "state": TASK_OPEN,
                 "assignee_id": None,
                 "created_at": clock.now(),
                 "due_at": task_due_at(item, spiff_task, case),
@@ -116,13 +109,3 @@ def project_tasks(session: Session, case: CaseInstance, item: Item | None, waiti
     if created:
         session.connection().execute(_INSERT_TASKS, created)
     return created
-
-
-def record_completion(session: Session, task: Task, user: User) -> None:
-    """Mark the open task completed by `user` now; a task no longer open is a conflict."""
-    now = clock.now()
-    done = session.connection().execute(_COMPLETE_TASK, {"task_id": task.id, "user_id": user.id, "at": now})
-    if done.rowcount != 1:
-        raise Conflict("该任务已办结或已取消")
-    for key, value in (("state", COMPLETED), ("completed_at", now), ("completed_by_id", user.id)):
-        set_committed_value(task, key, value)  # what the UPDATE wrote

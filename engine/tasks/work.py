@@ -1,28 +1,29 @@
 """Work on tasks: the inbox, claiming, releasing and completing. One unit of work per call."""
 
+import logging
 import traceback
 from dataclasses import dataclass
 from functools import cache
 from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, joinedload, undefer
-from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.exc import StaleDataError
 
 from engine.bpmn import deployment
-from engine.cases import deadlines, history, transfers
-from engine.cases.acceptance import save_progress
+from engine.cases import deadlines, history, lifecycle, transfers
+from engine.cases.lifecycle import TASK_OPEN
+from engine.cases.step import complete_task, take_task, write_step
 from engine.catalogue.flows import catalog
 from engine.core.clock import clock
 from engine.core.errors import Conflict, DomainError, Forbidden, NotFound, StepFailed
 from engine.core.models import CaseInstance, Task, User
+from engine.core.uow import unit_of_work
 from engine.org.permissions import CANDIDATE_CONDITION, candidate_params, is_candidate
-from engine.tasks.projection import OPEN, record_completion
 from engine.workflow import snapshot
 from forms.registry import clean
+
+log = logging.getLogger("yibao.steps")
 
 CANDIDATE = "candidate"
 MINE = "mine"
@@ -66,9 +67,9 @@ def inbox(
 def _inbox_queries(view: str, by_item: bool, overdue_only: bool, latest_due_first: bool):
     """(rows, count) statements for one combination of inbox options, built once and bound per call."""
     if view == MINE:
-        condition = (Task.assignee_id == bindparam("user_id")) & (Task.state == OPEN)
+        condition = (Task.assignee_id == bindparam("user_id")) & (Task.state == TASK_OPEN)
     else:
-        condition = CANDIDATE_CONDITION & (Task.state == OPEN) & Task.assignee_id.is_(None)
+        condition = CANDIDATE_CONDITION & (Task.state == TASK_OPEN) & Task.assignee_id.is_(None)
     if by_item:
         condition &= Task.instance_id.in_(select(CaseInstance.id).where(CaseInstance.item_id == bindparam("item_id")))
     if overdue_only:
@@ -101,40 +102,33 @@ def task_for(session: Session, user: User, task_id: str, options=()) -> Task:
     return task
 
 
-_TAKE_TASK = (
-    update(Task)
-    .where(Task.id == bindparam("task_id"), Task.state == OPEN, Task.assignee_id.is_(None))
-    .values(assignee_id=bindparam("user_id"))
-    .execution_options(synchronize_session=False)
-)
-
-
 def claim(session: Session, user: User, task_id: str) -> Task:
     task = session.get(Task, task_id)
     if task is None:
         raise NotFound("任务不存在")
     if not is_candidate(user, task):
         raise Forbidden("您不是该任务的办理人")
-    if task.assignee_id == user.id and task.state == OPEN:
+    if task.assignee_id == user.id and task.state == TASK_OPEN:
         return task
-    taken = session.execute(_TAKE_TASK, {"task_id": task_id, "user_id": user.id}).rowcount
-    if taken != 1:
-        session.rollback()
-        raise Conflict("该任务已被他人认领或已办结")
-    set_committed_value(task, "assignee_id", user.id)  # what the UPDATE above wrote
-    set_committed_value(task, "assignee", user)
-    history.record(session, task.instance, "claimed", user, task)
-    session.commit()
+    try:
+        with unit_of_work(session):
+            take_task(session, task, user)
+            history.record(session, task.instance, "claimed", user, task)
+    except Conflict:
+        session.refresh(task)
+        if task.assignee_id == user.id and task.state == TASK_OPEN:
+            return task  # the same holder claiming twice at once: both are told it is theirs
+        raise
     return task
 
 
 def release(session: Session, user: User, task_id: str) -> Task:
     task = task_for(session, user, task_id)
-    if task.state != OPEN or task.assignee_id != user.id:
+    if task.state != TASK_OPEN or task.assignee_id != user.id:
         raise Conflict("只能释放自己认领且未办结的任务")
-    task.assignee_id = None
-    history.record(session, task.instance, "released", user, task)
-    session.commit()
+    with unit_of_work(session):
+        task.assignee_id = None
+        history.record(session, task.instance, "released", user, task)
     return task
 
 
@@ -145,12 +139,13 @@ def complete(session: Session, user: User, task_id: str, data: dict) -> Task:
     version counter makes a second, concurrent completion fail with a conflict.
     """
     task = task_for(session, user, task_id, WITH_CASE_STATE)
-    if task.state != OPEN:
+    if task.state != TASK_OPEN:
         raise Conflict("该任务已办结或已取消")
     if task.assignee_id != user.id:
         raise Conflict("请先认领该任务" if task.assignee_id is None else "该任务已被他人认领")
     values = clean(task.form_key, data)
     case = task.instance
+    lifecycle.ensure_allowed(case, "complete")
     item = catalog().get(case.item_id)
     try:
         spec, subprocess_specs = deployment.specs_of(case.definition)
@@ -167,31 +162,32 @@ def complete(session: Session, user: User, task_id: str, data: dict) -> Task:
         raise
     except Exception as exc:
         session.rollback()
+        log.warning("step failed: case %s after task %s: %s: %s", case.case_no, task.id, type(exc).__name__, exc)
         _record_failure(session, case.id, user, task.id, exc)
         raise StepFailed(f"流程在“{task.title}”之后执行出错，办件停留在当前环节，已通知管理员") from exc
 
-    try:
-        record_completion(session, task, user)
-        history.record(session, case, "completed", user, task, detail=values)
-        next_tasks = save_progress(session, case, item, workflow)
-        transfers.after_completion(session, case, task, values, next_tasks)
-        session.commit()
-    except DomainError:
-        session.rollback()
-        raise
-    except (StaleDataError, OperationalError) as exc:
-        session.rollback()
-        raise Conflict("办件已被他人同时办理，请刷新后重试") from exc
+    with unit_of_work(session):
+        _write_completion(session, case, item, workflow, task, user, values)
     return task
 
 
+def _write_completion(
+    session: Session, case: CaseInstance, item, workflow, task: Task, user: User, values: dict
+) -> None:
+    """The completion's writes: the task row, its event, the case with what follows, and any 移交/归档."""
+    complete_task(session, task, user)
+    history.record(session, case, "completed", user, task, detail=values)
+    next_tasks = write_step(session, case, item, workflow)
+    transfers.after_completion(session, case, task, values, next_tasks)
+
+
 def _record_failure(session: Session, case_id: int, user: User, task_id: str, exc: Exception) -> None:
-    """Keep the error visible to administrators, in a transaction of its own."""
-    case = session.get(CaseInstance, case_id)
-    task = session.get(Task, task_id)
-    message = f"{type(exc).__name__}: {exc}"
-    case.last_error = message
-    history.record(
-        session, case, "error", user, task, detail={"error": message, "trace": traceback.format_exc(limit=5)}
-    )
-    session.commit()
+    """Keep the error visible to administrators, in a unit of work of its own."""
+    with unit_of_work(session):
+        case = session.get(CaseInstance, case_id)
+        task = session.get(Task, task_id)
+        message = f"{type(exc).__name__}: {exc}"
+        case.last_error = message
+        history.record(
+            session, case, "error", user, task, detail={"error": message, "trace": traceback.format_exc(limit=5)}
+        )

@@ -15,53 +15,64 @@ from sqlalchemy.orm import Session
 
 from engine import workcalendar
 from engine.bpmn import deployment
-from engine.cases import history
+from engine.cases import history, lifecycle
+from engine.cases.lifecycle import TASK_PENDING, TIMER_HELD, TIMER_WAITING
+from engine.cases.step import write_case
 from engine.core.clock import SHANGHAI, clock
 from engine.core.models import CaseInstance, Task, Timer
-from engine.tasks.projection import OPEN
-from engine.timers.table import WAITING
+from engine.core.uow import unit_of_work
+from engine.workflow import data as workflow_data
 from engine.workflow import snapshot
 
 TASK_COLUMN = {"overdue": "due_at", "warning": "warn_at"}
+PENDING_TIMERS = (TIMER_WAITING, TIMER_HELD)
 
 
 def recompute_pending_deadlines(session: Session, from_year: int) -> int:
-    """Recompute every pending deadline falling in `from_year` or later; returns how many changed. Commits."""
+    """Recompute every pending deadline falling in `from_year` or later; returns how many changed.
+    One unit of work per case, so a case changed meanwhile is left for the next run, not lost."""
     since = datetime.combine(date(from_year, 1, 1), datetime.min.time(), SHANGHAI)
     case_ids = set(
         session.scalars(
             select(CaseInstance.id).where(CaseInstance.completed_at.is_(None), CaseInstance.due_at >= since)
         )
     )
-    case_ids |= set(session.scalars(select(Timer.instance_id).where(Timer.state == WAITING, Timer.fire_at >= since)))
+    case_ids |= set(
+        session.scalars(select(Timer.instance_id).where(Timer.state.in_(PENDING_TIMERS), Timer.fire_at >= since))
+    )
+    session.rollback()
     changed = 0
     for case_id in sorted(case_ids):
-        changed += _recompute_case(session, session.get(CaseInstance, case_id))
-        session.commit()
+        with unit_of_work(session):
+            case = session.get(CaseInstance, case_id)
+            if case is not None and lifecycle.allows(case, "recompute"):
+                changed += _recompute_case(session, case)
     return changed
 
 
 def _recompute_case(session: Session, case: CaseInstance) -> int:
     changes = []
+    spec, subprocess_specs = deployment.specs_of(case.definition)
+    workflow = snapshot.load_state(case.state, spec, subprocess_specs)
     if case.due_at is not None and case.limit_days is not None and case.clock_from is not None:
         new_due = workcalendar.default_calendar().due(case.clock_from, case.limit_days).due_at
         if new_due != case.due_at:
             changes.append({"what": "办件时限", "old": case.due_at.isoformat(), "new": new_due.isoformat()})
             for row in session.scalars(
-                select(Task).where(Task.instance_id == case.id, Task.state == OPEN, Task.due_at == case.due_at)
+                select(Task).where(
+                    Task.instance_id == case.id, Task.state.in_(TASK_PENDING), Task.due_at == case.due_at
+                )
             ):
                 row.due_at = new_due
             case.due_at = new_due
-    timers = session.scalars(select(Timer).where(Timer.instance_id == case.id, Timer.state == WAITING)).all()
-    if timers:
-        spec, subprocess_specs = deployment.specs_of(case.definition)
-        workflow = snapshot.load_state(case.state, spec, subprocess_specs)
-        for timer in timers:
-            change = _recompute_timer(session, workflow, timer)
-            if change:
-                changes.append(change)
-        case.state = snapshot.dump_state(workflow)
+            workflow_data.set_case_due(workflow, new_due.isoformat())
+    timers = session.scalars(select(Timer).where(Timer.instance_id == case.id, Timer.state.in_(PENDING_TIMERS))).all()
+    for timer in timers:
+        change = _recompute_timer(session, workflow, timer)
+        if change:
+            changes.append(change)
     if changes:
+        write_case(session, case, workflow)
         history.record(session, case, "deadline_recomputed", detail={"changes": changes})
     return len(changes)
 
@@ -79,6 +90,6 @@ def _recompute_timer(session: Session, workflow, timer: Timer) -> dict | None:
     column = TASK_COLUMN.get(timer.kind)
     if column:
         watched_ids = [str(c.id) for c in task.parent.children if c is not task]
-        for row in session.scalars(select(Task).where(Task.id.in_(watched_ids), Task.state == OPEN)):
+        for row in session.scalars(select(Task).where(Task.id.in_(watched_ids), Task.state.in_(TASK_PENDING))):
             setattr(row, column, new_fire_at)
     return {"what": timer.title, "old": old.isoformat(), "new": new_fire_at.isoformat()}

@@ -6,22 +6,27 @@ A case that fails to advance is an incident on its timer, retried with back-off;
 the sweep.
 """
 
+import logging
 from dataclasses import dataclass, field
 from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import func, select
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from engine.bpmn import deployment
-from engine.cases.acceptance import save_progress
+from engine.cases import lifecycle
+from engine.cases.lifecycle import SUSPENDED, TIMER_CANCELLED, TIMER_HELD, TIMER_WAITING
+from engine.cases.step import write_step
 from engine.catalogue.flows import catalog
 from engine.core.clock import clock
+from engine.core.errors import Conflict, Unavailable
 from engine.core.models import Timer
-from engine.timers.table import CANCELLED, WAITING, due_timers, mark_fired, record_incident
+from engine.core.uow import unit_of_work
+from engine.timers.table import due_timers, mark_fired, record_incident
 from engine.workflow import snapshot
+
+log = logging.getLogger("yibao.timers")
 
 
 @dataclass
@@ -36,47 +41,52 @@ def sweep(session: Session, max_timers: int = 10_000) -> Sweep:
     result = Sweep()
     failed_ids: set[int] = set()
     for _ in range(max_timers):
-        timers = [t for t in due_timers(session, 1 + len(failed_ids)) if t.id not in failed_ids]
-        if not timers:
-            session.rollback()
-            break
-        timer = timers[0]
-        timer_id = timer.id
+        timer_id = None
         try:
-            went_off = fire(session, timer)
-            session.commit()
-            result.fired += went_off
-        except (StaleDataError, OperationalError):
-            session.rollback()
-            failed_ids.add(timer_id)
+            with unit_of_work(session):
+                timers = [t for t in due_timers(session, 1 + len(failed_ids)) if t.id not in failed_ids]
+                if not timers:
+                    break
+                timer_id = timers[0].id
+                result.fired += fire(session, timers[0])
+        except (Conflict, Unavailable) as exc:
+            if timer_id is None:
+                log.warning("sweep stopped: %s", exc)
+                break
+            failed_ids.add(timer_id)  # its case moved meanwhile: the next sweep sees it afresh
         except Exception as exc:
-            session.rollback()
-            record_incident(session, timer_id, exc)
-            session.commit()
+            log.warning("timer %s: incident: %s: %s", timer_id, type(exc).__name__, exc)
+            with unit_of_work(session):
+                record_incident(session, timer_id, exc)
             failed_ids.add(timer_id)
             result.failed += 1
             result.errors.append(f"timer {timer_id}: {type(exc).__name__}: {exc}")
+    if result.fired or result.failed:
+        log.info("sweep at %s: %d fired, %d failed", clock.now().isoformat(), result.fired, result.failed)
     return result
 
 
 def fire(session: Session, timer) -> int:
-    """Advance the timer's case past the timer; the caller commits.
+    """Advance the timer's case past the timer, inside the caller's unit of work.
 
     The sweep decides that the timer is due (by the engine clock, at or after its instant) and
     tells SpiffWorkflow so, rather than letting it compare with its own idea of now. Other timers
     of the case due by then go off in the same step; returns how many went off.
     """
     case = timer.instance
+    if not lifecycle.allows(case, "fire_timer"):
+        timer.state = TIMER_HELD if case.status == SUSPENDED else TIMER_CANCELLED
+        return 0
     spec, subprocess_specs = deployment.specs_of(case.definition)
     workflow = snapshot.load_state(case.state, spec, subprocess_specs)
     task = workflow.get_task_from_id(UUID(timer.task_id))
     if task is None or task.state != TaskState.WAITING:
-        timer.state = CANCELLED
+        timer.state = TIMER_CANCELLED
         return 0
     due_with_it = session.scalar(
         select(func.count())
         .select_from(Timer)
-        .where(Timer.instance_id == case.id, Timer.state == WAITING, Timer.fire_at <= clock.now())
+        .where(Timer.instance_id == case.id, Timer.state == TIMER_WAITING, Timer.fire_at <= clock.now())
     )
     task._set_internal_data(event_fired=True)
     workflow.refresh_timers()
@@ -84,7 +94,7 @@ def fire(session: Session, timer) -> int:
     if task.state == TaskState.WAITING:
         raise RuntimeError(f"定时器“{timer.title}”未能触发")
     mark_fired(session, case, timer)
-    save_progress(session, case, _item_of(case), workflow)
+    write_step(session, case, _item_of(case), workflow)
     return due_with_it
 
 

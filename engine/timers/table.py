@@ -17,23 +17,21 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from engine.cases import history
+from engine.cases.lifecycle import TIMER_CANCELLED, TIMER_FIRED, TIMER_WAITING
 from engine.core.clock import clock
 from engine.core.models import CaseInstance, Timer
 
-WAITING = "waiting"
-FIRED = "fired"
-CANCELLED = "cancelled"
 MAX_BACKOFF = timedelta(hours=6)
 _TIMERS = Timer.__table__
 _WAITING_TIMERS_OF_CASE = select(Timer.id, Timer.task_id, Timer.kind, Timer.title, Timer.fire_at).where(
-    Timer.instance_id == bindparam("case_id"), Timer.state == WAITING
+    Timer.instance_id == bindparam("case_id"), Timer.state == TIMER_WAITING
 )
 _INSERT_TIMER = _TIMERS.insert()
 _ONE_TIMER = _TIMERS.update().where(_TIMERS.c.id == bindparam("timer_id"))
 _MOVE_TIMER = _ONE_TIMER.values(fire_at=bindparam("new_fire_at"))
-_FIRE_TIMER = _ONE_TIMER.values(state=FIRED, fired_at=bindparam("fired_at"))
+_FIRE_TIMER = _ONE_TIMER.values(state=TIMER_FIRED, fired_at=bindparam("fired_at"))
 _CANCEL_TIMERS = (
-    _TIMERS.update().where(_TIMERS.c.id.in_(bindparam("timer_ids", expanding=True))).values(state=CANCELLED)
+    _TIMERS.update().where(_TIMERS.c.id.in_(bindparam("timer_ids", expanding=True))).values(state=TIMER_CANCELLED)
 )
 KIND_LABELS = {"warning": "即将超期", "overdue": "已超期", "escalation": "超期通报"}
 
@@ -102,7 +100,7 @@ def sync_timers(session: Session, case: CaseInstance, workflow, waiting_tasks: l
                     "title": task.task_spec.bpmn_name or task.task_spec.name,
                     "fire_at": _as_instant(fire_at),
                     "armed_at": now,
-                    "state": WAITING,
+                    "state": TIMER_WAITING,
                     "attempts": 0,
                     "retry_at": None,
                     "last_error": None,
@@ -115,7 +113,7 @@ def sync_timers(session: Session, case: CaseInstance, workflow, waiting_tasks: l
 
 def mark_fired(session: Session, case: CaseInstance, timer: Timer) -> None:
     """The timer went off: say so on its row and in the case history (即将超期, 已超期, 通报)."""
-    timer.state = FIRED
+    timer.state = TIMER_FIRED
     timer.fired_at = clock.now()
     _record_fired(session, case, timer)
 
@@ -139,7 +137,7 @@ def due_timers(session: Session, limit: int) -> list[Timer]:
     now = clock.now()
     query = (
         select(Timer)
-        .where(Timer.state == WAITING, Timer.fire_at <= now)
+        .where(Timer.state == TIMER_WAITING, Timer.fire_at <= now)
         .where((Timer.retry_at.is_(None)) | (Timer.retry_at <= now))
         .order_by(Timer.fire_at)
         .limit(limit)

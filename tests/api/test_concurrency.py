@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.bpmn import deployment
-from engine.cases.acceptance import save_progress
+from engine.cases.step import write_step
 from engine.core.models import CaseInstance
 from engine.workflow import snapshot
 from server.extensions import db
@@ -55,7 +55,7 @@ def test_a_step_on_a_case_changed_since_it_was_read_is_refused_and_writes_nothin
             other.get(CaseInstance, case_id).last_error = "changed elsewhere"
             other.commit()
         with pytest.raises(StaleDataError):
-            save_progress(db.session, stale, None, workflow)
+            write_step(db.session, stale, None, workflow)
         db.session.rollback()
         db.session.expire_all()
         assert db.session.get(CaseInstance, case_id).state == state_before

@@ -6,7 +6,7 @@ from flask import flash, jsonify, redirect, render_template, request, url_for
 from marshmallow import ValidationError, fields, validate
 
 from engine.bpmn.marks import case_diagram
-from engine.cases import acceptance, admin, queries
+from engine.cases import acceptance, admin, lifecycle, queries
 from engine.cases.history import ACTION_LABELS
 from engine.catalogue.flows import catalog
 from engine.core.errors import Invalid
@@ -32,7 +32,7 @@ ACTIONS = {
 class InstanceQuery(CaseListQuery):
     """The REST listing's filters, plus the states only administrators' actions produce."""
 
-    status = fields.String(validate=validate.OneOf(list(admin.CASE_STATUS_LABELS), error="未知办件状态"))
+    status = fields.String(validate=validate.OneOf(list(lifecycle.STATUS_LABELS), error="未知办件状态"))
 
 
 @bp.route("/instances")
@@ -62,7 +62,7 @@ def instances():
         errors=errors,
         items=catalog().items,
         units=accounts.units(db.session),
-        status_labels=admin.CASE_STATUS_LABELS,
+        status_labels=lifecycle.STATUS_LABELS,
     ), status
 
 
@@ -88,7 +88,7 @@ def instance(case_id: int, errors: dict | None = None, status: int = 200):
         deadline=deadline_of(view.case.due_at),
         is_admin=ADMIN in user.roles,
         action_labels=ACTION_LABELS | admin.ACTION_LABELS,
-        status_labels=admin.CASE_STATUS_LABELS,
+        status_labels=lifecycle.STATUS_LABELS,
         errors=errors or {},
     ), status
 

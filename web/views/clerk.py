@@ -4,7 +4,7 @@ from math import ceil
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 
-from engine.cases import acceptance, notices
+from engine.cases import acceptance, lifecycle, notices
 from engine.cases.history import ACTION_LABELS
 from engine.catalogue.flows import catalog, flow_for
 from engine.catalogue.offering import ensure_offered_at
@@ -149,7 +149,7 @@ def case(case_id: int, values: dict | None = None, errors: dict | None = None, s
         view=view,
         case=view.case,
         action_labels=ACTION_LABELS,
-        status_labels=acceptance.STATUS_LABELS,
+        status_labels=lifecycle.STATUS_LABELS,
         deadline=deadline_of(view.case.due_at),
         notice_titles=notice_titles(),
         rating=rating,
@@ -162,7 +162,7 @@ def case(case_id: int, values: dict | None = None, errors: dict | None = None, s
 
 def _may_rate(user, case, rating) -> bool:
     """Offer the 好差评 form once the case is concluded, unrated, to the staff the engine lets record it."""
-    if rating is not None or case.status != acceptance.CONCLUDED:
+    if rating is not None or case.status != lifecycle.CONCLUDED:
         return False
     try:
         ensure_may_rate(user, case.org_id)

@@ -1,0 +1,114 @@
+"""Writing a step of a case: the one place that stores what a step changed.
+
+A step (acceptance, a completion, a timer, an administrator's action, a recomputation) runs inside
+one unit of work (`engine.core.uow`) and is written here in a fixed order: the case row first, with
+one UPDATE that names the version the step read (a mismatch is `StaleDataError`, a 409 from the unit
+of work), then the task rows, then the timer rows; audit events are appended as the step records them.
+Rows are written with plain statements, so the session's object bookkeeping is told here, and only
+here, what each statement wrote (`set_committed_value`).
+"""
+
+from sqlalchemy import bindparam, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
+
+from engine.cases import history, lifecycle
+from engine.catalogue.items import Item
+from engine.core.clock import clock
+from engine.core.errors import Conflict
+from engine.core.models import CaseInstance, Task, Timer, User
+from engine.tasks.projection import project_tasks
+from engine.timers.table import sync_timers
+from engine.workflow import snapshot
+
+# What a step may change on the case row besides its workflow state.
+STEP_COLUMNS = ("status", "completed_at", "due_at", "clock_from", "limit_days", "last_error")
+_CASES = CaseInstance.__table__
+_AT_VERSION = _CASES.update().where(_CASES.c.id == bindparam("case_id"), _CASES.c.version == bindparam("read_version"))
+_WRITE_CASE = _AT_VERSION.values({c: bindparam(c) for c in (*STEP_COLUMNS, "version")})
+_WRITE_CASE_AND_STATE = _AT_VERSION.values({c: bindparam(c) for c in (*STEP_COLUMNS, "state", "version")})
+
+
+def write_step(session: Session, case: CaseInstance, item: Item | None, workflow) -> list[dict]:
+    """Store the workflow after a step: the case (concluded when its flow ended), its waiting
+    tasks and its timers. Returns the task rows the step created."""
+    if workflow.is_completed() and case.status == lifecycle.RUNNING:
+        lifecycle.transition(case, "conclude")
+        case.completed_at = clock.now()
+        history.record(session, case, "concluded")
+    write_case(session, case, workflow)
+    ready, waiting = snapshot.pending_tasks(workflow)
+    created = project_tasks(session, case, item, ready)
+    sync_timers(session, case, workflow, waiting)
+    return created
+
+
+def write_case(session: Session, case: CaseInstance, workflow=None) -> None:
+    """Write the case row as the step left it (and its workflow state, when given) with one UPDATE,
+    refused when another unit of work changed the case since this one read it."""
+    read_version = case.version
+    values = {c: getattr(case, c) for c in STEP_COLUMNS} | {"version": read_version + 1}
+    statement = _WRITE_CASE
+    if workflow is not None:
+        values["state"] = snapshot.dump_state(workflow)
+        statement = _WRITE_CASE_AND_STATE
+    written = session.connection().execute(statement, {"case_id": case.id, "read_version": read_version, **values})
+    if written.rowcount != 1:
+        raise StaleDataError(f"办件 {case.case_no} 已被其他操作修改")
+    for key, value in values.items():
+        set_committed_value(case, key, value)
+
+
+_TASKS = Task.__table__
+_COMPLETE_TASK = (
+    _TASKS.update()
+    .where(_TASKS.c.id == bindparam("task_id"), _TASKS.c.state == lifecycle.TASK_OPEN)
+    .values(state=lifecycle.TASK_COMPLETED, completed_at=bindparam("at"), completed_by_id=bindparam("user_id"))
+)
+_TAKE_TASK = (
+    update(Task)
+    .where(Task.id == bindparam("task_id"), Task.state == lifecycle.TASK_OPEN, Task.assignee_id.is_(None))
+    .values(assignee_id=bindparam("user_id"))
+    .execution_options(synchronize_session=False)
+)
+
+
+def complete_task(session: Session, task: Task, user: User) -> None:
+    """Mark the open task completed by `user` now; a task no longer open is a conflict."""
+    now = clock.now()
+    done = session.connection().execute(_COMPLETE_TASK, {"task_id": task.id, "user_id": user.id, "at": now})
+    if done.rowcount != 1:
+        raise Conflict("该任务已办结或已取消")
+    for key, value in (("state", lifecycle.TASK_COMPLETED), ("completed_at", now), ("completed_by_id", user.id)):
+        set_committed_value(task, key, value)
+
+
+def take_task(session: Session, task: Task, user: User) -> None:
+    """Give an open, unclaimed task to `user`; one already taken is a conflict."""
+    taken = session.execute(_TAKE_TASK, {"task_id": task.id, "user_id": user.id}).rowcount
+    if taken != 1:
+        raise Conflict("该任务已被他人认领或已办结")
+    set_committed_value(task, "assignee_id", user.id)
+    set_committed_value(task, "assignee", user)
+
+
+def move_tasks(session: Session, case: CaseInstance, from_states: tuple[str, ...], to_state: str) -> None:
+    """Move the case's task rows in `from_states` to `to_state` (suspend, resume, terminate)."""
+    _move_rows(session, Task, case, from_states, to_state)
+
+
+def move_timers(session: Session, case: CaseInstance, from_states: tuple[str, ...], to_state: str) -> None:
+    """Move the case's timer rows in `from_states` to `to_state` (hold, release, cancel)."""
+    _move_rows(session, Timer, case, from_states, to_state)
+
+
+def _move_rows(session: Session, table: type[Task] | type[Timer], case: CaseInstance, from_states, to_state) -> None:
+    """One UPDATE; the rows the session already holds are updated too ("evaluate"), so no reader
+    in this unit of work sees an old state."""
+    session.execute(
+        update(table)
+        .where(table.instance_id == case.id, table.state.in_(from_states))
+        .values(state=to_state)
+        .execution_options(synchronize_session="evaluate")
+    )
