@@ -3,9 +3,12 @@
 from pathlib import Path
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask_login import AnonymousUserMixin, current_user
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm.exc import StaleDataError
 
-from engine.core.errors import DomainError, Forbidden, NotFound
+from engine.core.errors import DomainError, Forbidden, NotFound, Unavailable
+from server import errors
 from server.extensions import csrf, db
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -41,4 +44,31 @@ def page_blueprint(name: str, import_name: str, url_prefix: str = "") -> Bluepri
         flash(exc.message, "error")
         return redirect(request.referrer or url_for("clerk.inbox"))
 
+    show_store_failures(bp)
     return bp
+
+
+STORE_FAILURE_TITLES = {409: "办理冲突", 503: "暂时无法办理"}
+
+
+def show_store_failures(bp: Blueprint) -> None:
+    """A lost database or a step someone else took first: the REST API's message, on an error page."""
+
+    @bp.errorhandler(Unavailable)
+    @bp.errorhandler(StaleDataError)
+    @bp.errorhandler(DBAPIError)
+    def _store_failure(exc: Exception):
+        failure = errors.failure_of(exc)
+        if failure is None:
+            raise exc
+        errors.rollback()
+        status, message = failure
+        # The rollback expired the user: a header drawn from them would ask the failed store again.
+        page = render_template(
+            "error.html",
+            title=STORE_FAILURE_TITLES[status],
+            message=message,
+            current_user=AnonymousUserMixin(),
+            menu=lambda: [],
+        )
+        return page, status

@@ -7,9 +7,10 @@ from engine.org import accounts
 from engine.org.permissions import ADMIN, DESIGNER
 from server.extensions import csrf, db
 from server.login import Principal
-from web.guard import TEMPLATES
+from web.guard import TEMPLATES, show_store_failures
 
 bp = Blueprint("session", __name__, template_folder=TEMPLATES)
+show_store_failures(bp)
 
 
 def home_for(roles: set[str]) -> str:
