@@ -4,6 +4,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from engine.catalogue import imported_lists
 from engine.catalogue.items import Catalog, Item, load_catalog
@@ -41,7 +42,7 @@ def catalog() -> Catalog:
 
 
 @cache
-def _flows() -> dict:
+def _flows() -> dict[str, Any]:
     return tomllib.loads((PROCESSES_DIR / "flows.toml").read_text(encoding="utf-8"))
 
 

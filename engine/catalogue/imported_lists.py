@@ -15,6 +15,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 from sqlalchemy import JSON, Engine, ForeignKey, Integer, String, delete, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -58,7 +59,7 @@ class CatalogImportItem(Base):
     list_id: Mapped[str] = mapped_column(String(60), index=True)
     import_id: Mapped[int] = mapped_column(ForeignKey("catalog_import.id"))
     position: Mapped[int] = mapped_column(Integer)
-    data: Mapped[dict] = mapped_column(JSON)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 _engine: Engine | None = None
@@ -108,7 +109,7 @@ def merged(reviewed: Catalog, items: list[Item]) -> Catalog:
     return Catalog(reviewed.vocabulary, lists.values(), [*reviewed.items, *items])
 
 
-def import_table(session: Session, path: str | os.PathLike, reviewed: Catalog, imported_by: str) -> list[Item]:
+def import_table(session: Session, path: str | os.PathLike[str], reviewed: Catalog, imported_by: str) -> list[Item]:
     """Import every row of the table or none; a list imported again is replaced as a whole.
 
     Raises CatalogImportError with (line, reason) for every bad row (line 0: the table as a whole).
@@ -174,7 +175,7 @@ def _lines_of(path: Path) -> dict[tuple[str, int], int]:
     return lines
 
 
-def item_record(item: Item) -> dict:
+def item_record(item: Item) -> dict[str, Any]:
     """An item as JSON-ready data (the inverse of `item_from_record`)."""
     return {
         "id": item.id,
@@ -203,7 +204,7 @@ def item_record(item: Item) -> dict:
     }
 
 
-def item_from_record(data: dict) -> Item:
+def item_from_record(data: dict[str, Any]) -> Item:
     return Item(
         **{
             **data,
@@ -219,5 +220,5 @@ def item_from_record(data: dict) -> Item:
     )
 
 
-def _source_record(source: Source) -> dict:
+def _source_record(source: Source) -> dict[str, Any]:
     return {"file": source.file, "row": source.row, "annex": source.annex, "section": source.section}

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any, TypeGuard
 
 DEFAULT_DIRECTORY = Path(__file__).resolve().parents[2] / "processes" / "catalog"
 VOCABULARY_FILE = "vocabulary.toml"
@@ -25,7 +26,7 @@ CENTRE_LEVELS = frozenset({"city", "county"})
 
 _ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _CODE = re.compile(r"[0-9A-Za-z]+")
-_EMPTY = MappingProxyType({})
+_EMPTY: Mapping[str, int] = MappingProxyType({})
 
 
 class CatalogError(ValueError):
@@ -231,7 +232,7 @@ def materials_from_text(text: str) -> tuple[Material, ...]:
 # ---- vocabulary -------------------------------------------------------------------------------
 
 
-def load_vocabulary(path: str | os.PathLike) -> Vocabulary:
+def load_vocabulary(path: str | os.PathLike[str]) -> Vocabulary:
     """The controlled vocabularies (levels, patterns, stages, categories …) the catalogue files use."""
     path = Path(path)
     _, data = _read_toml(path)
@@ -263,7 +264,7 @@ def load_vocabulary(path: str | os.PathLike) -> Vocabulary:
     return vocabulary
 
 
-def _read_toml(path: Path) -> tuple[str, dict]:
+def _read_toml(path: Path) -> tuple[str, dict[str, Any]]:
     """The file's text (for line numbers) and its parsed content."""
     try:
         text = path.read_text(encoding="utf-8")
@@ -313,7 +314,7 @@ _ITEM_FIELDS = frozenset(
 _ITEM_STRINGS = ("code", "limit_text", "steps_text", "conditions", "proxy_for", "remark", "note")
 
 
-def load_catalog(directory: str | os.PathLike = DEFAULT_DIRECTORY) -> Catalog:
+def load_catalog(directory: str | os.PathLike[str] = DEFAULT_DIRECTORY) -> Catalog:
     """Every list file in `directory`, checked as a whole; raises CatalogError listing every problem."""
     directory = Path(directory)
     vocabulary = load_vocabulary(directory / VOCABULARY_FILE)
@@ -343,7 +344,9 @@ def load_catalog(directory: str | os.PathLike = DEFAULT_DIRECTORY) -> Catalog:
     return Catalog(vocabulary, lists.values(), [item for item, _ in items])
 
 
-def _load_list_file(path: Path, vocabulary: Vocabulary, problems: list[str]):
+def _load_list_file(
+    path: Path, vocabulary: Vocabulary, problems: list[str]
+) -> tuple[CatalogList | None, list[tuple[Item, str]]]:
     text, data = _read_toml(path)
     header_lines = [
         text.count("\n", 0, match.start()) + 1
@@ -384,7 +387,7 @@ def _first_line(text: str, pattern: str) -> int:
     return text.count("\n", 0, match.start()) + 1 if match else 1
 
 
-def _table_shape_problems(table: dict, fields: Mapping[str, bool]) -> list[str]:
+def _table_shape_problems(table: dict[str, Any], fields: Mapping[str, bool]) -> list[str]:
     reasons = [f"缺少必填字段 {name}" for name, required in fields.items() if required and name not in table]
     reasons += [f"未知字段 {name}" for name in table if name not in fields]
     reasons += [
@@ -395,7 +398,7 @@ def _table_shape_problems(table: dict, fields: Mapping[str, bool]) -> list[str]:
     return reasons
 
 
-def _item_from_table(table: dict, catalog_list: CatalogList) -> tuple[Item | None, list[str]]:
+def _item_from_table(table: dict[str, Any], catalog_list: CatalogList) -> tuple[Item | None, list[str]]:
     reasons = [f"未知字段 {name}" for name in table if name not in _ITEM_FIELDS]
     for name in ("id", "name", "category", "pattern", "stage"):
         if not isinstance(table.get(name), str) or not table[name].strip():
@@ -423,6 +426,7 @@ def _item_from_table(table: dict, catalog_list: CatalogList) -> tuple[Item | Non
     reasons += material_reasons + supplement_reasons
     if reasons:
         return None, reasons
+    assert _is_count(row) and _is_text_list(levels)  # checked above: no reasons were found
     item = Item(
         id=table["id"],
         region=catalog_list.region,
@@ -451,15 +455,15 @@ def _item_from_table(table: dict, catalog_list: CatalogList) -> tuple[Item | Non
     return item, []
 
 
-def _is_count(value) -> bool:
+def _is_count(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
-def _is_text_list(value) -> bool:
+def _is_text_list(value: object) -> TypeGuard[list[str]]:
     return isinstance(value, list) and all(isinstance(entry, str) and entry.strip() for entry in value)
 
 
-def _materials_from_tables(tables) -> tuple[tuple[Material, ...], list[str]]:
+def _materials_from_tables(tables: object) -> tuple[tuple[Material, ...], list[str]]:
     if not isinstance(tables, list) or not all(isinstance(table, dict) for table in tables):
         return (), ["materials 应为 { name, required, one_of } 表的列表"]
     reasons: list[str] = []
@@ -478,7 +482,7 @@ def _materials_from_tables(tables) -> tuple[tuple[Material, ...], list[str]]:
     return tuple(Material(t["name"], t.get("required", True), t.get("one_of")) for t in tables), []
 
 
-def _sources_from_tables(tables) -> tuple[tuple[Source, ...], list[str]]:
+def _sources_from_tables(tables: object) -> tuple[tuple[Source, ...], list[str]]:
     fields = {"file", "row", "annex", "section"}
     valid = isinstance(tables, list) and all(
         isinstance(table, dict)
@@ -489,7 +493,7 @@ def _sources_from_tables(tables) -> tuple[tuple[Source, ...], list[str]]:
         and all(isinstance(table.get(name, ""), str) for name in ("annex", "section"))
         for table in tables
     )
-    if not valid:
+    if not valid or not isinstance(tables, list):
         return (), ["supplements 应为 { file, row, annex, section } 表的列表（file、row 必填）"]
     return tuple(Source(t["file"], t["row"], t.get("annex"), t.get("section")) for t in tables), []
 
@@ -544,7 +548,7 @@ def _limit_problems(item: Item, vocabulary: Vocabulary) -> list[str]:
         reasons.append(f"未知的分段时限名称 {', '.join(unknown_stages)}（可选：{', '.join(vocabulary.stage_limits)}）")
     if item.stage_limits and item.limit_days is None:
         reasons.append("填写了 stage_limits 就必须填写总时限 limit_days")
-    elif item.stage_limits and sum(item.stage_limits.values()) > item.limit_days:
+    elif item.stage_limits and item.limit_days is not None and sum(item.stage_limits.values()) > item.limit_days:
         reasons.append(
             f"分段时限合计 {sum(item.stage_limits.values())} 个工作日，超过总时限 {item.limit_days} 个工作日"
         )
@@ -603,7 +607,7 @@ TSV_REQUIRED_COLUMNS = ("地区", "清单", "序号", "事项名称", "事项分
 TSV_OPTIONAL_COLUMNS = ("事项编码", "办理材料", "办理时限", "办理流程", "办理环节", "备注")
 
 
-def parse_tsv(path_or_text: str | os.PathLike, vocabulary: Vocabulary | None = None) -> list[Item]:
+def parse_tsv(path_or_text: str | os.PathLike[str], vocabulary: Vocabulary | None = None) -> list[Item]:
     """Items of an annex-shaped tab-separated table; raises CatalogImportError listing every bad row.
 
     A str containing a tab or newline is the table itself; anything else is a path to a UTF-8 file.
@@ -646,7 +650,7 @@ def parse_tsv(path_or_text: str | os.PathLike, vocabulary: Vocabulary | None = N
     return items
 
 
-def _tsv_text(path_or_text: str | os.PathLike) -> tuple[str, str]:
+def _tsv_text(path_or_text: str | os.PathLike[str]) -> tuple[str, str]:
     if isinstance(path_or_text, str) and ("\t" in path_or_text or "\n" in path_or_text):
         return path_or_text.lstrip("\ufeff"), "import.tsv"
     path = Path(path_or_text)
@@ -668,7 +672,7 @@ def _header_problems(header: list[str]) -> list[str]:
     return reasons
 
 
-def _item_from_record(record: dict[str, str], file_name: str, vocabulary: Vocabulary):
+def _item_from_record(record: dict[str, str], file_name: str, vocabulary: Vocabulary) -> tuple[Item | None, list[str]]:
     reasons = [f"“{name}”不能为空" for name in TSV_REQUIRED_COLUMNS if not record.get(name)]
     list_id = record.get("清单", "")
     if list_id and not _ID.fullmatch(list_id):
@@ -715,6 +719,7 @@ def _item_from_record(record: dict[str, str], file_name: str, vocabulary: Vocabu
     if reasons:
         return None, reasons + _category_problems(record.get("事项分类", ""), vocabulary)
     row = int(row_text)
+    assert pattern is not None  # an unknown or missing flow was a reason above
     item = Item(
         id=f"{list_id}-{row:02d}",
         region=record["地区"],

@@ -1,6 +1,7 @@
 """The catalogue as people browse it: items filtered by region, level or accepting unit, and one item
 with its list, vocabulary labels and the flow it runs."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -47,7 +48,7 @@ def find_items(
             errors["org"] = [f"未知单位编码：{org}"]
     if errors:
         raise Invalid("查询条件有误", errors)
-    items = current.filter(region=region, level=level)
+    items: Sequence[Item] = current.filter(region=region, level=level)
     if unit is not None:
         items = [item for item in items if offered_at(item, unit)]
     return [ItemView(item, current.lists[item.list_id], current.vocabulary) for item in items]
