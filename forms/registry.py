@@ -1,6 +1,7 @@
 """Form keys named by processes and the API, and what can be done with a form by its key."""
 
 import copy
+import datetime as dt
 from functools import cache
 
 from marshmallow import Schema, ValidationError
@@ -16,6 +17,7 @@ from forms.reimbursement import PayoutForm, ReimbursementClaimForm
 from forms.review import RejectionFeedbackForm, ReviewForm
 from forms.service import ConsultationForm, RatingForm
 from forms.supervision import EscalationNoticeForm, UrgeForm
+from forms.validators import on_day
 
 FORMS: dict[str, type[FormSchema]] = {
     "applicant": ApplicantForm,
@@ -76,15 +78,21 @@ def title_of(form_key: str) -> str:
     return type(schema_for(form_key)).Meta.title
 
 
-def clean(form_key: str, data: dict) -> dict:
+def clean(form_key: str, data: dict, today: dt.date | None = None) -> dict:
     """Validate `data` and return it as JSON primitives fit for workflow task data.
 
+    `today` is the clerk's calendar day (Asia/Shanghai) for rules such as "not after today"; the engine
+    passes its clock's (`clock.now().date()`); without it, `forms.validators.today_in_china()` decides.
     Money comes back as text with two places ("1234.50"), dates as ISO text.
     Raises FormInvalid with marshmallow's field → messages dict.
     """
     schema = schema_for(form_key)
     try:
-        loaded = schema.load(data)
+        if today is None:
+            loaded = schema.load(data)
+        else:
+            with on_day(today):
+                loaded = schema.load(data)
     except ValidationError as error:
         raise FormInvalid(form_key, error.messages) from error
     return schema.dump(loaded)

@@ -1,15 +1,48 @@
 """Marshmallow validators that speak to clerks in 简体中文."""
 
 import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from zoneinfo import ZoneInfo
 
 from marshmallow import ValidationError, validate
 
-from engine.core.clock import clock
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+_checked_on: ContextVar[dt.date | None] = ContextVar("forms_checked_on", default=None)
+
+
+def _wall_clock_day() -> dt.date:
+    return dt.datetime.now(SHANGHAI).date()
+
+
+_default_today: Callable[[], dt.date] = _wall_clock_day
 
 
 def today_in_china() -> dt.date:
-    """The clerk's calendar day (Asia/Shanghai) on the engine's one clock, so a frozen clock holds here too."""
-    return clock.now().date()
+    """The clerk's calendar day (Asia/Shanghai) a form is checked on.
+
+    The `today` given to `forms.registry.clean` (or `on_day`); without one, the day of the clock the
+    application named with `today_from` (the engine's, so a frozen clock holds here too), else the wall clock's.
+    """
+    day = _checked_on.get()
+    return day if day is not None else _default_today()
+
+
+@contextmanager
+def on_day(day: dt.date) -> Iterator[None]:
+    """Check forms as of `day` (the current thread and task only)."""
+    token = _checked_on.set(day)
+    try:
+        yield
+    finally:
+        _checked_on.reset(token)
+
+
+def today_from(provider: Callable[[], dt.date] | None) -> None:
+    """The clerk's day when a caller of `clean` gives none (None: the wall clock in Asia/Shanghai)."""
+    global _default_today
+    _default_today = provider or _wall_clock_day
 
 
 class TextLength(validate.Length):

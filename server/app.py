@@ -7,7 +7,9 @@ from sqlalchemy import inspect
 
 from engine.bpmn import deployment
 from engine.catalogue import imported_lists
+from engine.core.clock import clock
 from engine.core.storage import tune_sqlite
+from forms import validators
 from server import config, errors
 from server.extensions import api, csrf, db, login_manager, migrate
 
@@ -17,6 +19,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(config.settings(Path(app.instance_path)))
     app.config.update(overrides or {})
 
+    # forms check "not after today" on the engine's one clock when an engine caller gives no day
+    validators.today_from(lambda: clock.now().date())
     db.init_app(app)
     with app.app_context():
         tune_sqlite(db.engine)

@@ -8,8 +8,10 @@ import pytest
 from marshmallow import ValidationError
 
 from engine.core.clock import clock
+from forms import validators
 from forms.fields import BankAccountNumber, Count, Day, IdNumber, InvoiceNumber, Mobile, Money, Text
-from forms.validators import not_in_future
+from forms.registry import FormInvalid, clean
+from forms.validators import not_in_future, on_day
 
 CHECK_VALUES = "0123456789X"
 
@@ -166,10 +168,24 @@ def test_money_refusals(typed, message):
 
 @pytest.fixture
 def frozen_at_shanghai_midnight():
-    """2024-03-10 00:30 in Shanghai is still 9 March in UTC: the clerk's day must win."""
+    """2024-03-10 00:30 in Shanghai is still 9 March in UTC: the clerk's day must win.
+
+    The forms read the engine's clock only as the application wires it (`today_from`, as create_app does).
+    """
+    validators.today_from(lambda: clock.now().date())
     clock.freeze(dt.datetime(2024, 3, 10, 0, 30, tzinfo=ZoneInfo("Asia/Shanghai")))
     yield
     clock.thaw()
+    validators.today_from(None)
+
+
+def test_the_day_given_to_clean_wins_over_the_clock(frozen_at_shanghai_midnight):
+    visit = {"finding": "属实", "measures": "已整改", "rectified_on": "2024-03-12"}
+    with pytest.raises(FormInvalid):
+        clean("rectification", visit)
+    assert clean("rectification", visit, today=dt.date(2024, 3, 12))["rectified_on"] == "2024-03-12"
+    with on_day(dt.date(2024, 3, 11)):
+        assert messages_of(Day(title="日期", validate=not_in_future), "2024-03-12") == ["日期不能晚于今天"]
 
 
 def test_dates_after_the_clerks_today_are_refused(frozen_at_shanghai_midnight):
