@@ -9,8 +9,11 @@ strings with +08:00, the form SpiffWorkflow timers take. For example, on a 初�
     通报      working_days_overdue(stage_due(limits["township_review"], case_due), 5)
 """
 
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
 from functools import cache
+
+from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
 
 from engine import workcalendar
 from engine.core.clock import clock
@@ -24,12 +27,12 @@ def now() -> str:
     return clock.now().isoformat()
 
 
-def working_days_after(start, n: int) -> str:
+def working_days_after(start: date | datetime | str, n: int) -> str:
     """When a limit of n working days counted from the day after `start` expires (24:00 of the n-th)."""
     return workcalendar.working_days_after(start, n)
 
 
-def working_days_before(instant, n: int) -> str:
+def working_days_before(instant: datetime | str, n: int) -> str:
     """00:00 of the day n working days before the day of `instant` (e.g. two days before expiry)."""
     if instant == NO_DEADLINE:
         return NO_DEADLINE
@@ -38,7 +41,7 @@ def working_days_before(instant, n: int) -> str:
     return datetime.combine(earlier, datetime.min.time(), workcalendar.SHANGHAI).isoformat()
 
 
-def working_days_overdue(deadline, n: int) -> str:
+def working_days_overdue(deadline: datetime | str, n: int) -> str:
     """When a task due at `deadline` (an expiry instant) has been overdue for n working days."""
     if deadline == NO_DEADLINE:
         return NO_DEADLINE
@@ -60,11 +63,11 @@ def stage_due(limit_days: int | None, case_due: str | None = None) -> str:
     return due
 
 
-def _instant(value) -> datetime:
+def _instant(value: datetime | str) -> datetime:
     return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
-def expression_functions() -> dict:
+def expression_functions() -> dict[str, Callable[..., str]]:
     """Domain functions offered to diagrams: the working-day calendar and the clock."""
     _warm_calendar()
     return {
@@ -76,7 +79,7 @@ def expression_functions() -> dict:
     }
 
 
-def sample_task_data() -> dict:
+def sample_task_data() -> dict[str, object]:
     """Stand-in task data to test-evaluate timer expressions when a diagram is deployed."""
     return {
         "limits": _AnyLimit(),
@@ -86,13 +89,13 @@ def sample_task_data() -> dict:
     }
 
 
-class _AnyLimit(dict):
+class _AnyLimit(dict[str, int]):
     """Any stage name has a limit at deploy time; the real limits come from the item."""
 
-    def __missing__(self, key):
+    def __missing__(self, key: str) -> int:
         return 5
 
-    def get(self, key, default=None):
+    def get(self, key: str, default: object = None) -> int:
         return self[key]
 
 
@@ -105,5 +108,5 @@ def _warm_calendar() -> None:
 
 
 @cache
-def script_engine():
+def script_engine() -> PythonScriptEngine:
     return make_script_engine(expression_functions())

@@ -23,11 +23,14 @@ import operator
 import sys
 import textwrap
 import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
+from types import CodeType, FrameType
+from typing import TYPE_CHECKING, Any, SupportsIndex, TypeVar
 
-from RestrictedPython import RestrictingNodeTransformer, compile_restricted_eval, compile_restricted_exec
+from RestrictedPython.compile import compile_restricted_eval, compile_restricted_exec
 from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
 from RestrictedPython.Guards import (
     full_write_guard,
@@ -35,8 +38,14 @@ from RestrictedPython.Guards import (
     guarded_unpack_sequence,
     safer_getattr_raise,
 )
+from RestrictedPython.transformer import RestrictingNodeTransformer
 from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+
+if TYPE_CHECKING:
+    from _typeshed import TraceFunction
+
+_Result = TypeVar('_Result')
 
 TIME_BUDGET_SECONDS = 1.0
 MAX_RANGE_LENGTH = 100_000
@@ -51,7 +60,7 @@ SOURCE_NAME = '<string>'
 class ScriptNotAllowed(Exception):
     """A script or expression that the sandbox refuses to compile or to finish."""
 
-    def __init__(self, chinese: str, english: str):
+    def __init__(self, chinese: str, english: str) -> None:
         super().__init__(f'{chinese}（{english}）')
 
 
@@ -65,51 +74,52 @@ _GUARDED_BINARY = {ast.Pow: '**', ast.Mult: '*', ast.LShift: '<<', ast.Mod: '%'}
 class _SandboxPolicy(RestrictingNodeTransformer):
     """RestrictedPython's policy, narrowed to what a BPMN script needs."""
 
-    def visit_Import(self, node):
+    def visit_Import(self, node: ast.Import | ast.ImportFrom) -> ast.AST:
         self.error(node, '不允许 import（imports are not allowed）')
         return node
 
     visit_ImportFrom = visit_Import
 
-    def visit_Try(self, node):
+    def visit_Try(self, node: ast.AST) -> ast.AST:
         self.error(node, '不允许 try 语句（try is not allowed: it would swallow the time limit）')
         return node
 
     visit_TryStar = visit_Try
 
-    def visit_ClassDef(self, node):
+    def visit_ClassDef(self, node: ast.ClassDef) -> ast.AST:
         self.error(node, '不允许定义类（class definitions are not allowed）')
         return node
 
-    def visit_Global(self, node):
+    def visit_Global(self, node: ast.Global | ast.Nonlocal) -> ast.AST:
         self.error(node, '不允许 global/nonlocal（global and nonlocal are not allowed）')
         return node
 
     visit_Nonlocal = visit_Global
 
-    def visit_Name(self, node):
+    def visit_Name(self, node: ast.Name) -> ast.AST | Iterable[ast.AST] | None:
         if node.id in ('print', 'printed'):
             self.error(node, f'不允许使用 {node.id}（{node.id} is not available）')
             return node
         return super().visit_Name(node)
 
-    def visit_Call(self, node):
+    def visit_Call(self, node: ast.Call) -> ast.AST | Iterable[ast.AST] | None:
         """Calling a withheld builtin would only fail at run time; say so at deploy time."""
         if isinstance(node.func, ast.Name) and node.func.id in _WITHHELD_BUILTINS:
             self.error(node, f'不允许调用 {node.func.id}（{node.func.id}() is not available in the sandbox）')
         return super().visit_Call(node)
 
-    def visit_FormattedValue(self, node):
+    def visit_FormattedValue(self, node: ast.FormattedValue) -> ast.AST:
         spec = node.format_spec
         if spec is not None:
             parts = spec.values if isinstance(spec, ast.JoinedStr) else [spec]
-            if not all(isinstance(part, ast.Constant) for part in parts):
+            constants = [part for part in parts if isinstance(part, ast.Constant)]
+            if len(constants) != len(parts):
                 self.error(node, 'f-string 的格式说明必须是常量（format specs must be constant）')
-            elif any(_widest_number(part.value) > MAX_FORMAT_WIDTH for part in parts):
+            elif any(_widest_number(part.value) > MAX_FORMAT_WIDTH for part in constants):
                 self.error(node, 'f-string 的宽度过大（format width too large）')
         return self.node_contents_visit(node)
 
-    def visit_BinOp(self, node):
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
         node = self.node_contents_visit(node)
         symbol = _GUARDED_BINARY.get(type(node.op))
         if symbol is None:
@@ -122,22 +132,22 @@ class _SandboxPolicy(RestrictingNodeTransformer):
         return ast.fix_missing_locations(ast.copy_location(guarded, node))
 
 
-def _widest_number(text):
+def _widest_number(text: object) -> int:
     digits = ''.join(ch if ch.isdigit() else ' ' for ch in str(text)).split()
     return max((int(d) for d in digits), default=0)
 
 
-def _too_big(chinese, english):
+def _too_big(chinese: str, english: str) -> ScriptTooExpensive:
     return ScriptTooExpensive(f'数值过大：{chinese}', f'value too large: {english}')
 
 
-def _checked_power(base, exponent):
+def _checked_power(base: object, exponent: object) -> None:
     if isinstance(base, int) and isinstance(exponent, int) and exponent > 0 and abs(base) > 1:
         if base.bit_length() * exponent > MAX_INTEGER_BITS:
             raise _too_big('乘方结果过大', 'power result too large')
 
 
-def _checked_product(left, right):
+def _checked_product(left: object, right: object) -> None:
     sequences = (str, bytes, list, tuple)
     if isinstance(left, int) and isinstance(right, sequences):
         left, right = right, left
@@ -149,17 +159,18 @@ def _checked_product(left, right):
             raise _too_big('乘积过大', 'product too large')
 
 
-def _checked_shift(value, shift):
+def _checked_shift(value: object, shift: object) -> None:
     if isinstance(value, int) and isinstance(shift, int) and shift > MAX_INTEGER_BITS:
         raise _too_big('移位过大', 'shift too large')
 
 
-def _checked_modulo(left, right):
+def _checked_modulo(left: object, right: object) -> None:
     if isinstance(left, (str, bytes)):
         raise ScriptNotAllowed('不允许用 % 格式化文本，请使用 f-string', 'use f-strings instead of % formatting')
 
 
-_BINARY = {
+# Operands and results are whatever values the sandboxed code computes: Any is their honest type.
+_BINARY: dict[str, tuple[Callable[[object, object], None], Callable[[Any, Any], Any]]] = {
     '**': (_checked_power, operator.pow),
     '*': (_checked_product, operator.mul),
     '<<': (_checked_shift, operator.lshift),
@@ -167,13 +178,13 @@ _BINARY = {
 }
 
 
-def _binop(symbol, left, right):
+def _binop(symbol: str, left: Any, right: Any) -> Any:
     check, apply = _BINARY[symbol]
     check(left, right)
     return apply(left, right)
 
 
-_IN_PLACE = {
+_IN_PLACE: dict[str, Callable[[Any, Any], Any]] = {
     '+=': operator.add,
     '-=': operator.sub,
     '/=': operator.truediv,
@@ -186,14 +197,14 @@ _IN_PLACE = {
 }
 
 
-def _inplacevar(symbol, current, value):
+def _inplacevar(symbol: str, current: Any, value: Any) -> Any:
     plain = symbol[:-1]
     if plain in _BINARY:
         return _binop(plain, current, value)
     return _IN_PLACE[symbol](current, value)
 
 
-def _capped_range(*args):
+def _capped_range(*args: SupportsIndex) -> range:
     numbers = range(*args)
     try:
         length = len(numbers)
@@ -204,7 +215,7 @@ def _capped_range(*args):
     return numbers
 
 
-def _capped_pow(base, exponent, modulus=None):
+def _capped_pow(base: Any, exponent: Any, modulus: Any = None) -> Any:
     if modulus is None:
         return _binop('**', base, exponent)
     return pow(base, exponent, modulus)
@@ -213,12 +224,13 @@ def _capped_pow(base, exponent, modulus=None):
 _PADDING_METHODS = frozenset({'ljust', 'rjust', 'center', 'zfill', 'expandtabs'})
 
 
-def _getattr(obj, name):
+def _getattr(obj: object, name: str) -> Any:
     """safer_getattr_raise, plus a cap on the width given to str padding methods."""
-    value = safer_getattr_raise(obj, name)
+    # RestrictedPython leaves this guard unannotated.
+    value = safer_getattr_raise(obj, name)  # type: ignore[no-untyped-call]
     if isinstance(obj, str) and name in _PADDING_METHODS:
 
-        def padded(*args):
+        def padded(*args: object) -> Any:
             if any(isinstance(a, int) and a > MAX_SEQUENCE_LENGTH for a in args):
                 raise _too_big('填充宽度过大', 'padding width too large')
             return value(*args)
@@ -227,7 +239,7 @@ def _getattr(obj, name):
     return value
 
 
-SANDBOX_BUILTINS = {
+SANDBOX_BUILTINS: dict[str, object] = {
     'None': None,
     'True': True,
     'False': False,
@@ -291,7 +303,7 @@ SANDBOX_BUILTINS = {
 _WITHHELD_BUILTINS = frozenset(dir(builtins)) - frozenset(SANDBOX_BUILTINS)
 
 
-def _refusal(errors):
+def _refusal(errors: Sequence[str]) -> ScriptNotAllowed:
     detail = '；'.join(errors)
     if any('SyntaxError' in error for error in errors):
         return ScriptNotAllowed(f'语法错误：{detail}', 'syntax error')
@@ -299,19 +311,21 @@ def _refusal(errors):
 
 
 @lru_cache(maxsize=2048)
-def compiled_expression(text: str):
+def compiled_expression(text: str) -> CodeType:
     """Compile once per distinct expression: gateways evaluate the same text on every pass."""
     result = compile_restricted_eval(text.strip(), SOURCE_NAME, policy=_SandboxPolicy)
     if result.errors:
         raise _refusal(result.errors)
+    assert result.code is not None  # RestrictedPython gives code whenever it reports no errors
     return result.code
 
 
 @lru_cache(maxsize=2048)
-def compiled_script(text: str):
+def compiled_script(text: str) -> CodeType:
     result = compile_restricted_exec(textwrap.dedent(text), SOURCE_NAME, policy=_SandboxPolicy)
     if result.errors:
         raise _refusal(result.errors)
+    assert result.code is not None  # RestrictedPython gives code whenever it reports no errors
     return result.code
 
 
@@ -333,7 +347,9 @@ def check_script(text: str) -> str | None:
     return None
 
 
-def run_within_budget(code, namespace, runner):
+def run_within_budget(
+    code: CodeType, namespace: dict[str, Any], runner: Callable[[CodeType, dict[str, Any]], _Result]
+) -> _Result:
     """Run `runner(code, namespace)` and stop it once it has used its wall-clock budget.
 
     Only frames of the sandboxed code (they share `namespace` as globals) are traced, so
@@ -341,7 +357,7 @@ def run_within_budget(code, namespace, runner):
     """
     deadline = time.monotonic() + TIME_BUDGET_SECONDS
 
-    def on_line(frame, event, arg):
+    def on_line(frame: FrameType, event: str, arg: object) -> 'TraceFunction':
         if time.monotonic() > deadline:
             raise ScriptTooExpensive(
                 f'脚本运行超过 {TIME_BUDGET_SECONDS:g} 秒，已中止',
@@ -349,7 +365,7 @@ def run_within_budget(code, namespace, runner):
             )
         return on_line
 
-    def on_call(frame, event, arg):
+    def on_call(frame: FrameType, event: str, arg: object) -> 'TraceFunction | None':
         return on_line if frame.f_globals is namespace else None
 
     previous = sys.gettrace()
@@ -360,26 +376,29 @@ def run_within_budget(code, namespace, runner):
         sys.settrace(previous)
 
 
-def _visible(values):
+def _visible(values: Mapping[str, Any]) -> dict[str, Any]:
     """Sandboxed code cannot name `_`-prefixed keys; keeping them out also stops data shadowing the guards."""
     return {name: value for name, value in values.items() if not name.startswith('_')}
 
 
-class SandboxEnvironment(BasePythonScriptEngineEnvironment):
+# SpiffWorkflow ships no types, so its base class is Any to mypy.
+class SandboxEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[misc]
     """SpiffWorkflow script environment that runs everything through the sandbox."""
 
-    def _namespace(self, context, external_context):
+    def _namespace(self, context: Mapping[str, Any], external_context: Mapping[str, Any] | None) -> dict[str, Any]:
         namespace = dict(self.globals)
         namespace.update(_visible(external_context or {}))
         namespace.update(_visible(context))
         namespace['__builtins__'] = SANDBOX_BUILTINS
         return namespace
 
-    def evaluate(self, expression, context, external_context=None):
+    def evaluate(
+        self, expression: str, context: Mapping[str, Any], external_context: Mapping[str, Any] | None = None
+    ) -> Any:
         code = compiled_expression(expression)
         return run_within_budget(code, self._namespace(context, external_context), eval)
 
-    def execute(self, script, context, external_context=None):
+    def execute(self, script: str, context: dict[str, Any], external_context: Mapping[str, Any] | None = None) -> bool:
         """Run a script task; the task data changes only if the script finishes."""
         injected = set(self.globals) | set(external_context or {})
         shadowed = injected.intersection(context)
@@ -399,6 +418,6 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         return True
 
 
-def make_script_engine(functions: dict) -> PythonScriptEngine:
+def make_script_engine(functions: Mapping[str, Callable[..., object]]) -> PythonScriptEngine:
     """A SpiffWorkflow script engine whose scripts see only the sandbox builtins and `functions`."""
     return PythonScriptEngine(environment=SandboxEnvironment(dict(functions)))
