@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from engine.catalogue import imported_lists
-from engine.catalogue.items import Catalog, Item, load_catalog
+from engine.catalogue.items import Catalog, Item
+from engine.catalogue.lists import load_catalog
 
 PROCESSES_DIR = Path(__file__).resolve().parents[2] / "processes"
 

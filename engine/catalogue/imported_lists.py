@@ -20,16 +20,8 @@ from typing import Any
 from sqlalchemy import JSON, Engine, ForeignKey, Integer, String, delete, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from engine.catalogue.items import (
-    Catalog,
-    CatalogImportError,
-    CatalogList,
-    Item,
-    Material,
-    Source,
-    normalise_text,
-    parse_tsv,
-)
+from engine.catalogue.items import Catalog, CatalogImportError, CatalogList, Item, Material, Source, normalise_text
+from engine.catalogue.tsv import parse_tsv
 from engine.core.clock import clock
 from engine.core.models import Base, CaseInstance
 

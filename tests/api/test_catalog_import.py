@@ -6,7 +6,7 @@ from sqlalchemy import delete
 from engine.catalogue import imported_lists
 from engine.catalogue.flows import catalog
 from engine.catalogue.imported_lists import CatalogImport, CatalogImportItem
-from engine.catalogue.items import parse_tsv
+from engine.catalogue.tsv import parse_tsv
 from engine.core.clock import clock
 from server.extensions import db
 from tests.factories import applicant, reimbursement_details

@@ -10,13 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.catalogue.items import (
-    CENTRE_LEVELS,
-    limit_days_from_text,
-    load_catalog,
-    materials_from_text,
-    normalise_text,
-)
+from engine.catalogue.items import CENTRE_LEVELS, limit_days_from_text, materials_from_text, normalise_text
+from engine.catalogue.lists import load_catalog
 
 SEEDS = Path(os.environ.get("YIBAO_SEEDS_DIR", "/work/shared/seeds"))
 FUZHOU, FENGCHENG, OCR_LIST, YONGZHOU = (

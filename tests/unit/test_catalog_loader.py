@@ -4,16 +4,9 @@ import shutil
 
 import pytest
 
-from engine.catalogue.items import (
-    DEFAULT_DIRECTORY,
-    VOCABULARY_FILE,
-    CatalogError,
-    CatalogImportError,
-    limit_days_from_text,
-    load_catalog,
-    materials_from_text,
-    parse_tsv,
-)
+from engine.catalogue.items import CatalogError, CatalogImportError, limit_days_from_text, materials_from_text
+from engine.catalogue.lists import DEFAULT_DIRECTORY, VOCABULARY_FILE, load_catalog
+from engine.catalogue.tsv import parse_tsv
 
 HEADER = """\
 [list]
