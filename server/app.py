@@ -5,10 +5,12 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import inspect
 
+from engine import workcalendar
 from engine.bpmn import deployment
 from engine.catalogue import imported_lists
 from engine.core.clock import clock
 from engine.core.storage import tune_sqlite
+from engine.org import passwords
 from forms import validators
 from server import config, errors
 from server.extensions import api, csrf, db, login_manager, migrate
@@ -21,6 +23,9 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     # forms check "not after today" on the engine's one clock when an engine caller gives no day
     validators.today_from(lambda: clock.now().date())
+    # the engine reads no environment: its settings come from here
+    workcalendar.configure(app.config["HOLIDAYS_DIR"])
+    passwords.configure(app.config["PASSWORD_HASH_METHOD"])
     db.init_app(app)
     with app.app_context():
         tune_sqlite(db.engine)

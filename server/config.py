@@ -48,5 +48,6 @@ def settings(instance_path: Path) -> dict:
         "HOLIDAYS_DIR": os.environ.get("HOLIDAYS_DIR") or str(PROJECT_ROOT / "holidays"),
         "DEPLOY_ON_START": os.environ.get("DEPLOY_ON_START", "1") == "1",
         "WTF_CSRF_CHECK_DEFAULT": False,
+        "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD", "scrypt:32768:8:1"),
         "RATING_RECTIFICATION_DAYS": int(os.environ.get("RATING_RECTIFICATION_DAYS", "5")),
     }

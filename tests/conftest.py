@@ -31,7 +31,8 @@ def _reset_schema() -> None:
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
-    overrides = {"TESTING": True, "DEPLOY_ON_START": False}
+    # a cheap password hash: seeding the demo organisation hashes every demo user's password
+    overrides = {"TESTING": True, "DEPLOY_ON_START": False, "PASSWORD_HASH_METHOD": "scrypt:16:8:1"}
     if not os.environ.get("DATABASE_URL"):
         overrides["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
     app = create_app(overrides)

@@ -5,11 +5,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, joinedload
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from engine.core.errors import Conflict, Invalid, NotFound
 from engine.core.models import OrgUnit, RoleGrant, User
 from engine.core.reference import DATA_DIR, reference
+from engine.org.passwords import hash_password, verify_password
 from engine.org.permissions import ensure_admin
 
 
@@ -48,7 +48,7 @@ def create_user(
     user = User(
         username=username,
         display_name=display_name or username,
-        password_hash=generate_password_hash(password),
+        password_hash=hash_password(password),
         org_id=unit.id,
         role_grants=[RoleGrant(role=r) for r in dict.fromkeys(roles)],
     )
@@ -71,7 +71,7 @@ def active_user(session: Session, user_id) -> User | None:
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
     user = session.scalars(select(User).where(User.username == username)).first()
-    if user is None or not user.active or not check_password_hash(user.password_hash, password):
+    if user is None or not user.active or not verify_password(user.password_hash, password):
         return None
     return user
 

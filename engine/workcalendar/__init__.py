@@ -22,6 +22,8 @@ from engine.workcalendar.working_calendar import (
 )
 
 PROJECT_HOLIDAYS_DIR = Path(__file__).resolve().parents[2] / "holidays"
+holidays_dir: Path = PROJECT_HOLIDAYS_DIR
+"""The directory of the product's calendar; the application names it with `configure` (settings: HOLIDAYS_DIR)."""
 
 __all__ = [
     "SHANGHAI",
@@ -32,6 +34,7 @@ __all__ = [
     "OutsideSupportedYears",
     "WorkingCalendar",
     "calendar_for",
+    "configure",
     "default_calendar",
     "reload_default_calendar",
     "shanghai_date",
@@ -48,7 +51,7 @@ def calendar_for(directory: str | Path) -> WorkingCalendar:
     return _calendar_of(str(resolved), _fingerprint(resolved))
 
 
-def _fingerprint(directory: Path) -> tuple:
+def _fingerprint(directory: Path) -> tuple[tuple[str, int, int], ...]:
     """Name, size and modification time of every data file: any added or edited file changes it."""
     try:
         entries = list(os.scandir(directory))
@@ -64,7 +67,7 @@ def _fingerprint(directory: Path) -> tuple:
 
 
 @lru_cache(maxsize=8)
-def _calendar_of(resolved_directory: str, fingerprint: tuple) -> WorkingCalendar:
+def _calendar_of(resolved_directory: str, fingerprint: tuple[tuple[str, int, int], ...]) -> WorkingCalendar:
     return WorkingCalendar.from_directory(Path(resolved_directory))
 
 
@@ -72,13 +75,19 @@ FRESHNESS_SECONDS = 1.0
 _recent: dict[str, tuple[float, WorkingCalendar]] = {}
 
 
+def configure(directory: str | Path) -> None:
+    """Name the holidays directory of the product's calendar (create_app passes the HOLIDAYS_DIR setting)."""
+    global holidays_dir
+    holidays_dir = Path(directory)
+
+
 def default_calendar() -> WorkingCalendar:
-    """The product's calendar: the HOLIDAYS_DIR environment variable if set, else the project's holidays/.
+    """The product's calendar: the directory named by `configure`, else the project's holidays/.
 
     Deadline arithmetic asks for it many times per request, so the folder is looked at again
     at most once a second: a notice dropped into it is picked up within that second.
     """
-    directory = os.environ.get("HOLIDAYS_DIR") or str(PROJECT_HOLIDAYS_DIR)
+    directory = str(holidays_dir)
     now = time.monotonic()
     recent = _recent.get(directory)
     if recent is None or now - recent[0] > FRESHNESS_SECONDS:

@@ -107,7 +107,7 @@ published = 2026-11-20
 def test_a_new_years_notice_recomputes_provisional_deadlines(app, as_user, tmp_path, monkeypatch):
     holidays = tmp_path / "holidays"
     shutil.copytree(app.config["HOLIDAYS_DIR"], holidays)
-    monkeypatch.setenv("HOLIDAYS_DIR", str(holidays))
+    monkeypatch.setattr(workcalendar, "holidays_dir", holidays)
     monkeypatch.setitem(app.config, "HOLIDAYS_DIR", str(holidays))
     workcalendar.reload_default_calendar()
     try:

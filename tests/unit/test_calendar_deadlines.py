@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from engine import workcalendar
 from engine.workcalendar import (
     PROJECT_HOLIDAYS_DIR,
     SHANGHAI,
@@ -132,7 +133,7 @@ def test_years_outside_the_supported_range_are_refused(calendar):
 
 
 def test_working_days_after_gives_a_timer_string(monkeypatch):
-    monkeypatch.setenv("HOLIDAYS_DIR", str(PROJECT_HOLIDAYS_DIR))
+    monkeypatch.setattr(workcalendar, "holidays_dir", PROJECT_HOLIDAYS_DIR)
     assert working_days_after("2026-09-30", 20) == "2026-11-04T00:00:00+08:00"
     assert working_days_after(date(2026, 2, 13), 5) == "2026-02-28T00:00:00+08:00"
     assert working_days_after("2026-09-30T20:00:00-04:00", 0) == "2026-10-02T00:00:00+08:00"
@@ -153,6 +154,6 @@ def test_server_time_zone_does_not_matter(calendar):
         "2026-09-30",
     ]
     for zone in ("America/New_York", "UTC", "Pacific/Kiritimati"):
-        env = {**os.environ, "TZ": zone, "HOLIDAYS_DIR": str(PROJECT_HOLIDAYS_DIR)}
+        env = {**os.environ, "TZ": zone}
         out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
         assert out.stdout.split() == expected, zone

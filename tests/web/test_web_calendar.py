@@ -17,7 +17,7 @@ def holidays_dir(app, tmp_path, monkeypatch):
     directory.mkdir()
     for name in ("statutory.toml", "2024.toml", "2025.toml"):
         shutil.copy(PROJECT_HOLIDAYS_DIR / name, directory)
-    monkeypatch.setenv("HOLIDAYS_DIR", str(directory))
+    monkeypatch.setattr(workcalendar, "holidays_dir", directory)
     monkeypatch.setitem(app.config, "HOLIDAYS_DIR", str(directory))
     workcalendar.reload_default_calendar()
     yield directory
