@@ -37,6 +37,7 @@ from engine.bpmn import deployment  # noqa: E402
 from engine.cases import acceptance, lifecycle  # noqa: E402
 from engine.core.models import CaseInstance, User  # noqa: E402
 from engine.org import accounts  # noqa: E402
+from engine.org.permissions import SYSTEM  # noqa: E402
 from engine.sandbox.functions import expression_functions  # noqa: E402
 from engine.tasks import work  # noqa: E402
 from server.app import create_app  # noqa: E402
@@ -174,7 +175,7 @@ def main() -> None:
         with app.app_context():
             upgrade()
             accounts.seed_demo(db.session)
-            deployment.deploy_directory(db.session, app.config["BPMN_DIR"])
+            deployment.deploy_directory(db.session, SYSTEM, app.config["BPMN_DIR"])
             db.session.remove()
         ways = {"bare": Bare(), "service": Service(app), "http": Http(app)}
         for way in ways.values():

@@ -27,6 +27,7 @@ from engine.catalogue.flows import Flow  # noqa: E402
 from engine.core.clock import SHANGHAI, clock  # noqa: E402
 from engine.core.models import CaseInstance, Timer, User  # noqa: E402
 from engine.org import accounts  # noqa: E402
+from engine.org.permissions import SystemActor  # noqa: E402
 from engine.timers import sweep  # noqa: E402
 from server.app import create_app  # noqa: E402
 from server.extensions import db  # noqa: E402
@@ -45,7 +46,7 @@ def prepared(tmp: str, total: int):
     with app.app_context():
         upgrade()
         accounts.seed_demo(db.session)
-        deployment.deploy(db.session, PROBE.read_bytes(), PROBE.name, "bench")
+        deployment.deploy(db.session, SystemActor("bench"), PROBE.read_bytes(), PROBE.name)
         clerk = db.session.query(User).filter_by(username="qujiang.township_clerk").one()
         clock.freeze(ACCEPTED)
         started = [

@@ -11,6 +11,7 @@ from engine.catalogue import imported_lists
 from engine.core.clock import clock
 from engine.core.storage import tune_sqlite
 from engine.org import passwords
+from engine.org.permissions import SYSTEM
 from forms import validators
 from server import config, errors
 from server.extensions import api, csrf, db, login_manager, migrate
@@ -54,7 +55,7 @@ def _deploy_shipped_diagrams(app: Flask) -> None:
         if not inspect(db.engine).has_table("process_definition"):
             return
         try:
-            deployment.deploy_directory(db.session, app.config["BPMN_DIR"])
+            deployment.deploy_directory(db.session, SYSTEM, app.config["BPMN_DIR"])
         except deployment.InvalidDiagram as exc:
             app.logger.error("processes/bpmn/ holds a diagram that does not validate: %s", exc.problems)
         finally:

@@ -14,6 +14,7 @@ from engine.bpmn import deployment
 from engine.core.clock import clock
 from engine.core.models import Base
 from engine.org import accounts
+from engine.org.permissions import SYSTEM
 from server.app import create_app
 from server.extensions import db
 
@@ -55,7 +56,7 @@ def fresh(app):
             if table.name not in ORGANISATION_TABLES:
                 db.session.execute(table.delete())
         db.session.commit()
-        deployment.deploy_directory(db.session, app.config["BPMN_DIR"])
+        deployment.deploy_directory(db.session, SYSTEM, app.config["BPMN_DIR"])
     yield app
     clock.thaw()
     with app.app_context():

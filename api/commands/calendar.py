@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 from marshmallow import Schema, ValidationError
 
 from api.calendar import DaysQuery, DueQuery
+from engine.org.permissions import SYSTEM
 from engine.workcalendar import HolidayDataError, OutsideSupportedYears, calendar_for
 from engine.workcalendar.upkeep import load_notice
 from server.extensions import db
@@ -66,7 +67,7 @@ def due(start: str, n: str) -> None:
 def load(file: Path) -> None:
     """Check a year file (format: holidays/README.md) and install it as holidays/<year>.toml."""
     try:
-        loaded = load_notice(db.session, current_app.config["HOLIDAYS_DIR"], file)
+        loaded = load_notice(db.session, SYSTEM, current_app.config["HOLIDAYS_DIR"], file)
     except HolidayDataError as exc:
         _refuse(str(exc))
     action = "替换" if loaded.replaced else "载入"

@@ -11,6 +11,7 @@ from engine.catalogue import imported_lists
 from engine.catalogue.flows import catalog as current_catalog
 from engine.catalogue.flows import reviewed_catalog
 from engine.catalogue.items import CatalogImportError
+from engine.org.permissions import SystemActor
 from server.extensions import db
 
 catalog = AppGroup("catalog", help="事项清单：导入管理员整理的清单表，查看已有事项。")
@@ -33,7 +34,7 @@ def _refuse(lines: list[str]) -> NoReturn:
 def import_table(file: Path, imported_by: str) -> None:
     """Import every row of FILE (tab-separated, columns: processes/catalog/README.md) or, if any row is bad, none."""
     try:
-        items = imported_lists.import_table(db.session, file, reviewed_catalog(), imported_by)
+        items = imported_lists.import_table(db.session, SystemActor(imported_by), file, reviewed_catalog())
     except CatalogImportError as exc:
         db.session.rollback()
         _refuse(

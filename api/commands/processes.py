@@ -7,6 +7,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from engine.bpmn import deployment
+from engine.org.permissions import SYSTEM
 from server.extensions import db
 
 
@@ -24,7 +25,7 @@ def deploy(directory):
     failed = False
     for path in sorted(folder.glob("*.bpmn")):
         try:
-            definition, created = deployment.deploy(db.session, path.read_bytes(), path.name, "system")
+            definition, created = deployment.deploy(db.session, SYSTEM, path.read_bytes(), path.name)
         except deployment.InvalidDiagram as exc:
             failed = True
             for problem in exc.problems:

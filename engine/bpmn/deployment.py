@@ -20,6 +20,7 @@ from engine.core.clock import clock
 from engine.core.errors import Invalid, NotFound
 from engine.core.models import ProcessDefinition
 from engine.core.reference import reference
+from engine.org.permissions import Actor, ensure_designer
 from engine.sandbox.functions import expression_functions, sample_task_data
 from forms.registry import known_form_keys
 
@@ -59,8 +60,13 @@ def check_diagram(data: bytes, deployed_processes: frozenset[str] = frozenset())
     return report
 
 
-def deploy(session: Session, data: bytes, source_name: str, deployed_by: str) -> tuple[ProcessDefinition, bool]:
-    """Deploy a diagram; returns the version and whether it is new. Commits."""
+def deploy(session: Session, actor: Actor, data: bytes, source_name: str) -> tuple[ProcessDefinition, bool]:
+    """Deploy a diagram as `actor` (a 流程设计员, or the system); returns the version and whether it is new. Commits."""
+    ensure_designer(actor)
+    return _deploy(session, data, source_name, actor.username)
+
+
+def _deploy(session: Session, data: bytes, source_name: str, deployed_by: str) -> tuple[ProcessDefinition, bool]:
     report = check_diagram(data, deployed_keys(session))
     key = main_process_id(report)
     own = report.specs[key]
@@ -112,13 +118,11 @@ def main_process_id(report) -> str:
     return next((pid for pid in report.process_ids if pid not in called), report.process_ids[0])
 
 
-def deploy_directory(
-    session: Session, directory: Path, deployed_by: str = "system"
-) -> list[tuple[ProcessDefinition, bool]]:
+def deploy_directory(session: Session, actor: Actor, directory: Path) -> list[tuple[ProcessDefinition, bool]]:
     """Deploy the shared sub-flows (`shared/*.bpmn`) first, then the flows that call them."""
     directory = Path(directory)
     paths = sorted((directory / SHARED_DIRECTORY).glob("*.bpmn")) + sorted(directory.glob("*.bpmn"))
-    return [deploy(session, path.read_bytes(), path.name, deployed_by) for path in paths]
+    return [deploy(session, actor, path.read_bytes(), path.name) for path in paths]
 
 
 def deployed_keys(session: Session) -> frozenset[str]:
@@ -167,7 +171,7 @@ def _redeploy_callers(session: Session, process_key: str, deployed_by: str) -> N
         latest[definition.process_key] = definition
     for caller in latest.values():
         if process_key in (caller.calls or {}):
-            deploy(session, caller.bpmn_xml.encode("utf-8"), caller.source_name, deployed_by)
+            _deploy(session, caller.bpmn_xml.encode("utf-8"), caller.source_name, deployed_by)
 
 
 def _by_hash(session: Session, content_hash: str) -> ProcessDefinition | None:

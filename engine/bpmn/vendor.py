@@ -20,6 +20,7 @@ from engine.bpmn import deployment
 from engine.bpmn.deployment import InvalidDiagram
 from engine.bpmn.xmlread import BPMN_NS, XmlRefused, local_name, owner_id, parse_diagram_xml
 from engine.core.reference import ACCEPTING_WINDOW, DATA_DIR, reference
+from engine.org.permissions import Actor, ensure_designer
 from engine.sandbox.restricted import check_expression
 from forms.registry import known_form_keys
 
@@ -364,11 +365,12 @@ class InvalidVendorDiagram(InvalidDiagram):
         self.conversion = conversion
 
 
-def deploy_vendor_diagram(session: Session, data: bytes, source_name: str, deployed_by: str):
+def deploy_vendor_diagram(session: Session, actor: Actor, data: bytes, source_name: str):
     """Convert, then deploy as any upload; returns (version, whether new, the conversion report). Commits."""
+    ensure_designer(actor)
     conversion = convert(data)
     try:
-        definition, created = deployment.deploy(session, conversion.data, source_name, deployed_by)
+        definition, created = deployment.deploy(session, actor, conversion.data, source_name)
     except InvalidDiagram as exc:
         raise InvalidVendorDiagram(exc.problems, conversion) from None
     return definition, created, conversion

@@ -24,6 +24,7 @@ from engine.catalogue.items import Catalog, CatalogImportError, CatalogList, Ite
 from engine.catalogue.tsv import parse_tsv
 from engine.core.clock import clock
 from engine.core.models import Base, CaseInstance
+from engine.org.permissions import Actor, ensure_admin
 
 ITEM_ID_LENGTH = 40  # CaseInstance.item_id
 FRESHNESS_SECONDS = 1.0
@@ -101,11 +102,13 @@ def merged(reviewed: Catalog, items: list[Item]) -> Catalog:
     return Catalog(reviewed.vocabulary, lists.values(), [*reviewed.items, *items])
 
 
-def import_table(session: Session, path: str | os.PathLike[str], reviewed: Catalog, imported_by: str) -> list[Item]:
-    """Import every row of the table or none; a list imported again is replaced as a whole.
+def import_table(session: Session, actor: Actor, path: str | os.PathLike[str], reviewed: Catalog) -> list[Item]:
+    """Import every row of the table or none, as `actor` (an administrator, or the system); a list imported
+    again is replaced as a whole.
 
     Raises CatalogImportError with (line, reason) for every bad row (line 0: the table as a whole).
     """
+    ensure_admin(actor)
     items = parse_tsv(path, reviewed.vocabulary)
     if not items:
         raise CatalogImportError([(0, "表中没有任何事项")])
@@ -125,7 +128,7 @@ def import_table(session: Session, path: str | os.PathLike[str], reviewed: Catal
     if errors:
         raise CatalogImportError(sorted(errors))
     batch = CatalogImport(
-        file_name=Path(path).name, imported_by=imported_by, imported_at=clock.now(), item_count=len(items)
+        file_name=Path(path).name, imported_by=actor.username, imported_at=clock.now(), item_count=len(items)
     )
     session.execute(delete(CatalogImportItem).where(CatalogImportItem.list_id.in_(list_ids)))
     session.add(batch)

@@ -1,5 +1,7 @@
 """Who may do what. Every permission rule of the product lives here."""
 
+from dataclasses import dataclass, field
+
 from sqlalchemy import and_, bindparam, or_, select, true
 
 from engine.core.errors import Forbidden
@@ -8,6 +10,25 @@ from engine.org.routing import ancestry, window_role
 
 DESIGNER = "designer"
 ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class SystemActor:
+    """Whoever runs a `flask --app wsgi ...` command on the server, or the app deploying its own diagrams.
+
+    Shell access to the server already grants everything, so the commands act with the administrator's and
+    the designer's rights; `username` is what the records name (e.g. the OS user of `flask catalog import`).
+    It is no account: it cannot log in, hold tasks or see cases (`may_see_case` and the task rules take a `User`).
+    """
+
+    username: str = "system"
+    roles: frozenset[str] = field(default=frozenset({ADMIN, DESIGNER}))
+    active: bool = True
+
+
+SYSTEM = SystemActor()
+Actor = User | SystemActor
+"""Who acts in the engine functions that also run from the command line: a logged-in user or the system."""
 
 
 def is_candidate(user: User, task: Task) -> bool:
@@ -36,12 +57,12 @@ def ensure_may_accept(user: User, unit: OrgUnit) -> None:
         raise Forbidden(f"您没有在{unit.name}受理办件的权限")
 
 
-def ensure_designer(user: User) -> None:
+def ensure_designer(user: Actor) -> None:
     if DESIGNER not in user.roles:
         raise Forbidden("只有流程设计员可以部署流程")
 
 
-def ensure_admin(user: User) -> None:
+def ensure_admin(user: Actor) -> None:
     if ADMIN not in user.roles:
         raise Forbidden("只有系统管理员可以执行此操作")
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from engine import workcalendar
+from engine.org.permissions import Actor, ensure_admin
 from engine.timers.recompute import recompute_pending_deadlines
 from engine.workcalendar import SUPPORTED_YEARS, HolidayDataError
 from engine.workcalendar.tomldoc import read_toml
@@ -41,8 +42,10 @@ class YearOverview:
     working_days: int
 
 
-def load_notice(session: Session, directory: str | Path, source: Path) -> LoadedNotice:
-    """Install a checked year file; HolidayDataError names the file and line of any problem. Commits."""
+def load_notice(session: Session, actor: Actor, directory: str | Path, source: Path) -> LoadedNotice:
+    """Install a checked year file as `actor` (an administrator, or the system); HolidayDataError names the
+    file and line of any problem. Commits."""
+    ensure_admin(actor)
     schedule = read_year_file(source)
     if schedule.year not in SUPPORTED_YEARS:
         raise HolidayDataError(

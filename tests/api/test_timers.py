@@ -14,6 +14,7 @@ from engine.cases import acceptance
 from engine.catalogue.flows import Flow
 from engine.core.clock import SHANGHAI, clock
 from engine.core.models import Timer
+from engine.org.permissions import SYSTEM
 from engine.timers import sweep
 from server.extensions import db
 from tests.factories import applicant
@@ -32,7 +33,7 @@ def at(text: str) -> datetime:
 def probe(app, monkeypatch):
     """Item fc-t-10 (初审 ≤20 of ≤30 working days) runs the probe diagram."""
     with app.app_context():
-        deployment.deploy(db.session, (FIXTURES / "deadline_probe.bpmn").read_bytes(), "deadline_probe.bpmn", "test")
+        deployment.deploy(db.session, SYSTEM, (FIXTURES / "deadline_probe.bpmn").read_bytes(), "deadline_probe.bpmn")
     monkeypatch.setattr(acceptance, "flow_for", lambda item: Flow("deadline_probe", None, 2))
 
 
