@@ -4,6 +4,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from lunardate import LunarDate
 
@@ -56,14 +57,14 @@ class StatutoryRules:
         return days
 
 
-def _version(doc: TomlDocument, index: int, table: dict) -> StatutoryVersion:
+def _version(doc: TomlDocument, index: int, table: dict[str, Any]) -> StatutoryVersion:
     where = f"versions[{index}]"
     since, decree = table.get("since"), table.get("decree")
     if type(since) is not int:
         raise doc.error(where, "since", "since must be the first year the version applies to, e.g. 2025")
     if not isinstance(decree, str) or not decree.strip():
         raise doc.error(where, "decree", "decree must name the State Council decree, e.g. 国务院令第795号")
-    festivals = {}
+    festivals: dict[str, tuple[str, ...]] = {}
     for festival, specs in table.items():
         if festival in _VERSION_FIELDS:
             continue
@@ -88,11 +89,13 @@ def _is_valid_spec(spec: str) -> bool:
 def _resolve(spec: str, year: int) -> date:
     """The Gregorian date in `year` that a day written as in statutory.toml falls on."""
     if spec == _NEW_YEARS_EVE:
-        return LunarDate(year, 1, 1).to_solar_date() - timedelta(days=1)
+        new_year: date = LunarDate(year, 1, 1).to_solar_date()  # lunardate is untyped
+        return new_year - timedelta(days=1)
     if spec == _QINGMING:
         return qingming(year)
     if solar := _SOLAR.match(spec):
         return date(year, int(solar[1]), int(solar[2]))
     if lunar := _LUNAR.match(spec):
-        return LunarDate(year, int(lunar[1]), int(lunar[2])).to_solar_date()
+        day: date = LunarDate(year, int(lunar[1]), int(lunar[2])).to_solar_date()
+        return day
     raise ValueError(f"unknown day {spec!r}")

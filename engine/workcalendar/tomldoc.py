@@ -4,6 +4,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 _DECODE_POSITION = re.compile(r"\(at line (\d+), column \d+\)$")
 
@@ -29,7 +30,7 @@ def _shown(path: Path) -> str:
 @dataclass(frozen=True)
 class TomlDocument:
     path: Path
-    data: dict
+    data: dict[str, Any]
     lines: dict[tuple[str, str], int]
 
     def line_of(self, table: str, key: str) -> int:
@@ -87,10 +88,10 @@ def _key_lines(text: str) -> dict[tuple[str, str], int]:
     return lines
 
 
-def _header_path(parsed: dict) -> list[str]:
+def _header_path(parsed: dict[str, Any]) -> list[str]:
     """The dotted name of a lone `[a.b]` or `[[a]]` header, read back from what tomllib made of it."""
-    names = []
-    node = parsed
+    names: list[str] = []
+    node: object = parsed
     while isinstance(node, (dict, list)) and node:
         if isinstance(node, list):
             node = node[0]

@@ -1,7 +1,7 @@
 """Working days and deadlines in China: official notices where published, the statutory rule elsewhere."""
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -52,15 +52,16 @@ class Due:
     provisional: bool
 
 
-class NoticeChina(China):
+# workalendar ships no types, so its China calendar is Any to mypy.
+class NoticeChina(China):  # type: ignore[misc]
     """workalendar's China calendar fed with our notices and the statutory rule: our data wins."""
 
-    def __init__(self, days_off_of_year, make_up_days):
+    def __init__(self, days_off_of_year: Callable[[int], dict[date, str]], make_up_days: set[date]) -> None:
         super().__init__()
         self.extra_working_days = sorted(make_up_days)
         self._days_off_of_year = days_off_of_year
 
-    def get_calendar_holidays(self, year):
+    def get_calendar_holidays(self, year: int) -> list[tuple[date, str]]:
         return sorted(self._days_off_of_year(year).items())
 
 

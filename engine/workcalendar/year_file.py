@@ -4,12 +4,14 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 from engine.workcalendar.tomldoc import HolidayDataError, TomlDocument, read_toml
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _FIELDS = {"year", "notice", "published", "off", "working"}
 _YEAR_FILE = re.compile(r"^\d{4}\.toml$")
+_Field = TypeVar("_Field")
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ def read_holidays_dir(directory: Path) -> dict[int, YearSchedule]:
     return schedules
 
 
-def _field(doc: TomlDocument, key: str, kind: type):
+def _field(doc: TomlDocument, key: str, kind: type[_Field]) -> _Field:
     if key not in doc.data:
         raise doc.error("", key, f"missing field {key!r}")
     value = doc.data[key]
