@@ -1,16 +1,15 @@
 """Timers of BPMN diagrams, on the engine's clock, kept in an indexed table and fired exactly once.
 
 SpiffWorkflow evaluates a timer expression once, stores the instant in the task, and compares it
-with `datetime.now` read inside its timer module. We bind that module to the engine's clock (so a
-frozen clock in tests or `timers run --now` decides), and we copy every waiting timer into the
-`timer` table after each step, so a sweep loads only the cases whose timer is due.
+with the engine's clock (`engine.workflow.timer_clock` binds its timer module to it, so a frozen
+clock in tests or `timers run --now` decides). We copy every waiting timer into the `timer` table
+after each step, so a sweep loads only the cases whose timer is due.
 """
 
 import traceback
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, select
@@ -34,18 +33,6 @@ _CANCEL_TIMERS = (
     _TIMERS.update().where(_TIMERS.c.id.in_(bindparam("timer_ids", expanding=True))).values(state=TIMER_CANCELLED)
 )
 KIND_LABELS = {"warning": "即将超期", "overdue": "已超期", "escalation": "超期通报"}
-
-
-class _ClockDatetime(datetime):
-    """`datetime` whose `now()` is the engine's clock: what SpiffWorkflow's timer module reads."""
-
-    @classmethod
-    def now(cls, tz=None):
-        instant = clock.now()
-        return instant.astimezone(tz) if tz else instant.replace(tzinfo=None)
-
-
-spiff_timer.datetime = _ClockDatetime
 
 
 def timer_kind(task_spec) -> str | None:

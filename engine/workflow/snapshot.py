@@ -2,21 +2,59 @@
 
 Specs are shared between workflows of one definition version and are never part of the
 stored state, so a step only (de)serialises the task tree.
+
+The stored state carries the version of SpiffWorkflow's serialization format it was written in
+(`serializer_version`, as SpiffWorkflow's own `serialize_json` stamps it), so a later SpiffWorkflow
+can migrate it on load. Task data may hold the `Decimal`, `date`, `datetime`, `timedelta` and
+`UUID` values scripts produce; each is stored as a typed dict and read back as the same type and
+value.
+
+Importing this module binds SpiffWorkflow's timers to the engine's clock (`timer_clock`), so every
+workflow built or loaded here fires its timers on that clock.
 """
 
 import json
+from datetime import date
+from decimal import Decimal
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.serializer.helpers.encoder import create_encoder
+from SpiffWorkflow.bpmn.serializer.migration.version_migration import MIGRATIONS
+from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SERIALIZER_VERSION
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
 from engine.sandbox.functions import script_engine
+from engine.workflow import timer_clock
+
+timer_clock.bind()
+
+VERSION_KEY = BpmnWorkflowSerializer.VERSION_KEY
+# States written before the stamp existed come from the previous release, on SpiffWorkflow 3.2.0,
+# whose serializer writes this version. Fixed on purpose: it must not follow a library upgrade.
+UNSTAMPED_VERSION = "1.5"
+# SpiffWorkflow's migrations from these versions each move a serialization up one minor version
+# and change only task states besides the task specs they read. The older ones (1.0 to 1.2)
+# rewrite serialized specs and chain into each other; a state that old was never written here.
+_TASK_TREE_MIGRATIONS = ("1.3", "1.4")
+_OLDEST_MIGRATABLE = _TASK_TREE_MIGRATIONS[0]
+
+
+class StateVersionError(ValueError):
+    """A stored state in a serialization format this SpiffWorkflow cannot load."""
+
 
 _registry = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
+# SpiffWorkflow's DefaultRegistry already converts datetime, timedelta and UUID.
+_registry.register(Decimal, lambda value: {"value": str(value)}, lambda dct: Decimal(dct["value"]))
+_registry.register(date, lambda value: {"value": value.isoformat()}, lambda dct: date.fromisoformat(dct["value"]))
 _converter = BpmnWorkflowConverter(BpmnWorkflow, _registry)
+# SpiffWorkflow stores task data as deltas against the parent task without converting the values,
+# and leaves them to its JSON encoder; the encoder's hook runs only for values JSON cannot hold.
+_encode = create_encoder(_registry)(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def new_workflow(spec, subprocess_specs: dict, data: dict) -> BpmnWorkflow:
@@ -28,16 +66,26 @@ def new_workflow(spec, subprocess_specs: dict, data: dict) -> BpmnWorkflow:
 
 
 def dump_state(workflow: BpmnWorkflow) -> str:
-    """The task tree, data and events of a workflow as JSON; its specs are never converted."""
+    """The task tree, data and events of a workflow as JSON, stamped with the serializer version;
+    its specs are never converted."""
     state = super(BpmnWorkflowConverter, _converter).to_dict(workflow)
     state["subprocesses"] = _converter.mapping_to_dict(workflow.subprocesses)
     state["bpmn_events"] = _registry.convert(workflow.bpmn_events)
-    return json.dumps(state, ensure_ascii=False, separators=(",", ":"))
+    state[VERSION_KEY] = SERIALIZER_VERSION
+    return _encode(state)
 
 
 def load_state(text: str, spec, subprocess_specs: dict) -> BpmnWorkflow:
-    """Rebuild a workflow from `dump_state` output around the shared, already parsed specs."""
+    """Rebuild a workflow from `dump_state` output around the shared, already parsed specs.
+
+    A state without a version stamp was written by the previous release (SpiffWorkflow 3.2.0) and
+    is taken as serializer version 1.5. An older stamp goes through SpiffWorkflow's migrations
+    first (`migrate_state`); a stamp newer than this SpiffWorkflow knows raises `StateVersionError`.
+    """
     state = json.loads(text)
+    version = state.pop(VERSION_KEY, UNSTAMPED_VERSION)
+    if version != SERIALIZER_VERSION:
+        migrate_state(state, version, spec, subprocess_specs)
     workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine(), deserializing=True)
     workflow.tasks = _converter.mapping_from_dict(state["tasks"], UUID, workflow=workflow)
     workflow.task_tree = workflow.tasks.get(UUID(state["root"]))
@@ -45,6 +93,50 @@ def load_state(text: str, spec, subprocess_specs: dict) -> BpmnWorkflow:
     _converter.subprocesses_from_dict(state["subprocesses"], workflow)
     workflow.bpmn_events = _registry.restore(state.get("bpmn_events", []))
     return workflow
+
+
+def migrate_state(state: dict, version: str, spec, subprocess_specs: dict) -> None:
+    """Bring a state stamped `version` up to this SpiffWorkflow's serializer version, in place.
+
+    SpiffWorkflow's migrations expect a full serialization, with `spec` and `subprocess_specs`, and
+    read task specs from them (to find multi-instance tasks and event-based gateways). Our state has
+    neither, so each migration runs once per (sub)process on a view holding that process's tasks and
+    its spec converted from the parsed one. What a migration changes in the spec view is dropped:
+    the parsed specs already come from the current SpiffWorkflow. Running per process also keeps
+    clear of the library's loop over subprocesses, which names an undefined variable.
+
+    States older than serializer version 1.3 are refused: their migrations rewrite the serialized
+    specs themselves, which were never stored here, and no release of this product wrote them.
+    """
+    found = _version_tuple(version)
+    if found > _version_tuple(SERIALIZER_VERSION):
+        raise StateVersionError(
+            f"workflow state has serializer version {version}, newer than the {SERIALIZER_VERSION} "
+            "this SpiffWorkflow reads; upgrade SpiffWorkflow before loading it"
+        )
+    if found < _version_tuple(_OLDEST_MIGRATABLE):
+        raise StateVersionError(
+            f"workflow state has serializer version {version}; states older than "
+            f"{_OLDEST_MIGRATABLE} hold their specs and cannot be migrated without them"
+        )
+    processes = [(state["tasks"], spec)]
+    for subprocess in state.get("subprocesses", {}).values():
+        processes.append((subprocess["tasks"], subprocess_specs[subprocess["spec"]]))
+    views = [
+        {"tasks": tasks, "spec": _registry.convert(process_spec), "subprocesses": {}}
+        for tasks, process_spec in processes
+    ]
+    for step in _TASK_TREE_MIGRATIONS:
+        if _version_tuple(step) >= found:
+            for view in views:
+                MIGRATIONS[step](view)
+
+
+def _version_tuple(version) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in version.split("."))
+    except (AttributeError, ValueError):
+        raise StateVersionError(f"workflow state has an unreadable serializer version: {version!r}") from None
 
 
 def pending_tasks(workflow: BpmnWorkflow) -> tuple[list, list]:
