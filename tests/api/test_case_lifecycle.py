@@ -38,8 +38,7 @@ def last_day(instant: datetime):
     return workcalendar.shanghai_date(instant - timedelta(microseconds=1))
 
 
-@pytest.mark.usefixtures("probe")
-def test_a_terminated_case_fires_no_timer_and_records_no_incident(app, as_user):
+def test_a_terminated_case_fires_no_timer_and_records_no_incident(app, as_user, probe):  # noqa: F811  (the fixture)
     clock.freeze(at("2026-09-30T10:00:00"))
     case = accept(as_user)
     armed = timers_of(app, case["id"])
@@ -57,8 +56,7 @@ def test_a_terminated_case_fires_no_timer_and_records_no_incident(app, as_user):
     assert not [e for e in history if e["action"] in ("timer_fired", "error")]
 
 
-@pytest.mark.usefixtures("probe")
-def test_suspending_for_three_working_days_puts_every_pending_deadline_off_by_three(app, as_user):
+def test_suspending_for_three_working_days_puts_every_pending_deadline_off_by_three(app, as_user, probe):  # noqa: F811  (the fixture)
     clock.freeze(at("2026-11-02T10:00:00"))  # Monday
     case = accept(as_user)
     before = {t.id: t.fire_at for t in timers_of(app, case["id"])}
@@ -170,7 +168,7 @@ def test_after_a_new_notice_a_later_stage_is_capped_at_the_recomputed_case_deadl
 ):
     holidays = tmp_path / "holidays"
     shutil.copytree(app.config["HOLIDAYS_DIR"], holidays)
-    monkeypatch.setenv("HOLIDAYS_DIR", str(holidays))
+    monkeypatch.setattr(workcalendar, "holidays_dir", holidays)
     monkeypatch.setitem(app.config, "HOLIDAYS_DIR", str(holidays))
     workcalendar.reload_default_calendar()
     try:
