@@ -9,6 +9,7 @@ process whose latest version calls it, so callers get a new version bound to it.
 """
 
 import hashlib
+import logging
 from pathlib import Path
 
 from sqlalchemy import bindparam, func, select
@@ -23,6 +24,8 @@ from engine.core.reference import reference
 from engine.org.permissions import Actor, ensure_designer
 from engine.sandbox.functions import expression_functions, sample_task_data
 from forms.registry import known_form_keys
+
+log = logging.getLogger("yibao.deploy")
 
 SHARED_DIRECTORY = "shared"
 
@@ -99,6 +102,7 @@ def _deploy(session: Session, data: bytes, source_name: str, deployed_by: str) -
             raise
         return raced, False
     _specs[identity] = _with_called(own, called.values())
+    log.info("deployed %s v%d from %s by %s", key, definition.version, source_name, deployed_by)
     _redeploy_callers(session, key, deployed_by)
     return definition, True
 
