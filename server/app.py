@@ -1,5 +1,6 @@
 """Application factory: the composition root, the one module of server/ that imports api/ and web/."""
 
+import logging
 from pathlib import Path
 
 from flask import Flask
@@ -21,6 +22,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(config.PROJECT_ROOT / "instance"))
     app.config.update(config.settings(Path(app.instance_path)))
     app.config.update(overrides or {})
+    _log_to_stderr(app.config["LOG_LEVEL"])
 
     # forms check "not after today" on the engine's one clock when an engine caller gives no day
     validators.today_from(lambda: clock.now().date())
@@ -47,6 +49,17 @@ def create_app(overrides: dict | None = None) -> Flask:
     if app.config["DEPLOY_ON_START"]:
         _deploy_shipped_diagrams(app)
     return app
+
+
+def _log_to_stderr(level: str) -> None:
+    """One line per step failure, incident, sweep and deploy (loggers `yibao.*`), on standard error
+    where gunicorn and the timer workers' supervisors collect it."""
+    logger = logging.getLogger("yibao")
+    logger.setLevel(level)
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
 
 
 def _deploy_shipped_diagrams(app: Flask) -> None:

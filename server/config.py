@@ -49,5 +49,6 @@ def settings(instance_path: Path) -> dict:
         "DEPLOY_ON_START": os.environ.get("DEPLOY_ON_START", "1") == "1",
         "WTF_CSRF_CHECK_DEFAULT": False,
         "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD", "scrypt:32768:8:1"),
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
         "RATING_RECTIFICATION_DAYS": int(os.environ.get("RATING_RECTIFICATION_DAYS", "5")),
     }
