@@ -18,7 +18,7 @@ from engine.catalogue.items import Item
 from engine.catalogue.offering import ensure_offered_at
 from engine.core.clock import clock
 from engine.core.errors import DomainError, Invalid, NotFound, StepFailed
-from engine.core.models import AuditEvent, CaseInstance, OrgUnit, Task, Transfer, User
+from engine.core.models import AuditEvent, CaseInstance, JSONObject, OrgUnit, Task, Transfer, User
 from engine.core.uow import unit_of_work
 from engine.org.permissions import ensure_may_accept, may_see_case
 from engine.org.routing import level_of
@@ -34,13 +34,13 @@ def missing_materials(item: Item, received: list[str]) -> list[str]:
 _UNIT_BY_CODE = select(OrgUnit).where(OrgUnit.code == bindparam("code"))
 
 
-def start_case(session: Session, user: User, payload: dict) -> CaseInstance:
+def start_case(session: Session, user: User, payload: JSONObject) -> CaseInstance:
     """Accept an application at the caller's window and run its flow up to the first person."""
     with unit_of_work(session):
         return _accept(session, user, payload)
 
 
-def _accept(session: Session, user: User, payload: dict) -> CaseInstance:
+def _accept(session: Session, user: User, payload: JSONObject) -> CaseInstance:
     data = clean("case_start", payload)
     try:
         item = catalog().get(data["item"])

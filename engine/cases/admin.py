@@ -31,6 +31,7 @@ from engine.catalogue.flows import catalog
 from engine.core.clock import clock
 from engine.core.errors import Conflict, Invalid, NotFound, StepFailed
 from engine.core.models import AuditEvent, CaseInstance, Task, Timer, User
+from engine.core.typing import Workflow
 from engine.core.uow import unit_of_work
 from engine.org.permissions import ensure_admin
 from engine.workflow import data as workflow_data
@@ -102,7 +103,7 @@ def retry(session: Session, user: User, case_id: int) -> CaseInstance:
         message = f"{type(exc).__name__}: {exc}"
         log.warning("retry failed: case %s: %s", case.case_no, message)
         with unit_of_work(session):
-            case = session.get(CaseInstance, case_id)
+            case = session.get_one(CaseInstance, case_id)
             case.last_error = message
             history.record(
                 session, case, "error", user, detail={"error": message, "trace": traceback.format_exc(limit=5)}
@@ -133,7 +134,7 @@ def _suspended_since(session: Session, case: CaseInstance) -> datetime:
     return at or clock.now()
 
 
-def _put_off(session: Session, case: CaseInstance, days: int):
+def _put_off(session: Session, case: CaseInstance, days: int) -> Workflow:
     """Move the case deadline, its held timers and its suspended tasks' deadlines on by `days`
     working days, in the rows and in the workflow; returns the workflow to store."""
     spec, subprocess_specs = deployment.specs_of(case.definition)

@@ -8,13 +8,16 @@ or `restart` (补正 received: the whole limit is counted afresh from the next d
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, overload
 
 from sqlalchemy.orm import Session
 
 from engine import workcalendar
 from engine.cases import history
+from engine.catalogue.items import Item
 from engine.core.clock import clock
 from engine.core.models import CaseInstance
+from engine.core.typing import TaskSpec
 from engine.org.routing import level_of
 
 DEFAULT_WARN_DAYS = 2
@@ -55,11 +58,14 @@ def deadline_status(due_at: datetime | None, warn_at: datetime | None, now: date
     return DeadlineStatus(WARNING if warned else NORMAL, left)
 
 
-def clock_rule(task_spec) -> str | None:
-    return getattr(task_spec, "extensions", {}).get("properties", {}).get("clock")
+def clock_rule(task_spec: TaskSpec) -> str | None:
+    rule: str | None = getattr(task_spec, "extensions", {}).get("properties", {}).get("clock")
+    return rule
 
 
-def apply_clock_rule(session: Session, case: CaseInstance, item, task_spec, data: dict) -> None:
+def apply_clock_rule(
+    session: Session, case: CaseInstance, item: Item | None, task_spec: TaskSpec, data: dict[str, Any]
+) -> None:
     """Stop or restart the case clock as the completed task declares; `data` flows on to the diagram."""
     rule = clock_rule(task_spec)
     if rule == "pause":
@@ -96,6 +102,12 @@ def working_days_suspended(suspended_at: datetime, resumed_at: datetime) -> int:
     )
 
 
+@overload
+def moved_by_working_days(instant: datetime, days: int) -> datetime: ...
+@overload
+def moved_by_working_days(instant: None, days: int) -> None: ...
+@overload
+def moved_by_working_days(instant: datetime | None, days: int) -> datetime | None: ...
 def moved_by_working_days(instant: datetime | None, days: int) -> datetime | None:
     """A pending instant put off by `days` working days: the last day it allows moves on that many
     working days, the time of day stays (a deadline at 24:00 stays at 24:00)."""

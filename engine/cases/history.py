@@ -1,11 +1,14 @@
 """The audit trail of a case: who did what, when, at which unit."""
 
+from typing import cast
+
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from engine.core.clock import clock
-from engine.core.models import AuditEvent, CaseInstance, Task, User
+from engine.core.models import AuditEvent, CaseInstance, JSONObject, Task, User
 
-_INSERT_EVENT = AuditEvent.__table__.insert()
+_INSERT_EVENT = cast(Table, AuditEvent.__table__).insert()
 
 ACTION_LABELS = {
     "accepted": "受理",
@@ -29,7 +32,7 @@ def record(
     action: str,
     user: User | None = None,
     task: Task | None = None,
-    detail: dict | None = None,
+    detail: JSONObject | None = None,
 ) -> None:
     """Append an event to the case's history, inside the caller's unit of work.
 

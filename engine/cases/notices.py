@@ -7,10 +7,12 @@
 
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,7 +23,7 @@ from engine.catalogue.flows import catalog
 from engine.catalogue.items import Item
 from engine.core.clock import clock
 from engine.core.errors import Conflict, NotFound
-from engine.core.models import AuditEvent, CaseInstance, Task, User
+from engine.core.models import AuditEvent, CaseInstance, JSONObject, Task, User
 from engine.org.routing import level_of
 
 RECEIPT, MISSING, REJECTION, CONCLUSION = "receipt", "missing_materials", "rejection", "conclusion"
@@ -35,7 +37,7 @@ _NAMED_RECEIPT = re.compile(r"《([^》]*受理单)》")
 
 
 @cache
-def _titles() -> dict:
+def _titles() -> dict[str, Any]:
     return tomllib.loads((Path(__file__).resolve().parents[1] / "data" / "notices.toml").read_text(encoding="utf-8"))
 
 
@@ -51,14 +53,14 @@ class Step:
     at: datetime
     user: User | None
     org_name: str | None
-    data: dict
+    data: JSONObject
 
 
 @dataclass(frozen=True)
 class Notice:
     kind: str
     title: str
-    case_no: str
+    case_no: str | None
     item_name: str
     item_code: str | None
     unit: str
@@ -81,6 +83,25 @@ class Notice:
     note: str | None = None
 
 
+class _Facts(TypedDict, total=False):
+    """The fields of a `Notice` that differ by kind, as the builders pass them to `_base`."""
+
+    issuer: str
+    clerk: str
+    materials: list[str]
+    missing: list[str]
+    supplement_days: int | None
+    step: str | None
+    decided_at: datetime | None
+    reason: str | None
+    completed_at: datetime | None
+    outcome: str | None
+    note: str | None
+
+
+_Builder = Callable[[CaseInstance, Item, AuditEvent, list[Step]], Notice]
+
+
 def notice(session: Session, user: User, case_id: int, kind: str) -> Notice:
     """The notice of `kind` for a case the user may see; 404 for an unknown kind, 409 when not (yet) due."""
     if kind not in KINDS:
@@ -97,7 +118,9 @@ def notice(session: Session, user: User, case_id: int, kind: str) -> Notice:
 
 
 def _steps(session: Session, case: CaseInstance, events: list[AuditEvent]) -> list[Step]:
-    forms = dict(session.execute(select(Task.id, Task.form_key).where(Task.instance_id == case.id)).all())
+    forms: dict[str | None, str | None] = dict(
+        session.execute(select(Task.id, Task.form_key).where(Task.instance_id == case.id)).all()
+    )
     return [
         Step(
             event.task_title,
@@ -112,7 +135,9 @@ def _steps(session: Session, case: CaseInstance, events: list[AuditEvent]) -> li
     ]
 
 
-def _base(kind: str, title: str, case: CaseInstance, item: Item, accepted: AuditEvent, **facts) -> Notice:
+def _base(
+    kind: str, title: str, case: CaseInstance, item: Item, accepted: AuditEvent, **facts: Unpack[_Facts]
+) -> Notice:
     facts.setdefault("issuer", case.org.name)
     facts.setdefault("clerk", _name(accepted.user))
     limit = item.level_limits.get(level_of(case.org), item.limit_days)
@@ -133,7 +158,7 @@ def _base(kind: str, title: str, case: CaseInstance, item: Item, accepted: Audit
     )
 
 
-def _receipt(case, item, accepted, steps) -> Notice:
+def _receipt(case: CaseInstance, item: Item, accepted: AuditEvent, steps: list[Step]) -> Notice:
     received = _received(accepted, steps)
     outstanding = missing_materials(item, received)
     if outstanding:
@@ -145,7 +170,7 @@ def _receipt(case, item, accepted, steps) -> Notice:
     return _base(RECEIPT, title, case, item, accepted, materials=received)
 
 
-def _missing_materials(case, item, accepted, steps) -> Notice:
+def _missing_materials(case: CaseInstance, item: Item, accepted: AuditEvent, steps: list[Step]) -> Notice:
     told = [step for step in steps if step.form_key == NOTICE_FORM]
     if told:
         step = told[-1]
@@ -177,7 +202,7 @@ def _missing_materials(case, item, accepted, steps) -> Notice:
     )
 
 
-def _rejection(case, item, accepted, steps) -> Notice:
+def _rejection(case: CaseInstance, item: Item, accepted: AuditEvent, steps: list[Step]) -> Notice:
     step = _rejecting_step(steps)
     if step is None:
         raise Conflict("该办件没有不予受理或审核不通过的记录")
@@ -197,7 +222,7 @@ def _rejection(case, item, accepted, steps) -> Notice:
     )
 
 
-def _conclusion(case, item, accepted, steps) -> Notice:
+def _conclusion(case: CaseInstance, item: Item, accepted: AuditEvent, steps: list[Step]) -> Notice:
     if case.status != CONCLUDED:
         raise Conflict("该办件尚未办结")
     last = steps[-1] if steps else None
@@ -262,4 +287,9 @@ def _name(user: User | None) -> str:
     return user.display_name if user else ""
 
 
-_BUILDERS = {RECEIPT: _receipt, MISSING: _missing_materials, REJECTION: _rejection, CONCLUSION: _conclusion}
+_BUILDERS: dict[str, _Builder] = {
+    RECEIPT: _receipt,
+    MISSING: _missing_materials,
+    REJECTION: _rejection,
+    CONCLUSION: _conclusion,
+}

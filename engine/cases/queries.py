@@ -6,7 +6,7 @@ Dates in filters are calendar days in Asia/Shanghai; a day range includes both e
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.cases.lifecycle import RUNNING, TASK_OPEN
@@ -60,7 +60,7 @@ def units_at_or_below(session: Session, unit: OrgUnit) -> list[int]:
     return found
 
 
-def overdue_case_condition(now: datetime):
+def overdue_case_condition(now: datetime) -> ColumnElement[bool]:
     """A running case is overdue once its own limit or the limit of one of its open tasks has passed."""
     late_task = exists().where(Task.instance_id == CaseInstance.id, Task.state == TASK_OPEN, Task.due_at <= now)
     return and_(CaseInstance.status == RUNNING, or_(CaseInstance.due_at <= now, late_task))
@@ -88,7 +88,7 @@ def list_cases(session: Session, user: User, filters: CaseFilter, page: int = 1,
     if filters.started_to:
         conditions.append(CaseInstance.started_at < day_start(filters.started_to + timedelta(days=1)))
     condition = and_(*conditions)
-    total = session.scalar(select(func.count()).select_from(CaseInstance).where(condition))
+    total = session.scalar(select(func.count()).select_from(CaseInstance).where(condition)) or 0
     rows = session.scalars(
         select(CaseInstance)
         .where(condition)

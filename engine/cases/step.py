@@ -8,7 +8,10 @@ Rows are written with plain statements, so the session's object bookkeeping is t
 here, what each statement wrote (`set_committed_value`).
 """
 
-from sqlalchemy import bindparam, update
+from collections.abc import Collection
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Table, bindparam, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -18,19 +21,20 @@ from engine.catalogue.items import Item
 from engine.core.clock import clock
 from engine.core.errors import Conflict
 from engine.core.models import CaseInstance, Task, Timer, User
-from engine.tasks.projection import project_tasks
+from engine.core.typing import Workflow
+from engine.tasks.projection import TaskRow, project_tasks
 from engine.timers.table import sync_timers
 from engine.workflow import snapshot
 
 # What a step may change on the case row besides its workflow state.
 STEP_COLUMNS = ("status", "completed_at", "due_at", "clock_from", "limit_days", "last_error")
-_CASES = CaseInstance.__table__
+_CASES = cast(Table, CaseInstance.__table__)
 _AT_VERSION = _CASES.update().where(_CASES.c.id == bindparam("case_id"), _CASES.c.version == bindparam("read_version"))
 _WRITE_CASE = _AT_VERSION.values({c: bindparam(c) for c in (*STEP_COLUMNS, "version")})
 _WRITE_CASE_AND_STATE = _AT_VERSION.values({c: bindparam(c) for c in (*STEP_COLUMNS, "state", "version")})
 
 
-def write_step(session: Session, case: CaseInstance, item: Item | None, workflow) -> list[dict]:
+def write_step(session: Session, case: CaseInstance, item: Item | None, workflow: Workflow) -> list[TaskRow]:
     """Store the workflow after a step: the case (concluded when its flow ended), its waiting
     tasks and its timers. Returns the task rows the step created."""
     if workflow.is_completed() and case.status == lifecycle.RUNNING:
@@ -44,11 +48,11 @@ def write_step(session: Session, case: CaseInstance, item: Item | None, workflow
     return created
 
 
-def write_case(session: Session, case: CaseInstance, workflow=None) -> None:
+def write_case(session: Session, case: CaseInstance, workflow: Workflow | None = None) -> None:
     """Write the case row as the step left it (and its workflow state, when given) with one UPDATE,
     refused when another unit of work changed the case since this one read it."""
     read_version = case.version
-    values = {c: getattr(case, c) for c in STEP_COLUMNS} | {"version": read_version + 1}
+    values: dict[str, Any] = {c: getattr(case, c) for c in STEP_COLUMNS} | {"version": read_version + 1}
     statement = _WRITE_CASE
     if workflow is not None:
         values["state"] = snapshot.dump_state(workflow)
@@ -60,7 +64,7 @@ def write_case(session: Session, case: CaseInstance, workflow=None) -> None:
         set_committed_value(case, key, value)
 
 
-_TASKS = Task.__table__
+_TASKS = cast(Table, Task.__table__)
 _COMPLETE_TASK = (
     _TASKS.update()
     .where(_TASKS.c.id == bindparam("task_id"), _TASKS.c.state == lifecycle.TASK_OPEN)
@@ -86,7 +90,8 @@ def complete_task(session: Session, task: Task, user: User) -> None:
 
 def take_task(session: Session, task: Task, user: User) -> None:
     """Give an open, unclaimed task to `user`; one already taken is a conflict."""
-    taken = session.execute(_TAKE_TASK, {"task_id": task.id, "user_id": user.id}).rowcount
+    # An UPDATE's result is a CursorResult; Session.execute is typed for any statement.
+    taken = cast(CursorResult[Any], session.execute(_TAKE_TASK, {"task_id": task.id, "user_id": user.id})).rowcount
     if taken != 1:
         raise Conflict("该任务已被他人认领或已办结")
     set_committed_value(task, "assignee_id", user.id)
@@ -103,7 +108,9 @@ def move_timers(session: Session, case: CaseInstance, from_states: tuple[str, ..
     _move_rows(session, Timer, case, from_states, to_state)
 
 
-def _move_rows(session: Session, table: type[Task] | type[Timer], case: CaseInstance, from_states, to_state) -> None:
+def _move_rows(
+    session: Session, table: type[Task] | type[Timer], case: CaseInstance, from_states: Collection[str], to_state: str
+) -> None:
     """One UPDATE; the rows the session already holds are updated too ("evaluate"), so no reader
     in this unit of work sees an old state."""
     session.execute(

@@ -6,18 +6,23 @@ transfer to the unit that received the next task (the unit engine.routing chose 
 with the 归档 form confirms the latest transfer to its own unit as archived.
 """
 
+from typing import Any
+
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from engine.core.clock import clock
 from engine.core.errors import StepFailed
 from engine.core.models import AuditEvent, CaseInstance, Task, Transfer
+from engine.tasks.projection import TaskRow
 
 HANDOVER_FORM = "handover"
 ARCHIVE_FORM = "archive"
 
 
-def after_completion(session: Session, case: CaseInstance, task: Task, values: dict, next_tasks: list[dict]) -> None:
+def after_completion(
+    session: Session, case: CaseInstance, task: Task, values: dict[str, Any], next_tasks: list[TaskRow]
+) -> None:
     """Write the transfer or archive confirmation a just-completed task stands for, if any."""
     if task.form_key == HANDOVER_FORM:
         record_transfer(session, case, task, values, next_tasks)
@@ -25,7 +30,9 @@ def after_completion(session: Session, case: CaseInstance, task: Task, values: d
         confirm_archive(session, case, task, values)
 
 
-def record_transfer(session: Session, case: CaseInstance, task: Task, values: dict, next_tasks: list[dict]) -> Transfer:
+def record_transfer(
+    session: Session, case: CaseInstance, task: Task, values: dict[str, Any], next_tasks: list[TaskRow]
+) -> Transfer:
     if not next_tasks:
         raise StepFailed(f"“{task.title}”之后流程没有接收单位，无法移交：请检查流程图")
     transfer = Transfer(
@@ -44,7 +51,7 @@ def record_transfer(session: Session, case: CaseInstance, task: Task, values: di
     return transfer
 
 
-def confirm_archive(session: Session, case: CaseInstance, task: Task, values: dict) -> Transfer:
+def confirm_archive(session: Session, case: CaseInstance, task: Task, values: dict[str, Any]) -> Transfer:
     transfer = session.scalars(
         select(Transfer)
         .where(Transfer.instance_id == case.id, Transfer.to_org_id == task.org_id, Transfer.archived_at.is_(None))

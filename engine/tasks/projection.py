@@ -1,8 +1,11 @@
 """Keeps the task table in step with the workflow: one row per user task waiting on a person."""
 
+from datetime import datetime
+from typing import Any, TypeAlias, cast
+
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from sqlalchemy import bindparam, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from engine import workcalendar
@@ -11,16 +14,21 @@ from engine.cases.lifecycle import TASK_CANCELLED, TASK_OPEN, TASK_PENDING
 from engine.catalogue.items import Item
 from engine.core.clock import clock
 from engine.core.models import CaseInstance, Task
+from engine.core.typing import SpiffTask, TaskSpec
 from engine.org.routing import route
 from engine.sandbox.functions import NO_DEADLINE
 from engine.timers.table import timer_kind
 
+TaskRow: TypeAlias = dict[str, Any]
+"""A row of the task table as `project_tasks` inserts it: column name to value."""
 
-def stage_of(task_spec) -> str | None:
-    return task_spec.extensions.get("properties", {}).get("stage")
+
+def stage_of(task_spec: TaskSpec) -> str | None:
+    stage: str | None = task_spec.extensions.get("properties", {}).get("stage")
+    return stage
 
 
-def deadline_of(spiff_task, kind: str = "overdue"):
+def deadline_of(spiff_task: SpiffTask, kind: str = "overdue") -> datetime | None:
     """When the task's own timer of `kind` fires: a boundary timer with spiff property `deadline`."""
     parent = spiff_task.parent
     if parent is None or not isinstance(parent.task_spec, BoundaryEventSplit):
@@ -28,22 +36,24 @@ def deadline_of(spiff_task, kind: str = "overdue"):
     for sibling in parent.children:
         value = sibling.internal_data.get("event_value")
         if sibling is not spiff_task and timer_kind(sibling.task_spec) == kind and value and value != NO_DEADLINE:
-            return TimerEventDefinition.parse_time_or_duration(value)
+            # The engine's deadline timers carry an instant (ISO 8601), so this is a datetime.
+            due: datetime = TimerEventDefinition.parse_time_or_duration(value)
+            return due
     return None
 
 
-def task_due_at(item: Item | None, spiff_task, case: CaseInstance):
+def task_due_at(item: Item | None, spiff_task: SpiffTask, case: CaseInstance) -> datetime | None:
     """The task's deadline timer if it has one, else the stage limit, never later than the case."""
     due = deadline_of(spiff_task)
     stage = stage_of(spiff_task.task_spec)
-    if due is None and item is not None and stage in item.stage_limits:
+    if due is None and item is not None and stage is not None and stage in item.stage_limits:
         due = workcalendar.default_calendar().due(clock.now(), item.stage_limits[stage]).due_at
     if due is None:
         return case.due_at
     return min(due, case.due_at) if case.due_at else due
 
 
-def watched_task(spiff_task):
+def watched_task(spiff_task: SpiffTask) -> SpiffTask | None:
     """For a task reached from a boundary timer (e.g. 催办), the activity that timer watches."""
     node = spiff_task.parent
     while node is not None:
@@ -60,7 +70,7 @@ def watched_task(spiff_task):
     return None
 
 
-_TASKS = Task.__table__
+_TASKS = cast(Table, Task.__table__)
 # Rows of tasks not yet done, open or held while the case is suspended: never added a second time.
 _PENDING_TASK_IDS_OF_CASE = select(Task.id).where(
     Task.instance_id == bindparam("case_id"), Task.state.in_(bindparam("states", expanding=True))
@@ -68,7 +78,7 @@ _PENDING_TASK_IDS_OF_CASE = select(Task.id).where(
 _INSERT_TASKS = _TASKS.insert()
 
 
-def project_tasks(session: Session, case: CaseInstance, item: Item | None, waiting: list) -> list[dict]:
+def project_tasks(session: Session, case: CaseInstance, item: Item | None, waiting: list[SpiffTask]) -> list[TaskRow]:
     """Cancel rows whose task no longer waits, add rows for newly waiting tasks; returns the new rows.
 
     The table is a projection the workflow state can always rebuild, so new rows go in with one
@@ -80,7 +90,7 @@ def project_tasks(session: Session, case: CaseInstance, item: Item | None, waiti
     if gone:
         for row in session.scalars(select(Task).where(Task.id.in_(gone))):
             row.state = TASK_CANCELLED
-    created = []
+    created: list[TaskRow] = []
     for task_id, spiff_task in waiting_by_id.items():
         if task_id in known:
             continue

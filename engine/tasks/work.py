@@ -2,22 +2,27 @@
 
 import logging
 import traceback
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session, joinedload, undefer
+from sqlalchemy.orm.interfaces import ORMOption
 
 from engine.bpmn import deployment
 from engine.cases import deadlines, history, lifecycle, transfers
 from engine.cases.lifecycle import TASK_OPEN
 from engine.cases.step import complete_task, take_task, write_step
 from engine.catalogue.flows import catalog
+from engine.catalogue.items import Item
 from engine.core.clock import clock
 from engine.core.errors import Conflict, DomainError, Forbidden, NotFound, StepFailed
 from engine.core.models import CaseInstance, Task, User
+from engine.core.typing import Workflow
 from engine.core.uow import unit_of_work
 from engine.org.permissions import CANDIDATE_CONDITION, candidate_params, is_candidate
 from engine.workflow import snapshot
@@ -59,12 +64,14 @@ def inbox(
     if page == 1 and len(rows) < per_page:
         total = len(rows)
     else:
-        total = session.scalar(count_query, params)
+        total = session.scalar(count_query, params) or 0
     return Page(list(rows), total, page, per_page)
 
 
 @cache
-def _inbox_queries(view: str, by_item: bool, overdue_only: bool, latest_due_first: bool):
+def _inbox_queries(
+    view: str, by_item: bool, overdue_only: bool, latest_due_first: bool
+) -> tuple[Select[Task], Select[int]]:
     """(rows, count) statements for one combination of inbox options, built once and bound per call."""
     if view == MINE:
         condition = (Task.assignee_id == bindparam("user_id")) & (Task.state == TASK_OPEN)
@@ -94,7 +101,7 @@ WITH_CASE_STATE = (
 )
 
 
-def task_for(session: Session, user: User, task_id: str, options=()) -> Task:
+def task_for(session: Session, user: User, task_id: str, options: Sequence[ORMOption] = ()) -> Task:
     """A task the user may see: candidates and the holder; others are told it does not exist."""
     task = session.get(Task, task_id, options=options)
     if task is None or not (is_candidate(user, task) or task.assignee_id == user.id):
@@ -132,7 +139,7 @@ def release(session: Session, user: User, task_id: str) -> Task:
     return task
 
 
-def complete(session: Session, user: User, task_id: str, data: dict) -> Task:
+def complete(session: Session, user: User, task_id: str, data: dict[str, Any]) -> Task:
     """Complete the holder's task with validated form data and advance the case.
 
     The workflow state, the task rows and the audit event commit together; the case's
@@ -172,7 +179,13 @@ def complete(session: Session, user: User, task_id: str, data: dict) -> Task:
 
 
 def _write_completion(
-    session: Session, case: CaseInstance, item, workflow, task: Task, user: User, values: dict
+    session: Session,
+    case: CaseInstance,
+    item: Item,
+    workflow: Workflow,
+    task: Task,
+    user: User,
+    values: dict[str, Any],
 ) -> None:
     """The completion's writes: the task row, its event, the case with what follows, and any 移交/归档."""
     complete_task(session, task, user)
@@ -184,7 +197,7 @@ def _write_completion(
 def _record_failure(session: Session, case_id: int, user: User, task_id: str, exc: Exception) -> None:
     """Keep the error visible to administrators, in a unit of work of its own."""
     with unit_of_work(session):
-        case = session.get(CaseInstance, case_id)
+        case = session.get_one(CaseInstance, case_id)
         task = session.get(Task, task_id)
         message = f"{type(exc).__name__}: {exc}"
         case.last_error = message
