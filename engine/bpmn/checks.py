@@ -5,15 +5,16 @@ error, and a designer wants the whole list in one upload.
 """
 
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.spiff.parser.process import VALIDATOR
 from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
 
-from engine.bpmn.xmlread import BPMN_NS, local_name, owner_id
+from engine.bpmn.xmlread import BPMN_NS, Element, local_name, owner_id
 from engine.sandbox.restricted import SandboxEnvironment, check_expression, check_script
 
 
@@ -25,7 +26,7 @@ class Problem:
     line: int | None
     message: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -33,35 +34,35 @@ class Problem:
 class Rules:
     """What the platform knows about: roles for lanes, form schemas, functions for scripts."""
 
-    known_lanes: frozenset
-    known_forms: frozenset
+    known_lanes: frozenset[str]
+    known_forms: frozenset[str]
     environment: SandboxEnvironment
-    sample_data: Mapping = field(default_factory=dict)
+    sample_data: Mapping[str, object] = field(default_factory=dict)
 
 
-def _tag(name):
+def _tag(name: str) -> str:
     return f'{{{BPMN_NS}}}{name}'
 
 
-def _at(element, message) -> Problem:
+def _at(element: Element, message: str) -> Problem:
     return Problem(owner_id(element), element.sourceline, message)
 
 
-def _on_owner(owned, message, owner=None) -> Problem:
+def _on_owner(owned: Element, message: str, owner: Element | None = None) -> Problem:
     """A problem in an event definition or expression, named after the event or flow holding it."""
     return Problem(owner_id(owner if owner is not None else owned.getparent()), owned.sourceline, message)
 
 
-def _label(element) -> str:
+def _label(element: Element) -> str:
     name = ' '.join((element.get('name') or '').split())
     return f'“{name}”' if name else f'（{element.get("id") or local_name(element)}）'
 
 
-def _listing(names) -> str:
+def _listing(names: Iterable[str]) -> str:
     return '、'.join(sorted(names)) or '（无）'
 
 
-def executable_processes(root) -> list:
+def executable_processes(root: Element) -> list[Element]:
     """Processes SpiffWorkflow will run: a missing isExecutable counts as executable, as in its parser."""
     return [p for p in root.iterchildren(_tag('process')) if p.get('isExecutable', 'true') == 'true']
 
@@ -69,7 +70,7 @@ def executable_processes(root) -> list:
 _SCHEMA_LOCK = threading.Lock()
 
 
-def schema_problems(root) -> list[Problem]:
+def schema_problems(root: Element) -> list[Problem]:
     """Violations of the BPMN 2.0 (and spiffworkflow extension) XML schema."""
     with _SCHEMA_LOCK:
         VALIDATOR.preprocess(root)
@@ -80,7 +81,7 @@ def schema_problems(root) -> list[Problem]:
     ]
 
 
-def _element_at(root, path) -> str | None:
+def _element_at(root: Element, path: str | None) -> str | None:
     """Id owning the node libxml2 blames, when its path can be resolved with the document's prefixes."""
     prefixes = {prefix: uri for prefix, uri in root.nsmap.items() if prefix}
     try:
@@ -90,7 +91,7 @@ def _element_at(root, path) -> str | None:
     return owner_id(found[0]) if found and not isinstance(found[0], str) else None
 
 
-def no_executable_process(root, executable) -> list[Problem]:
+def no_executable_process(root: Element, executable: list[Element]) -> list[Problem]:
     if executable:
         return []
     processes = list(root.iterchildren(_tag('process')))
@@ -107,7 +108,7 @@ _UNSUPPORTED = {
 }
 
 
-def unsupported_elements(root, executable) -> Iterator[Problem]:
+def unsupported_elements(root: Element, executable: list[Element]) -> Iterator[Problem]:
     for store in root.iterchildren(_tag('dataStore')):
         yield _at(store, f'不支持数据存储{_label(store)}：平台没有外部数据存储')
     for process in executable:
@@ -115,7 +116,7 @@ def unsupported_elements(root, executable) -> Iterator[Problem]:
             yield _at(element, f'不支持的元素：{_UNSUPPORTED[local_name(element)]}{_label(element)}')
 
 
-def lane_problems(executable, rules: Rules) -> Iterator[Problem]:
+def lane_problems(executable: list[Element], rules: Rules) -> Iterator[Problem]:
     """Every lane that holds tasks (a leaf lane) must be named after a known role."""
     for process in executable:
         for lane in process.iter(_tag('lane')):
@@ -131,9 +132,9 @@ def lane_problems(executable, rules: Rules) -> Iterator[Problem]:
 _CONTAINERS = {_tag('subProcess'), _tag('transaction'), _tag('adHocSubProcess')}
 
 
-def _lane_element(task, lanes_by_node):
+def _lane_element(task: Element, lanes_by_node: Mapping[str, Element]) -> Element | None:
     """The lane SpiffWorkflow gives a task: the outermost enclosing sub-process's lane wins."""
-    chain = []
+    chain: list[Element] = []
     element = task
     while element is not None and (element is task or element.tag in _CONTAINERS):
         chain.append(element)
@@ -145,19 +146,21 @@ def _lane_element(task, lanes_by_node):
     return None
 
 
-def extensions_of(element) -> dict:
+def extensions_of(element: Element) -> dict[str, Any]:
     """Spiff extension values of an element, read exactly as SpiffBpmnParser reads them."""
-    return SpiffTaskParser._parse_extensions(element)
+    extensions: dict[str, Any] = SpiffTaskParser._parse_extensions(element)
+    return extensions
 
 
-def _vendor_form_key(task):
+def _vendor_form_key(task: Element) -> str | None:
     for attribute, value in task.attrib.items():
         if attribute.startswith('{') and attribute.endswith('}formKey'):
-            return value
+            key: str = value
+            return key
     return None
 
 
-def user_task_problems(root, executable, rules: Rules) -> Iterator[Problem]:
+def user_task_problems(root: Element, executable: list[Element], rules: Rules) -> Iterator[Problem]:
     lanes_by_node = {ref.text: ref.getparent() for ref in root.iter(_tag('flowNodeRef'))}
     for process in executable:
         for task in process.iter(_tag('userTask')):
@@ -186,7 +189,7 @@ _RESERVED_IDS = frozenset({'Start', 'End', 'Root', 'StartEventSplit', 'StartEven
 _RESERVED_SUFFIXES = ('.EndJoin', '.BoundaryEventSplit', '.BoundaryEventJoin', ' [child]')
 
 
-def reserved_id_problems(executable) -> Iterator[Problem]:
+def reserved_id_problems(executable: list[Element]) -> Iterator[Problem]:
     for process in executable:
         for element in process.iter():
             element_id = element.get('id') if isinstance(element.tag, str) else None
@@ -203,8 +206,8 @@ _EXPRESSIONS = {
 }
 
 
-def _expression_refusal(text) -> str | None:
-    if not (text or '').strip():
+def _expression_refusal(text: str | None) -> str | None:
+    if text is None or not text.strip():
         return '为空'
     if '${' in text or '#{' in text:
         return f'“{text.strip()}”是 JUEL 写法；平台使用 Python 表达式，例如 approved == True'
@@ -213,7 +216,7 @@ def _expression_refusal(text) -> str | None:
     return check_expression(text)
 
 
-def expression_problems(executable) -> Iterator[Problem]:
+def expression_problems(executable: list[Element]) -> Iterator[Problem]:
     for process in executable:
         for element in process.iter(*(_tag(name) for name in _EXPRESSIONS)):
             reason = _expression_refusal(element.text)
@@ -224,7 +227,7 @@ def expression_problems(executable) -> Iterator[Problem]:
 _PYTHON_FORMATS = {'python', 'python3', 'text/python', 'text/x-python', 'application/x-python'}
 
 
-def script_problems(executable) -> Iterator[Problem]:
+def script_problems(executable: list[Element]) -> Iterator[Problem]:
     for process in executable:
         for task in process.iter(_tag('scriptTask')):
             script_format = task.get('scriptFormat')
@@ -258,7 +261,7 @@ _TIMER_KINDS = {
 }
 
 
-def _timer_value_error(kind, value) -> str | None:
+def _timer_value_error(kind: str, value: object) -> str | None:
     """Why SpiffWorkflow could not use `value` for a timer of this kind, or None."""
     if not isinstance(value, str):
         return f'结果必须是 ISO 8601 文本，实际是 {type(value).__name__}'
@@ -275,12 +278,13 @@ def _timer_value_error(kind, value) -> str | None:
     return None
 
 
-def _timer_refusal(kind, text, rules: Rules) -> str | None:
+def _timer_refusal(kind: str, text: str | None, rules: Rules) -> str | None:
     literal = (text or '').strip()
     if not literal:
         return '为空'
     if _timer_value_error(kind, literal) is None:
         return f'计时器表达式按 Python 求值，ISO 文本要加引号：请写成 "{literal}"'
+    assert text is not None  # a None text has an empty literal
     reason = check_expression(text)
     if reason:
         return reason
@@ -291,7 +295,7 @@ def _timer_refusal(kind, text, rules: Rules) -> str | None:
     return _timer_value_error(kind, value)
 
 
-def timer_problems(executable, rules: Rules) -> Iterator[Problem]:
+def timer_problems(executable: list[Element], rules: Rules) -> Iterator[Problem]:
     for process in executable:
         for definition in process.iter(_tag('timerEventDefinition')):
             specs = [child for child in definition if isinstance(child.tag, str) and local_name(child) in _TIMER_KINDS]
@@ -313,7 +317,9 @@ _REFERENCES = {
 }
 
 
-def reference_problems(root, executable, deployed_processes=frozenset()) -> Iterator[Problem]:
+def reference_problems(
+    root: Element, executable: list[Element], deployed_processes: frozenset[str] = frozenset()
+) -> Iterator[Problem]:
     """Dangling references and nameless messages: SpiffWorkflow crashes on these instead of reporting them.
 
     A call activity may call a process of this file or one already deployed from another file

@@ -10,8 +10,11 @@ process whose latest version calls it, so callers get a new version bound to it.
 
 import hashlib
 import logging
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
+from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
@@ -29,14 +32,17 @@ log = logging.getLogger("yibao.deploy")
 
 SHARED_DIRECTORY = "shared"
 
-_specs: dict[str, tuple] = {}  # version identity → (spec, subprocess specs incl. the called versions)
+SpecsOf = tuple[BpmnProcessSpec, dict[str, BpmnProcessSpec]]
+"""(spec, subprocess specs): what `BpmnWorkflow(spec, subprocess_specs)` takes."""
+
+_specs: dict[str, SpecsOf] = {}  # version identity → (spec, subprocess specs incl. the called versions)
 _checked: dict[str, Report] = {}  # content hash → accepted report: a diagram is parsed once per process
 
 
 class InvalidDiagram(Invalid):
     """A diagram refused at deployment; `problems` name the elements at fault."""
 
-    def __init__(self, problems: list[dict]):
+    def __init__(self, problems: list[dict[str, Any]]) -> None:
         super().__init__("流程图校验未通过", {"bpmn": [p["message"] for p in problems]})
         self.problems = problems
 
@@ -116,7 +122,7 @@ def version_identity(data: bytes, called_hashes: dict[str, str]) -> str:
     return hashlib.sha256(f"{content_hash}{bound}".encode()).hexdigest()
 
 
-def main_process_id(report) -> str:
+def main_process_id(report: Report) -> str:
     """The process a diagram starts: the first executable one no other process calls."""
     called = {name for _, subs, _ in report.specs.values() for name in subs}
     return next((pid for pid in report.process_ids if pid not in called), report.process_ids[0])
@@ -148,17 +154,25 @@ def latest_definition(session: Session, process_key: str) -> ProcessDefinition:
     return definition
 
 
-def specs_of(definition: ProcessDefinition) -> tuple:
+def specs_of(definition: ProcessDefinition) -> SpecsOf:
     """(spec, subprocess specs) of a version, with the called versions it was deployed against; parsed once."""
     if definition.content_hash not in _specs:
         session = object_session(definition)
         report = check_diagram(definition.bpmn_xml.encode("utf-8"), frozenset(definition.calls or {}))
-        called = [_by_hash(session, content_hash) for content_hash in (definition.calls or {}).values()]
+        called = [_called_version(session, content_hash) for content_hash in (definition.calls or {}).values()]
         _specs[definition.content_hash] = _with_called(report.specs[definition.process_key], called)
     return _specs[definition.content_hash]
 
 
-def _with_called(own: ProcessSpecs, called) -> tuple:
+def _called_version(session: Session | None, content_hash: str) -> ProcessDefinition:
+    """A version another one was deployed against: it is read through the caller's session and never deleted."""
+    assert session is not None, "a version's called versions are read through its session"
+    called = _by_hash(session, content_hash)
+    assert called is not None, f"the called version {content_hash} is missing"
+    return called
+
+
+def _with_called(own: ProcessSpecs, called: Iterable[ProcessDefinition]) -> SpecsOf:
     """(spec, subprocess specs) of a process, with those of the deployed versions it calls (and what they call)."""
     subprocess_specs = dict(own.subprocess_specs)
     for definition in called:

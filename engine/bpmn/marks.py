@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from SpiffWorkflow.task import Task as BpmnTask
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 
@@ -24,7 +25,7 @@ class CaseDiagram:
 _INTERNAL_SUFFIXES = (".BoundaryEventSplit", ".BoundaryEventJoin")
 
 
-def _drawn_parent(task) -> str | None:
+def _drawn_parent(task: BpmnTask) -> str | None:
     """The step a task was reached from, looking through the splits SpiffWorkflow adds for timers."""
     parent = task.parent
     while parent is not None and parent.task_spec.name.endswith(_INTERNAL_SUFFIXES):

@@ -32,7 +32,7 @@ from engine.bpmn.checks import (
     unsupported_elements,
     user_task_problems,
 )
-from engine.bpmn.xmlread import XmlRefused, parse_diagram_xml
+from engine.bpmn.xmlread import Element, XmlRefused, parse_diagram_xml
 from engine.sandbox.restricted import make_script_engine
 
 __all__ = ['Problem', 'ProcessSpecs', 'Report', 'form_key_of', 'validate_diagram']
@@ -61,9 +61,10 @@ class Report:
         return not self.errors
 
 
-def form_key_of(task_spec) -> str | None:
+def form_key_of(task_spec: object) -> str | None:
     """The form a user task shows: the spiff extension property `formKey`."""
-    return getattr(task_spec, 'extensions', {}).get('properties', {}).get('formKey')
+    form_key: str | None = getattr(task_spec, 'extensions', {}).get('properties', {}).get('formKey')
+    return form_key
 
 
 def validate_diagram(
@@ -71,7 +72,7 @@ def validate_diagram(
     *,
     known_lanes: set[str],
     known_forms: set[str],
-    functions: dict[str, Callable],
+    functions: Mapping[str, Callable[..., object]],
     max_bytes: int = 2_000_000,
     sample_data: Mapping[str, object] | None = None,
     deployed_processes: frozenset[str] = frozenset(),
@@ -113,7 +114,7 @@ def validate_diagram(
     return Report(process_ids=process_ids, specs=specs)
 
 
-def _parse(root):
+def _parse(root: Element) -> tuple[list[str], dict[str, ProcessSpecs], Problem | None]:
     """Run SpiffWorkflow's own parser; its first complaint becomes a Problem instead of a crash."""
     parser = SpiffBpmnParser()
     try:
@@ -127,9 +128,11 @@ def _parse(root):
     return process_ids, specs, None
 
 
-def _process_specs(parser, process_id) -> ProcessSpecs:
+def _process_specs(parser: SpiffBpmnParser, process_id: str) -> ProcessSpecs:
     """The process, the processes of this file it calls (transitively), and the ids it calls elsewhere."""
-    used, elsewhere, pending = {}, set(), [process_id]
+    used: dict[str, BpmnProcessSpec] = {}
+    elsewhere: set[str] = set()
+    pending = [process_id]
     while pending:
         for task_spec in parser.get_spec(pending.pop()).task_specs.values():
             called = task_spec.spec if isinstance(task_spec, SubWorkflowTask) else None
@@ -144,7 +147,7 @@ def _process_specs(parser, process_id) -> ProcessSpecs:
     return ProcessSpecs(parser.get_spec(process_id), used, frozenset(elsewhere))
 
 
-def _problem_from(root, element_id, detail) -> Problem:
+def _problem_from(root: Element, element_id: str | None, detail: object) -> Problem:
     line = None
     if element_id:
         found = root.xpath('//*[@id=$id]', id=element_id)
@@ -152,7 +155,7 @@ def _problem_from(root, element_id, detail) -> Problem:
     return Problem(element_id, line, f'流程引擎无法解析此处：{detail}')
 
 
-def _adds_information(parse_problem, problems) -> bool:
+def _adds_information(parse_problem: Problem, problems: list[Problem]) -> bool:
     """The parser stops at its first error, usually one our checks already named."""
     if not problems:
         return True

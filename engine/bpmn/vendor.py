@@ -11,6 +11,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
 from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -18,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn import deployment
 from engine.bpmn.deployment import InvalidDiagram
-from engine.bpmn.xmlread import BPMN_NS, XmlRefused, local_name, owner_id, parse_diagram_xml
+from engine.bpmn.xmlread import BPMN_NS, Element, XmlRefused, local_name, owner_id, parse_diagram_xml
+from engine.core.models import ProcessDefinition
 from engine.core.reference import ACCEPTING_WINDOW, DATA_DIR, reference
 from engine.org.permissions import Actor, ensure_designer
 from engine.sandbox.restricted import check_expression
@@ -51,7 +53,7 @@ class Conversion:
     mapped: list[Note] = field(default_factory=list)
     unmapped: list[Note] = field(default_factory=list)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "vendors": self.vendors,
             "mapped": [note.__dict__ for note in self.mapped],
@@ -60,7 +62,7 @@ class Conversion:
 
 
 @cache
-def _settings() -> dict:
+def _settings() -> dict[str, Any]:
     return tomllib.loads((DATA_DIR / "vendor_import.toml").read_text(encoding="utf-8"))
 
 
@@ -90,13 +92,13 @@ def convert(data: bytes) -> Conversion:
     return conversion
 
 
-def _namespaces_of(element) -> set[str]:
+def _namespaces_of(element: Element) -> set[str]:
     found = {etree.QName(element).namespace}
     found.update(etree.QName(name).namespace for name in element.attrib if name.startswith("{"))
     return found
 
 
-def _label(element) -> str:
+def _label(element: Element) -> str:
     name = " ".join((element.get("name") or "").split())
     return f"“{name}”" if name else f"（{element.get('id') or local_name(element)}）"
 
@@ -110,7 +112,8 @@ def _role_of(name: str) -> str | None:
     by_lane = ref.role_for_lane(name)
     if by_lane is not None:
         return by_lane
-    return _settings()["groups"].get(name) or _settings()["groups"].get(name.lower())
+    groups: dict[str, str] = _settings()["groups"]
+    return groups.get(name) or groups.get(name.lower())
 
 
 def _lane_name(role: str) -> str:
@@ -123,23 +126,24 @@ def _form_of(value: str) -> str | None:
     key = _FORM_KEY_SUFFIX.sub("", re.split(r"[:/]", value.strip())[-1])
     if key in known_form_keys():
         return key
-    return _settings()["forms"].get(key)
+    forms: dict[str, str] = _settings()["forms"]
+    return forms.get(key)
 
 
 class _Converter:
-    def __init__(self, root, vendor_uris: set[str], conversion: Conversion):
+    def __init__(self, root: Element, vendor_uris: set[str], conversion: Conversion) -> None:
         self.root = root
         self.vendor_uris = vendor_uris
         self.conversion = conversion
         self.handled: set[tuple[int, str]] = set()
 
-    def mapped(self, element, message: str) -> None:
+    def mapped(self, element: Element, message: str) -> None:
         self.conversion.mapped.append(Note(owner_id(element), element.sourceline, message))
 
-    def unmapped(self, element, message: str) -> None:
+    def unmapped(self, element: Element, message: str) -> None:
         self.conversion.unmapped.append(Note(owner_id(element), element.sourceline, message))
 
-    def vendor_value(self, element, attribute: str) -> tuple[str, str] | None:
+    def vendor_value(self, element: Element, attribute: str) -> tuple[str, str] | None:
         """(qualified name, value) of a vendor attribute such as camunda:formKey, or of the zeebe element holding it."""
         for name, value in element.attrib.items():
             if (
@@ -160,7 +164,7 @@ class _Converter:
                     return f"{child.tag}@{attribute}", child.get(attribute)
         return None
 
-    def drop(self, element, qualified: str) -> None:
+    def drop(self, element: Element, qualified: str) -> None:
         if "@" in qualified:
             return
         del element.attrib[qualified]
@@ -183,8 +187,9 @@ class _Converter:
         for lane, roles in lane_roles.values():
             self.name_lane(lane, roles)
 
-    def task_role(self, task) -> str | None:
-        roles, unknown = [], []
+    def task_role(self, task: Element) -> str | None:
+        roles: list[str] = []
+        unknown: list[str] = []
         found = self.vendor_value(task, "candidateGroups")
         if found:
             qualified, value = found
@@ -222,7 +227,7 @@ class _Converter:
             self.mapped(task, f"用户任务{_label(task)}的候选组“{found[1]}”→ 角色“{_lane_name(distinct[0])}”")
         return distinct[0] if distinct else None
 
-    def task_form(self, task) -> None:
+    def task_form(self, task: Element) -> None:
         found = self.vendor_value(task, "formKey")
         if not found:
             return
@@ -242,7 +247,7 @@ class _Converter:
         self.drop(task, qualified)
         self.mapped(task, f"用户任务{_label(task)}的 formKey“{value}”→ 表单“{form}”")
 
-    def spiff_properties(self, element):
+    def spiff_properties(self, element: Element) -> Element:
         extensions = element.find(_tag("extensionElements"))
         if extensions is None:
             extensions = etree.Element(_tag("extensionElements"))
@@ -252,7 +257,7 @@ class _Converter:
             properties = etree.SubElement(extensions, f"{{{SPIFF_NS}}}properties")
         return properties
 
-    def name_lane(self, lane, roles: set[str]) -> None:
+    def name_lane(self, lane: Element, roles: set[str]) -> None:
         name = lane.get("name") or ""
         if name in reference().lane_names():
             expected = reference().role_for_lane(name)
@@ -268,7 +273,7 @@ class _Converter:
             names = "、".join(sorted(_lane_name(r) for r in roles))
             self.unmapped(lane, f"泳道“{name}”中的任务属于不同角色（{names}），无法确定泳道角色")
 
-    def place_in_lane(self, task, role: str) -> None:
+    def place_in_lane(self, task: Element, role: str) -> None:
         """A task outside every lane goes into its role's lane, created (without a drawn shape) if need be."""
         process = next(a for a in task.iterancestors(_tag("process")))
         lane_set = process.find(_tag("laneSet"))
@@ -342,7 +347,7 @@ class _Converter:
                     )
 
 
-def _is_outermost_vendor(element, vendor_uris: set[str]) -> bool:
+def _is_outermost_vendor(element: Element, vendor_uris: set[str]) -> bool:
     parent = element.getparent()
     return parent is None or etree.QName(parent).namespace not in vendor_uris
 
@@ -360,12 +365,14 @@ def _juel_to_python(expression: str) -> str:
 class InvalidVendorDiagram(InvalidDiagram):
     """A converted diagram still refused: the validation problems, with what the conversion could not map."""
 
-    def __init__(self, problems: list[dict], conversion: Conversion):
+    def __init__(self, problems: list[dict[str, Any]], conversion: Conversion) -> None:
         super().__init__(problems)
         self.conversion = conversion
 
 
-def deploy_vendor_diagram(session: Session, actor: Actor, data: bytes, source_name: str):
+def deploy_vendor_diagram(
+    session: Session, actor: Actor, data: bytes, source_name: str
+) -> tuple[ProcessDefinition, bool, Conversion]:
     """Convert, then deploy as any upload; returns (version, whether new, the conversion report). Commits."""
     ensure_designer(actor)
     conversion = convert(data)

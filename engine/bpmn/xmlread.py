@@ -6,6 +6,7 @@ references; only then lxml (entities unresolved, no network, no DTD) builds the 
 SpiffWorkflow needs, with source lines kept for error reports.
 """
 
+from typing import TypeAlias
 from xml.etree.ElementTree import ParseError
 
 from defusedxml import DefusedXmlException
@@ -14,6 +15,9 @@ from lxml import etree
 
 BPMN_NS = 'http://www.omg.org/spec/BPMN/20100524/MODEL'
 NSMAP = {'bpmn': BPMN_NS}
+
+# lxml ships no type information here (no lxml-stubs), so an element is Any to mypy; the alias names it.
+Element: TypeAlias = etree._Element
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
@@ -66,14 +70,16 @@ def _line_of(data: bytes, marker: bytes) -> int | None:
     return data.count(b'\n', 0, index) + 1 if index >= 0 else None
 
 
-def owner_id(element) -> str | None:
+def owner_id(element: Element | None) -> str | None:
     """Id of the element itself or of its nearest ancestor that has one: what a designer can find."""
     while element is not None:
         if element.get('id'):
-            return element.get('id')
+            found: str = element.get('id')
+            return found
         element = element.getparent()
     return None
 
 
-def local_name(element) -> str:
-    return etree.QName(element).localname
+def local_name(element: Element) -> str:
+    name: str = etree.QName(element).localname
+    return name
