@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test setup db bench clean web-deps browser-deps
+.PHONY: run test lint setup db bench clean web-deps browser-deps
 NODE_STAMP := web/node_modules/.package-lock.json
 CHROMIUM := /usr/bin/chromium
 CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
@@ -40,6 +40,12 @@ db: $(STAMP)
 run: db web-deps
 	$(FLASK) demo --logins
 	$(FLASK) run --host 127.0.0.1 --port 5000
+
+# The checks CI runs before the tests: ruff (lint and format) and mypy (strict, on [tool.mypy] files).
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 test: $(STAMP) web-deps browser-deps
 	$(BIN)/python -m pytest
