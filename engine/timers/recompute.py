@@ -8,6 +8,7 @@ the old and new dates in their history.
 """
 
 from datetime import date, datetime
+from typing import TypeAlias
 from uuid import UUID
 
 from sqlalchemy import select
@@ -20,12 +21,17 @@ from engine.cases.lifecycle import TASK_PENDING, TIMER_HELD, TIMER_WAITING
 from engine.cases.step import write_case
 from engine.core.clock import SHANGHAI, clock
 from engine.core.models import CaseInstance, Task, Timer
+from engine.core.typing import Workflow
 from engine.core.uow import unit_of_work
 from engine.workflow import data as workflow_data
 from engine.workflow import snapshot
 
-TASK_COLUMN = {"overdue": "due_at", "warning": "warn_at"}
+# The task column a timer of `Timer.kind` moves with it; a timer without a kind (None) moves none.
+TASK_COLUMN: dict[str | None, str] = {"overdue": "due_at", "warning": "warn_at"}
 PENDING_TIMERS = (TIMER_WAITING, TIMER_HELD)
+
+Change: TypeAlias = dict[str, str]
+"""One recomputed date as the case history records it: what, old and new (ISO 8601)."""
 
 
 def recompute_pending_deadlines(session: Session, from_year: int) -> int:
@@ -51,7 +57,7 @@ def recompute_pending_deadlines(session: Session, from_year: int) -> int:
 
 
 def _recompute_case(session: Session, case: CaseInstance) -> int:
-    changes = []
+    changes: list[Change] = []
     spec, subprocess_specs = deployment.specs_of(case.definition)
     workflow = snapshot.load_state(case.state, spec, subprocess_specs)
     if case.due_at is not None and case.limit_days is not None and case.clock_from is not None:
@@ -77,7 +83,7 @@ def _recompute_case(session: Session, case: CaseInstance) -> int:
     return len(changes)
 
 
-def _recompute_timer(session: Session, workflow, timer: Timer) -> dict | None:
+def _recompute_timer(session: Session, workflow: Workflow, timer: Timer) -> Change | None:
     task = workflow.get_task_from_id(UUID(timer.task_id))
     with clock.at(timer.armed_at):
         value = workflow.script_engine.evaluate(task, task.task_spec.event_definition.expression)

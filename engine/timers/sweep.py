@@ -19,9 +19,10 @@ from engine.cases import lifecycle
 from engine.cases.lifecycle import SUSPENDED, TIMER_CANCELLED, TIMER_HELD, TIMER_WAITING
 from engine.cases.step import write_step
 from engine.catalogue.flows import catalog
+from engine.catalogue.items import Item
 from engine.core.clock import clock
 from engine.core.errors import Conflict, Unavailable
-from engine.core.models import Timer
+from engine.core.models import CaseInstance, Timer
 from engine.core.uow import unit_of_work
 from engine.timers.table import due_timers, mark_fired, record_incident
 from engine.workflow import snapshot
@@ -39,9 +40,9 @@ class Sweep:
 def sweep(session: Session, max_timers: int = 10_000) -> Sweep:
     """Fire timers due at `clock.now()` until none is left (or `max_timers` were handled)."""
     result = Sweep()
-    failed_ids: set[int] = set()
+    failed_ids: set[int | None] = set()
     for _ in range(max_timers):
-        timer_id = None
+        timer_id: int | None = None  # None until a due timer is picked
         try:
             with unit_of_work(session):
                 timers = [t for t in due_timers(session, 1 + len(failed_ids)) if t.id not in failed_ids]
@@ -66,7 +67,7 @@ def sweep(session: Session, max_timers: int = 10_000) -> Sweep:
     return result
 
 
-def fire(session: Session, timer) -> int:
+def fire(session: Session, timer: Timer) -> int:
     """Advance the timer's case past the timer, inside the caller's unit of work.
 
     The sweep decides that the timer is due (by the engine clock, at or after its instant) and
@@ -83,10 +84,13 @@ def fire(session: Session, timer) -> int:
     if task is None or task.state != TaskState.WAITING:
         timer.state = TIMER_CANCELLED
         return 0
-    due_with_it = session.scalar(
-        select(func.count())
-        .select_from(Timer)
-        .where(Timer.instance_id == case.id, Timer.state == TIMER_WAITING, Timer.fire_at <= clock.now())
+    due_with_it = (
+        session.scalar(
+            select(func.count())
+            .select_from(Timer)
+            .where(Timer.instance_id == case.id, Timer.state == TIMER_WAITING, Timer.fire_at <= clock.now())
+        )
+        or 0
     )
     task._set_internal_data(event_fired=True)
     workflow.refresh_timers()
@@ -98,7 +102,7 @@ def fire(session: Session, timer) -> int:
     return due_with_it
 
 
-def _item_of(case):
+def _item_of(case: CaseInstance) -> Item | None:
     try:
         return catalog().get(case.item_id)
     except KeyError:

@@ -8,20 +8,22 @@ after each step, so a sweep loads only the cases whose timer is due.
 
 import traceback
 from datetime import UTC, datetime, timedelta
+from typing import cast
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import bindparam, select
+from sqlalchemy import Row, Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from engine.cases import history
 from engine.cases.lifecycle import TIMER_CANCELLED, TIMER_FIRED, TIMER_WAITING
 from engine.core.clock import clock
 from engine.core.models import CaseInstance, Timer
+from engine.core.typing import SpiffTask, TaskSpec, Workflow
 
 MAX_BACKOFF = timedelta(hours=6)
-_TIMERS = Timer.__table__
+_TIMERS = cast(Table, Timer.__table__)
 _WAITING_TIMERS_OF_CASE = select(Timer.id, Timer.task_id, Timer.kind, Timer.title, Timer.fire_at).where(
     Timer.instance_id == bindparam("case_id"), Timer.state == TIMER_WAITING
 )
@@ -32,17 +34,19 @@ _FIRE_TIMER = _ONE_TIMER.values(state=TIMER_FIRED, fired_at=bindparam("fired_at"
 _CANCEL_TIMERS = (
     _TIMERS.update().where(_TIMERS.c.id.in_(bindparam("timer_ids", expanding=True))).values(state=TIMER_CANCELLED)
 )
-KIND_LABELS = {"warning": "即将超期", "overdue": "已超期", "escalation": "超期通报"}
+# Keyed by `Timer.kind`, which a timer without the `deadline` property leaves empty (None).
+KIND_LABELS: dict[str | None, str] = {"warning": "即将超期", "overdue": "已超期", "escalation": "超期通报"}
 
 
-def timer_kind(task_spec) -> str | None:
+def timer_kind(task_spec: TaskSpec) -> str | None:
     """What a timer means for deadlines: spiff property `deadline` = warning | overdue | escalation."""
-    return getattr(task_spec, "extensions", {}).get("properties", {}).get("deadline")
+    kind: str | None = getattr(task_spec, "extensions", {}).get("properties", {}).get("deadline")
+    return kind
 
 
-def armed_timers(waiting_tasks: list) -> list:
+def armed_timers(waiting_tasks: list[SpiffTask]) -> list[tuple[SpiffTask, datetime]]:
     """The timer events among waiting tasks, with the instant each fires at (already evaluated)."""
-    found = []
+    found: list[tuple[SpiffTask, datetime]] = []
     for task in waiting_tasks:
         definition = getattr(task.task_spec, "event_definition", None)
         value = task.internal_data.get("event_value")
@@ -51,7 +55,7 @@ def armed_timers(waiting_tasks: list) -> list:
     return found
 
 
-def sync_timers(session: Session, case: CaseInstance, workflow, waiting_tasks: list) -> None:
+def sync_timers(session: Session, case: CaseInstance, workflow: Workflow, waiting_tasks: list[SpiffTask]) -> None:
     """Make the timer table hold exactly the case's waiting timers.
 
     A step arms and cancels several timers and never reads their rows back as objects, so they
@@ -60,7 +64,7 @@ def sync_timers(session: Session, case: CaseInstance, workflow, waiting_tasks: l
     armed = {str(task.id): (task, fire_at) for task, fire_at in armed_timers(waiting_tasks)}
     rows = session.execute(_WAITING_TIMERS_OF_CASE, {"case_id": case.id}).all()
     connection = session.connection()
-    cancelled = []
+    cancelled: list[int] = []
     for row in rows:
         if row.task_id in armed:
             fire_at = _as_instant(armed.pop(row.task_id)[1])
@@ -105,7 +109,9 @@ def mark_fired(session: Session, case: CaseInstance, timer: Timer) -> None:
     _record_fired(session, case, timer)
 
 
-def _record_fired(session: Session, case: CaseInstance, timer) -> None:
+def _record_fired(
+    session: Session, case: CaseInstance, timer: Timer | Row[int, str, str | None, str, datetime]
+) -> None:
     history.record(
         session,
         case,
@@ -134,9 +140,12 @@ def due_timers(session: Session, limit: int) -> list[Timer]:
     return list(session.scalars(query))
 
 
-def record_incident(session: Session, timer_id: int, exc: Exception) -> None:
-    """A timer whose case failed to advance: keep the error, retry later with exponential back-off."""
-    timer = session.get(Timer, timer_id)
+def record_incident(session: Session, timer_id: int | None, exc: Exception) -> None:
+    """A timer whose case failed to advance: keep the error, retry later with exponential back-off.
+
+    The sweep passes None when it failed before picking a timer: there is no row to mark, and
+    `get_one` raises NoResultFound."""
+    timer = session.get_one(Timer, timer_id)
     timer.attempts += 1
     timer.last_error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"
     timer.retry_at = clock.now() + min(timedelta(minutes=2**timer.attempts), MAX_BACKOFF)
