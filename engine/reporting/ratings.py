@@ -7,6 +7,8 @@ responsible unit — the unit that concluded the rated case's last step, since i
 applicant judged — with a limit of working days that deployments set (local rules say 5, 7 or 15).
 """
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -31,7 +33,7 @@ RECTIFICATION_SUFFIX = "-ZG"
 
 
 def rate_case(
-    session: Session, user: User, case_id: int, payload: dict, rectification_days: int | None = None
+    session: Session, user: User, case_id: int, payload: dict[str, Any], rectification_days: int | None = None
 ) -> Rating:
     """Record the rating of a concluded case; a 差评 also opens its 整改 case. Commits."""
     case = _visible_case(session, user, session.get(CaseInstance, case_id))
@@ -67,7 +69,9 @@ def rate_case(
     return rating
 
 
-def rate_by_case_no(session: Session, user: User, payload: dict, rectification_days: int | None = None) -> Rating:
+def rate_by_case_no(
+    session: Session, user: User, payload: dict[str, Any], rectification_days: int | None = None
+) -> Rating:
     """The same as `rate_case`, finding the case by its 办件编号 as the applicant quotes it."""
     body = dict(payload)
     case_no = str(body.pop("case_no", "") or "").strip()
@@ -100,7 +104,8 @@ def responsible_unit(session: Session, case: CaseInstance) -> OrgUnit:
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
         .limit(1)
     )
-    return session.get(OrgUnit, org_id) if org_id is not None else case.org
+    # Task.org_id is a foreign key, so the unit exists.
+    return session.get_one(OrgUnit, org_id) if org_id is not None else case.org
 
 
 def _open_rectification(session: Session, user: User, rating: Rating, days: int) -> None:

@@ -12,8 +12,21 @@
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import Date, DateTime, and_, case, cast, func, select, true, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    DateTime,
+    SQLColumnExpression,
+    and_,
+    case,
+    cast,
+    func,
+    select,
+    true,
+    type_coerce,
+)
 from sqlalchemy.orm import Session
 
 from engine import workcalendar
@@ -37,7 +50,7 @@ class SlaFilter:
     item: str | None = None
 
 
-def sla_figures(session: Session, user: User, filters: SlaFilter) -> dict:
+def sla_figures(session: Session, user: User, filters: SlaFilter) -> dict[str, Any]:
     requested = unit_by_code(session, filters.org) if filters.org else None
     scope = sla_scope(user, requested)
     unit_ids = units_at_or_below(session, scope) if scope is not None else None
@@ -55,8 +68,8 @@ def sla_figures(session: Session, user: User, filters: SlaFilter) -> dict:
     }
 
 
-def _within(column, filters: SlaFilter):
-    conditions = []
+def _within(column: SQLColumnExpression[Any], filters: SlaFilter) -> ColumnElement[bool]:
+    conditions: list[ColumnElement[bool]] = []
     if filters.first:
         conditions.append(column >= day_start(filters.first))
     if filters.last:
@@ -64,8 +77,8 @@ def _within(column, filters: SlaFilter):
     return and_(true(), *conditions)
 
 
-def _case_conditions(filters: SlaFilter, unit_ids: list[int] | None):
-    conditions = []
+def _case_conditions(filters: SlaFilter, unit_ids: list[int] | None) -> ColumnElement[bool]:
+    conditions: list[ColumnElement[bool]] = []
     if filters.item:
         conditions.append(CaseInstance.item_id == filters.item)
     if unit_ids is not None:
@@ -73,7 +86,9 @@ def _case_conditions(filters: SlaFilter, unit_ids: list[int] | None):
     return and_(true(), *conditions)
 
 
-def _timeliness(session: Session, filters: SlaFilter, unit_ids, rectifications: bool) -> dict:
+def _timeliness(
+    session: Session, filters: SlaFilter, unit_ids: list[int] | None, rectifications: bool
+) -> dict[str, Any]:
     """Concluded cases whose completion came before their limit expired, after it, or that had none."""
     is_rectification = CaseInstance.id.in_(select(Rating.rectification_id).where(Rating.rectification_id.is_not(None)))
     on_time = case((CaseInstance.completed_at < CaseInstance.due_at, 1), else_=0)
@@ -98,7 +113,7 @@ def _timeliness(session: Session, filters: SlaFilter, unit_ids, rectifications: 
     }
 
 
-def _overdue_tasks(session: Session, filters: SlaFilter, unit_ids) -> list[dict]:
+def _overdue_tasks(session: Session, filters: SlaFilter, unit_ids: list[int] | None) -> list[dict[str, Any]]:
     """Open tasks at or past their limit now, counted by stage and unit, most first."""
     conditions = [Task.state == TASK_OPEN, Task.due_at <= clock.now()]
     if unit_ids is not None:
@@ -118,14 +133,14 @@ def _overdue_tasks(session: Session, filters: SlaFilter, unit_ids) -> list[dict]
     ]
 
 
-def _local_day(session: Session, column):
+def _local_day(session: Session, column: SQLColumnExpression[Any]) -> ColumnElement[Any]:
     """The Asia/Shanghai calendar day of a stored UTC instant, in SQL."""
     if session.get_bind().dialect.name == "sqlite":
         return func.date(column, "+8 hours")
     return cast(type_coerce(column, DateTime) + SHANGHAI_OFFSET, Date)
 
 
-def _stage_durations(session: Session, filters: SlaFilter, unit_ids) -> list[dict]:
+def _stage_durations(session: Session, filters: SlaFilter, unit_ids: list[int] | None) -> list[dict[str, Any]]:
     """Average working days from a task's creation to its completion, per stage.
 
     SQL counts tasks per (stage, day created, day completed); only those distinct day pairs — a few
@@ -156,7 +171,7 @@ def _stage_durations(session: Session, filters: SlaFilter, unit_ids) -> list[dic
     ]
 
 
-def _rating_distribution(session: Session, filters: SlaFilter, unit_ids) -> dict:
+def _rating_distribution(session: Session, filters: SlaFilter, unit_ids: list[int] | None) -> dict[str, Any]:
     """How many ratings of each level, every level listed; 差评 are the two lowest."""
     counts = dict(
         session.execute(
@@ -172,5 +187,5 @@ def _rating_distribution(session: Session, filters: SlaFilter, unit_ids) -> dict
     return {"levels": levels, "total": total, "poor": poor, "poor_rate": round(poor / total, 4) if total else None}
 
 
-def _as_date(value) -> date:
+def _as_date(value: date | str) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
