@@ -56,6 +56,8 @@ def sweep(session: Session, max_timers: int = 10_000) -> Sweep:
                 break
             failed_ids.add(timer_id)  # its case moved meanwhile: the next sweep sees it afresh
         except Exception as exc:
+            if timer_id is None:
+                raise  # no timer was picked: the sweep itself failed, there is no case to blame
             log.warning("timer %s: incident: %s: %s", timer_id, type(exc).__name__, exc)
             with unit_of_work(session):
                 record_incident(session, timer_id, exc)

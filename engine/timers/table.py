@@ -140,11 +140,8 @@ def due_timers(session: Session, limit: int) -> list[Timer]:
     return list(session.scalars(query))
 
 
-def record_incident(session: Session, timer_id: int | None, exc: Exception) -> None:
-    """A timer whose case failed to advance: keep the error, retry later with exponential back-off.
-
-    The sweep passes None when it failed before picking a timer: there is no row to mark, and
-    `get_one` raises NoResultFound."""
+def record_incident(session: Session, timer_id: int, exc: Exception) -> None:
+    """A timer whose case failed to advance: keep the error, retry later with exponential back-off."""
     timer = session.get_one(Timer, timer_id)
     timer.attempts += 1
     timer.last_error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"
