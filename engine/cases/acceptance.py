@@ -41,7 +41,8 @@ def start_case(session: Session, user: User, payload: JSONObject) -> CaseInstanc
 
 
 def _accept(session: Session, user: User, payload: JSONObject) -> CaseInstance:
-    data = clean("case_start", payload)
+    today = clock.now().date()
+    data = clean("case_start", payload, today=today)
     try:
         item = catalog().get(data["item"])
     except KeyError:
@@ -52,7 +53,7 @@ def _accept(session: Session, user: User, payload: JSONObject) -> CaseInstance:
     ensure_may_accept(user, unit)
     ensure_offered_at(item, unit)
     flow = flow_for(item)
-    details = clean(flow.start_form, data.get("details") or {}) if flow.start_form else {}
+    details = clean(flow.start_form, data.get("details") or {}, today=today) if flow.start_form else {}
 
     definition = deployment.latest_definition(session, flow.process_key)
     spec, subprocess_specs = deployment.specs_of(definition)

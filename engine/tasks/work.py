@@ -150,7 +150,7 @@ def complete(session: Session, user: User, task_id: str, data: dict[str, Any]) -
         raise Conflict("该任务已办结或已取消")
     if task.assignee_id != user.id:
         raise Conflict("请先认领该任务" if task.assignee_id is None else "该任务已被他人认领")
-    values = clean(task.form_key, data)
+    values = clean(task.form_key, data, today=clock.now().date())
     case = task.instance
     lifecycle.ensure_allowed(case, "complete")
     item = catalog().get(case.item_id)
