@@ -4,9 +4,9 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from sqlalchemy import select
 
+from engine.cases.lifecycle import TIMER_WAITING as WAITING
 from engine.core.models import Timer
 from engine.org.permissions import ensure_admin
-from engine.cases.lifecycle import TIMER_WAITING as WAITING
 from server.extensions import db
 from server.login import current_account, require_login
 

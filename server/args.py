@@ -11,7 +11,9 @@ class CaseListQuery(Schema):
     item = fields.String(metadata={"description": "事项编码"})
     org = fields.String(metadata={"description": "受理单位编码（含下级单位）"})
     status = fields.String(
-        validate=validate.OneOf(list(lifecycle.STATUS_LABELS), error="状态应为 running、suspended、concluded 或 terminated")
+        validate=validate.OneOf(
+            list(lifecycle.STATUS_LABELS), error="状态应为 running、suspended、concluded 或 terminated"
+        )
     )
     overdue = fields.Boolean(
         load_default=False, truthy={"true", "1"}, falsy={"false", "0"}, error_messages={"invalid": "应为 true 或 false"}
