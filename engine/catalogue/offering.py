@@ -3,18 +3,11 @@
 One rule for both starting a case (`ensure_offered_at`) and showing a unit its items (`offered_at`).
 """
 
+from engine.catalogue.flows import reviewed_catalog
 from engine.catalogue.items import Item
 from engine.core.errors import Invalid
 from engine.core.models import OrgUnit
 from engine.org.routing import ancestry, level_of
-
-LEVEL_NAMES = {
-    "city": "市级",
-    "county": "县级",
-    "township": "乡镇(街道)",
-    "village": "村(社区)",
-    "station": "医保服务站",
-}
 
 
 def in_region(item: Item, unit: OrgUnit) -> bool:
@@ -34,7 +27,8 @@ def ensure_offered_at(item: Item, unit: OrgUnit) -> None:
             {"item": [f"{unit.name}不属于{item.region}，不能受理该市（县）清单中的事项"]},
         )
     if level_of(unit) not in item.levels:
-        allowed = "、".join(LEVEL_NAMES.get(level, level) for level in item.levels)
+        labels = reviewed_catalog().vocabulary.levels  # the level names of processes/catalog/vocabulary.toml
+        allowed = "、".join(labels.get(level, level) for level in item.levels)
         raise Invalid(
             f"“{item.name}”只能在{allowed}受理",
             {"org": [f"{unit.name}不能受理“{item.name}”，可受理层级：{allowed}"]},

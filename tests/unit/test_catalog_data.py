@@ -205,3 +205,18 @@ def test_limits_not_read_from_a_source_are_flagged_inferred(catalog):
             assert "limit_days" in item.inferred, item.id
         if item.limit_text is not None:
             assert "limit_days" not in item.inferred, item.id
+
+
+def test_a_refusal_names_the_allowed_levels_as_the_vocabulary_spells_them():
+    """Level names come from processes/catalog/vocabulary.toml only (full-width brackets there)."""
+    from engine.catalogue.flows import reviewed_catalog
+    from engine.catalogue.offering import ensure_offered_at
+    from engine.core.errors import Invalid
+    from engine.core.models import OrgUnit
+
+    item = reviewed_catalog().get("fc-t-10")
+    county = OrgUnit(id=1, code="360981", name="丰城市", kind="city", parent_id=None)
+    county.parent = None
+    with pytest.raises(Invalid) as refused:
+        ensure_offered_at(item, county)
+    assert "乡镇（街道）" in refused.value.message and "乡镇(街道)" not in refused.value.message
