@@ -111,12 +111,17 @@ def _race(monkeypatch, module, name, other_action):
     monkeypatch.setattr(module, name, late_writer)
 
 
-def test_an_administrators_action_racing_a_completion_is_a_conflict(app, as_user, monkeypatch):
+def claimed_review(as_user):
+    """A case at 乡镇初审, claimed by the township clerk: (case, task, clerk, administrator)."""
     case = start_at_village(as_user)
     township = as_user(TOWNSHIP_CLERK)
     task = only_task(township, "乡镇初审")
     assert township.post(f"/api/tasks/{task['id']}/claim").status_code == 200
-    admin = as_user(ADMIN)
+    return case, task, township, as_user(ADMIN)
+
+
+def test_an_administrators_action_racing_a_completion_is_a_conflict(app, as_user, monkeypatch):
+    case, task, township, admin = claimed_review(as_user)
     outcome = {}
 
     def complete_meanwhile():
@@ -135,11 +140,7 @@ def test_an_administrators_action_racing_a_completion_is_a_conflict(app, as_user
 
 
 def test_a_completion_racing_an_administrators_action_is_a_conflict(app, as_user, monkeypatch):
-    case = start_at_village(as_user)
-    township = as_user(TOWNSHIP_CLERK)
-    task = only_task(township, "乡镇初审")
-    assert township.post(f"/api/tasks/{task['id']}/claim").status_code == 200
-    admin = as_user(ADMIN)
+    case, task, township, admin = claimed_review(as_user)
     outcome = {}
 
     def suspend_meanwhile():
