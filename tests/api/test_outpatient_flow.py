@@ -264,7 +264,7 @@ def test_items_are_refused_outside_their_region_and_level(as_user):
         json={"item": "fc-v-08", "org": TOWNSHIP, "applicant": applicant(), "details": reimbursement_details()},
     )
     assert wrong_level.status_code == 422
-    assert "村(社区)" in wrong_level.get_json()["errors"]["org"][0]
+    assert "村（社区）" in wrong_level.get_json()["errors"]["org"][0]
 
 
 def test_inbox_pages_report_the_whole_count(as_user):
