@@ -30,7 +30,7 @@ def create_unit(session: Session, code: str, name: str, kind: str, parent_code: 
 def create_user(
     session: Session, username: str, password: str, roles: list[str], org_code: str, display_name: str | None = None
 ) -> User:
-    errors = {}
+    errors: dict[str, list[str]] = {}
     unknown = [r for r in roles if r not in reference().roles]
     if unknown:
         errors["role"] = [f"未知角色：{', '.join(unknown)}；可用角色：{', '.join(reference().roles)}"]
@@ -43,7 +43,7 @@ def create_user(
         errors["org"] = [f"未知单位编码：{org_code}"]
     if session.scalars(select(User).where(User.username == username)).first() is not None:
         errors["username"] = [f"用户名已存在：{username}"]
-    if errors:
+    if errors or unit is None:
         raise Invalid("用户信息有误", errors)
     user = User(
         username=username,
@@ -60,7 +60,7 @@ def create_user(
 _USER_WITH_ROLES = select(User).options(joinedload(User.role_grants)).where(User.id == bindparam("user_id"))
 
 
-def active_user(session: Session, user_id) -> User | None:
+def active_user(session: Session, user_id: int | str) -> User | None:
     """The user behind a session or token, with their roles in one query; None once deactivated.
 
     Asked on every request, so the statement is built once and only its parameter bound per call.

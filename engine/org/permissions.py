@@ -1,8 +1,9 @@
 """Who may do what. Every permission rule of the product lives here."""
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import and_, bindparam, or_, select, true
+from sqlalchemy import ColumnElement, and_, bindparam, or_, select, true
 
 from engine.core.errors import Forbidden
 from engine.core.models import CaseInstance, OrgUnit, Task, User
@@ -42,7 +43,7 @@ CANDIDATE_CONDITION = and_(
 )
 
 
-def candidate_params(user: User) -> dict:
+def candidate_params(user: User) -> dict[str, Any]:
     return {"candidate_org_id": user.org_id, "candidate_roles": sorted(user.roles)}
 
 
@@ -78,7 +79,7 @@ def ensure_may_rate(user: User, case_org_id: int) -> None:
         raise Forbidden("只有受理单位的工作人员可以登记该办件的好差评")
 
 
-def visible_cases_filter(user: User):
+def visible_cases_filter(user: User) -> ColumnElement[bool]:
     """The rule of `may_see_case` as a SQL condition on cases, for listings."""
     if ADMIN in user.roles:
         return true()

@@ -4,7 +4,9 @@ Village cases go up to their township, township cases to the centre of their cou
 hospital stations to the centre (管理部) they are attached to.
 """
 
-from sqlalchemy import bindparam, inspect, literal, or_, select
+from collections.abc import Iterator
+
+from sqlalchemy import CTE, bindparam, inspect, literal, or_, select
 from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -13,7 +15,7 @@ from engine.core.models import OrgUnit
 from engine.core.reference import ACCEPTING_WINDOW, SUPERVISOR_ABOVE, reference
 
 
-def _chain_above():
+def _chain_above() -> CTE:
     """Recursive CTE of (id, parent_id, depth) from the unit bound as `unit_id` (depth 0) to the top."""
     start = select(OrgUnit.id, OrgUnit.parent_id, literal(0).label("depth")).where(OrgUnit.id == bindparam("unit_id"))
     chain = start.cte("chain", recursive=True)
@@ -36,17 +38,18 @@ _NEAREST_CENTRE = (
 )
 
 
-def ancestry(unit: OrgUnit):
+def ancestry(unit: OrgUnit) -> Iterator[OrgUnit]:
     """The unit itself, then each unit above it (all read in one query the first time)."""
     session = object_session(unit)
     if session is not None and "parent" in inspect(unit).unloaded and unit.parent_id is not None:
         units = {u.id: u for u in session.scalars(_UNITS_UP_THE_CHAIN, {"unit_id": unit.id})}
         for each in units.values():
             if "parent" in inspect(each).unloaded:
-                set_committed_value(each, "parent", units.get(each.parent_id))
-    while unit is not None:
-        yield unit
-        unit = unit.parent
+                set_committed_value(each, "parent", units.get(each.parent_id) if each.parent_id is not None else None)
+    current: OrgUnit | None = unit
+    while current is not None:
+        yield current
+        current = current.parent
 
 
 def level_of(unit: OrgUnit) -> str:
@@ -94,7 +97,10 @@ def route(session: Session, lane: str, accepting: OrgUnit, responsible: OrgUnit 
     if role is None:
         raise Invalid(f"泳道“{lane}”不是已知角色", {"lane": [lane]})
     if role == ACCEPTING_WINDOW:
-        return window_role(accepting), accepting
+        window = window_role(accepting)
+        if window is None:
+            raise Invalid(f"{accepting.name}没有受理窗口，不能办理“{lane}”环节", {"lane": [lane]})
+        return window, accepting
     if role == SUPERVISOR_ABOVE:
         return "supervisor", supervising_unit(session, responsible or accepting)
     works_at = reference().roles[role].works_at

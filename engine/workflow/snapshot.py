@@ -16,6 +16,7 @@ workflow built or loaded here fires its timers on that clock.
 import json
 from datetime import date
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
@@ -27,6 +28,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
+from engine.core.typing import ProcessSpec, SpiffTask, Workflow
 from engine.sandbox.functions import script_engine
 from engine.workflow import timer_clock
 
@@ -57,7 +59,7 @@ _converter = BpmnWorkflowConverter(BpmnWorkflow, _registry)
 _encode = create_encoder(_registry)(ensure_ascii=False, separators=(",", ":")).encode
 
 
-def new_workflow(spec, subprocess_specs: dict, data: dict) -> BpmnWorkflow:
+def new_workflow(spec: ProcessSpec, subprocess_specs: dict[str, ProcessSpec], data: dict[str, Any]) -> Workflow:
     """A workflow at its start, with `data` given to the start task so every step sees it."""
     workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine())
     for task in workflow.get_tasks(state=TaskState.READY):
@@ -65,17 +67,18 @@ def new_workflow(spec, subprocess_specs: dict, data: dict) -> BpmnWorkflow:
     return workflow
 
 
-def dump_state(workflow: BpmnWorkflow) -> str:
+def dump_state(workflow: Workflow) -> str:
     """The task tree, data and events of a workflow as JSON, stamped with the serializer version;
     its specs are never converted."""
     state = super(BpmnWorkflowConverter, _converter).to_dict(workflow)
     state["subprocesses"] = _converter.mapping_to_dict(workflow.subprocesses)
     state["bpmn_events"] = _registry.convert(workflow.bpmn_events)
     state[VERSION_KEY] = SERIALIZER_VERSION
-    return _encode(state)
+    text: str = _encode(state)
+    return text
 
 
-def load_state(text: str, spec, subprocess_specs: dict) -> BpmnWorkflow:
+def load_state(text: str, spec: ProcessSpec, subprocess_specs: dict[str, ProcessSpec]) -> Workflow:
     """Rebuild a workflow from `dump_state` output around the shared, already parsed specs.
 
     A state without a version stamp was written by the previous release (SpiffWorkflow 3.2.0) and
@@ -95,7 +98,9 @@ def load_state(text: str, spec, subprocess_specs: dict) -> BpmnWorkflow:
     return workflow
 
 
-def migrate_state(state: dict, version: str, spec, subprocess_specs: dict) -> None:
+def migrate_state(
+    state: dict[str, Any], version: str, spec: ProcessSpec, subprocess_specs: dict[str, ProcessSpec]
+) -> None:
     """Bring a state stamped `version` up to this SpiffWorkflow's serializer version, in place.
 
     SpiffWorkflow's migrations expect a full serialization, with `spec` and `subprocess_specs`, and
@@ -132,14 +137,16 @@ def migrate_state(state: dict, version: str, spec, subprocess_specs: dict) -> No
                 MIGRATIONS[step](view)
 
 
-def _version_tuple(version) -> tuple[int, ...]:
+def _version_tuple(version: object) -> tuple[int, ...]:
     try:
+        if not isinstance(version, str):
+            raise ValueError(version)
         return tuple(int(part) for part in version.split("."))
-    except (AttributeError, ValueError):
+    except ValueError:
         raise StateVersionError(f"workflow state has an unreadable serializer version: {version!r}") from None
 
 
-def pending_tasks(workflow: BpmnWorkflow) -> tuple[list, list]:
+def pending_tasks(workflow: Workflow) -> tuple[list[SpiffTask], list[SpiffTask]]:
     """(user tasks ready for a person, tasks waiting on an event such as a timer), in one walk of
     the task tree; SpiffWorkflow's iterator descends into call activities."""
     ready, waiting = [], []

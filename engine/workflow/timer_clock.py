@@ -7,7 +7,8 @@ when a timer fires. `engine.workflow.snapshot` calls it on import, before any wo
 loaded; calling it again changes nothing.
 """
 
-from datetime import datetime
+from datetime import datetime, tzinfo
+from typing import Self
 
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 
@@ -18,9 +19,10 @@ class ClockDatetime(datetime):
     """`datetime` whose `now()` is the engine's clock: what SpiffWorkflow's timer module reads."""
 
     @classmethod
-    def now(cls, tz=None):
+    def now(cls, tz: tzinfo | None = None) -> Self:
         instant = clock.now()
-        return instant.astimezone(tz) if tz else instant.replace(tzinfo=None)
+        local = instant.astimezone(tz) if tz else instant.replace(tzinfo=None)
+        return cls.combine(local.date(), local.timetz())
 
 
 def bind() -> None:
