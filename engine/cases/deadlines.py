@@ -7,7 +7,7 @@ or `restart` (补正 received: the whole limit is counted afresh from the next d
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, overload
 
 from sqlalchemy.orm import Session
@@ -27,8 +27,11 @@ LABELS = {NORMAL: "", WARNING: "即将超期", OVERDUE: "已超期"}
 
 @dataclass(frozen=True)
 class DeadlineStatus:
+    """How a limit stands now; `due_date` is the last allowed day a clerk reads (the instant's eve)."""
+
     state: str
     working_days_left: int | None
+    due_date: date | None = None
 
     @property
     def label(self) -> str:
@@ -37,6 +40,10 @@ class DeadlineStatus:
     @property
     def overdue(self) -> bool:
         return self.state == OVERDUE
+
+    @property
+    def warning(self) -> bool:
+        return self.state == WARNING
 
 
 def deadline_status(due_at: datetime | None, warn_at: datetime | None, now: datetime | None = None) -> DeadlineStatus:
@@ -52,10 +59,10 @@ def deadline_status(due_at: datetime | None, warn_at: datetime | None, now: date
     today = workcalendar.shanghai_date(now)
     last_day = workcalendar.shanghai_date(due_at - timedelta(microseconds=1))
     if now >= due_at:
-        return DeadlineStatus(OVERDUE, -cal.working_days_between(last_day, today))
+        return DeadlineStatus(OVERDUE, -cal.working_days_between(last_day, today), last_day)
     left = cal.working_days_between(today, last_day) + (1 if cal.day(today).working else 0)
     warned = now >= warn_at if warn_at is not None else left <= DEFAULT_WARN_DAYS
-    return DeadlineStatus(WARNING if warned else NORMAL, left)
+    return DeadlineStatus(WARNING if warned else NORMAL, left, last_day)
 
 
 def clock_rule(task_spec: TaskSpec) -> str | None:

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
+from engine.cases.deadlines import DeadlineStatus, deadline_status
 from engine.cases.lifecycle import RUNNING, TASK_OPEN
 from engine.core.clock import SHANGHAI, clock
 from engine.core.errors import Invalid
@@ -33,6 +34,32 @@ class CasePage:
     total: int
     page: int
     per_page: int
+
+
+@dataclass(frozen=True)
+class ListedCase:
+    """A case as a listing shows it: its own limit and the limits of its open steps."""
+
+    case: CaseInstance
+    deadline: DeadlineStatus
+    steps: list[tuple[Task, DeadlineStatus]]
+
+    @property
+    def running(self) -> bool:
+        return self.case.status == RUNNING
+
+    @property
+    def overdue(self) -> bool:
+        """A running case is 已超期 when its own limit or any open step's limit has passed."""
+        return self.running and (self.deadline.overdue or any(status.overdue for _, status in self.steps))
+
+    @property
+    def warning(self) -> bool:
+        return (
+            self.running
+            and not self.overdue
+            and (self.deadline.warning or any(status.warning for _, status in self.steps))
+        )
 
 
 def day_start(day: date) -> datetime:
@@ -91,9 +118,22 @@ def list_cases(session: Session, user: User, filters: CaseFilter, page: int = 1,
     total = session.scalar(select(func.count()).select_from(CaseInstance).where(condition)) or 0
     rows = session.scalars(
         select(CaseInstance)
+        .options(joinedload(CaseInstance.org))
         .where(condition)
         .order_by(CaseInstance.started_at.desc(), CaseInstance.id.desc())
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
     return CasePage(list(rows), total, page, per_page)
+
+
+def listed_cases(session: Session, cases: list[CaseInstance]) -> list[ListedCase]:
+    """The deadlines of a page of cases and of their open steps, in one query whatever the page size."""
+    steps: dict[int, list[tuple[Task, DeadlineStatus]]] = {case.id: [] for case in cases}
+    if cases:
+        open_tasks = session.scalars(
+            select(Task).where(Task.instance_id.in_(steps), Task.state == TASK_OPEN).order_by(Task.created_at, Task.id)
+        ).all()
+        for task in open_tasks:
+            steps[task.instance_id].append((task, deadline_status(task.due_at, task.warn_at)))
+    return [ListedCase(case, deadline_status(case.due_at, None), steps[case.id]) for case in cases]

@@ -7,6 +7,7 @@ from marshmallow import ValidationError, fields, validate
 
 from engine.bpmn.marks import case_diagram
 from engine.cases import acceptance, admin, lifecycle, queries
+from engine.cases.deadlines import deadline_status
 from engine.cases.history import ACTION_LABELS
 from engine.catalogue.flows import catalog
 from engine.core.errors import Invalid
@@ -15,7 +16,6 @@ from engine.org.permissions import ADMIN
 from server.args import CaseListQuery
 from server.extensions import db
 from server.login import current_account
-from web.deadlines import deadline_of
 from web.formdata import flat_errors
 from web.guard import page_blueprint
 
@@ -51,7 +51,7 @@ def instances():
             result = queries.list_cases(db.session, current_account(), queries.CaseFilter(**query), page, per_page)
         except Invalid as exc:
             errors, status = flat_errors(exc.errors), 400
-    rows = [_row(current_account(), case) for case in result.items]
+    rows = queries.listed_cases(db.session, result.items)
     return render_template(
         "admin/instances.html",
         rows=rows,
@@ -66,26 +66,17 @@ def instances():
     ), status
 
 
-def _row(user, case):
-    """A listed case with its own limit and its open steps' limits (a late step makes the case 已超期)."""
-    steps = [
-        (task, deadline_of(task.due_at, task.warn_at))
-        for task in acceptance.case_view(db.session, user, case.id).open_tasks
-    ]
-    return case, deadline_of(case.due_at), steps
-
-
 @bp.route("/instances/<int:case_id>")
 def instance(case_id: int, errors: dict | None = None, status: int = 200):
     user = current_account()
     view = acceptance.case_view(db.session, user, case_id)
-    tasks = [(task, deadline_of(task.due_at, task.warn_at)) for task in view.open_tasks]
+    tasks = [(task, deadline_status(task.due_at, task.warn_at)) for task in view.open_tasks]
     return render_template(
         "admin/instance.html",
         view=view,
         case=view.case,
         tasks=tasks,
-        deadline=deadline_of(view.case.due_at),
+        deadline=deadline_status(view.case.due_at, None),
         is_admin=ADMIN in user.roles,
         action_labels=ACTION_LABELS | admin.ACTION_LABELS,
         status_labels=lifecycle.STATUS_LABELS,
