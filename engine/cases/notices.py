@@ -44,6 +44,11 @@ def _titles() -> dict[str, Any]:
 KINDS = tuple(_titles()["titles"])
 
 
+def notice_titles() -> dict[str, str]:
+    """受理回执, 一次性告知书, … by kind, as engine/data/notices.toml names them."""
+    return dict(_titles()["titles"])
+
+
 @dataclass(frozen=True)
 class Step:
     """A completed step of the case as the audit trail recorded it."""

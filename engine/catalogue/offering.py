@@ -1,17 +1,45 @@
 """Where an item is offered: only in the region whose list names it, at a level that list allows.
 
-One rule for both starting a case (`ensure_offered_at`) and showing a unit its items (`offered_at`).
+One rule for starting a case (`ensure_offered_at`), showing a unit its items (`offered_at`,
+`acceptable_items`) and the filters of a unit's region (`items_of_region`).
 """
 
-from engine.catalogue.flows import reviewed_catalog
+from engine.catalogue.flows import catalog, flow_for, reviewed_catalog
 from engine.catalogue.items import Item
 from engine.core.errors import Invalid
 from engine.core.models import OrgUnit
 from engine.org.routing import ancestry, level_of
 
 
+def _region_names(unit: OrgUnit) -> set[str]:
+    """A list's region is named by the unit itself or by a unit above it (丰城市 for 曲江镇)."""
+    return {u.name for u in ancestry(unit)}
+
+
 def in_region(item: Item, unit: OrgUnit) -> bool:
-    return item.region in {u.name for u in ancestry(unit)}
+    return item.region in _region_names(unit)
+
+
+def items_of_region(unit: OrgUnit | None) -> list[Item]:
+    """Items of the lists of the unit's region, whatever their level; every item when there is no unit."""
+    items = catalog().items
+    if unit is None:
+        return list(items)
+    regions = _region_names(unit)
+    return [item for item in items if item.region in regions]
+
+
+def acceptable_items(unit: OrgUnit) -> list[Item]:
+    """Items the unit may accept that have a flow to run (an item whose pattern has no diagram yet is left out)."""
+    return [item for item in items_of_region(unit) if offered_at(item, unit) and _has_flow(item)]
+
+
+def _has_flow(item: Item) -> bool:
+    try:
+        flow_for(item)
+    except KeyError:
+        return False
+    return True
 
 
 def offered_at(item: Item, unit: OrgUnit) -> bool:

@@ -5,19 +5,17 @@ from math import ceil
 from flask import current_app, flash, redirect, render_template, request, url_for
 
 from engine.cases import acceptance, lifecycle, notices
+from engine.cases.deadlines import deadline_status
 from engine.cases.history import ACTION_LABELS
 from engine.catalogue.flows import catalog, flow_for
-from engine.catalogue.offering import ensure_offered_at
+from engine.catalogue.offering import acceptable_items, items_of_region
 from engine.core.errors import Forbidden, Invalid, NotFound
-from engine.core.models import OrgUnit
 from engine.org.permissions import ensure_may_rate
-from engine.org.routing import ancestry
 from engine.reporting import ratings
 from engine.tasks import work
 from forms.registry import FormInvalid, json_schema, title_of
 from server.extensions import db
 from server.login import current_account
-from web.deadlines import deadline_of
 from web.formdata import flat_errors, flat_values, from_form
 from web.guard import page_blueprint
 
@@ -25,17 +23,6 @@ bp = page_blueprint("clerk", __name__)
 
 PER_PAGE = 20
 VIEWS = {work.CANDIDATE: "待认领", work.MINE: "我的待办"}
-
-
-def notice_titles() -> dict[str, str]:
-    """受理回执, 一次性告知书, … by kind, as engine/data/notices.toml names them."""
-    return dict(notices._titles()["titles"])
-
-
-def _regional_items(unit: OrgUnit):
-    """Items of the lists of the unit's own region (for filters and the picker)."""
-    regions = {u.name for u in ancestry(unit)}
-    return [item for item in catalog().items if item.region in regions]
 
 
 @bp.route("/inbox")
@@ -56,7 +43,7 @@ def inbox():
         overdue_only=overdue_only,
         latest_due_first=latest_first,
     )
-    rows = [(task, deadline_of(task.due_at, task.warn_at)) for task in result.items]
+    rows = [(task, deadline_status(task.due_at, task.warn_at)) for task in result.items]
     return render_template(
         "clerk/inbox.html",
         views=VIEWS,
@@ -65,7 +52,7 @@ def inbox():
         page=result.page,
         pages=max(ceil(result.total / PER_PAGE), 1),
         total=result.total,
-        items=_regional_items(user.org),
+        items=items_of_region(user.org),
         item_id=item_id,
         overdue_only=overdue_only,
         latest_first=latest_first,
@@ -88,14 +75,14 @@ def _task_page(task_id: str, values: dict | None = None, errors: dict | None = N
         task=task,
         view=view,
         case=view.case,
-        deadline=deadline_of(task.due_at, task.warn_at),
+        deadline=deadline_status(task.due_at, task.warn_at),
         schema=json_schema(task.form_key),
         form_title=title_of(task.form_key),
         values=values,
         errors=errors or {},
         mine=task.assignee_id == user.id,
         action_labels=ACTION_LABELS,
-        notice_titles=notice_titles(),
+        notice_titles=notices.notice_titles(),
     ), status
 
 
@@ -150,8 +137,8 @@ def case(case_id: int, values: dict | None = None, errors: dict | None = None, s
         case=view.case,
         action_labels=ACTION_LABELS,
         status_labels=lifecycle.STATUS_LABELS,
-        deadline=deadline_of(view.case.due_at),
-        notice_titles=notice_titles(),
+        deadline=deadline_status(view.case.due_at, None),
+        notice_titles=notices.notice_titles(),
         rating=rating,
         may_rate=_may_rate(user, view.case, rating),
         rating_schema=json_schema("rating"),
@@ -192,24 +179,11 @@ def rate(case_id: int):
     return redirect(url_for("clerk.case", case_id=case_id))
 
 
-def _acceptable_items(unit: OrgUnit):
-    """Items this unit may accept, by the engine's own rule, that have a flow to run."""
-    acceptable = []
-    for item in _regional_items(unit):
-        try:
-            ensure_offered_at(item, unit)
-            flow_for(item)
-        except (Invalid, KeyError):
-            continue
-        acceptable.append(item)
-    return acceptable
-
-
 @bp.route("/cases/new")
 def pick_item():
     user = current_account()
     query = request.args.get("q", "").strip()
-    items = _acceptable_items(user.org)
+    items = acceptable_items(user.org)
     if query:
         items = [i for i in items if query in i.name or query in (i.code or "") or query in i.id]
     return render_template("clerk/pick_item.html", items=items, query=query)
