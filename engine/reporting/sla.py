@@ -8,6 +8,8 @@
 - the 好差评 distribution of the ratings recorded within the period.
 
 `org` covers the unit and the units under it: cases by accepting unit, tasks by the unit working them.
+`sla_breakdowns` splits the concluded cases by the units directly under the scope and by the items of
+the scope's region, each in one grouped query.
 """
 
 from dataclasses import dataclass
@@ -23,6 +25,7 @@ from sqlalchemy import (
     case,
     cast,
     func,
+    literal,
     select,
     true,
     type_coerce,
@@ -32,6 +35,8 @@ from sqlalchemy.orm import Session
 from engine import workcalendar
 from engine.cases.lifecycle import TASK_COMPLETED, TASK_OPEN
 from engine.cases.queries import day_start, unit_by_code, units_at_or_below
+from engine.catalogue.items import Item
+from engine.catalogue.offering import items_of_region
 from engine.core.clock import clock
 from engine.core.models import CaseInstance, OrgUnit, Rating, Task, User
 from engine.org.permissions import sla_scope
@@ -90,11 +95,23 @@ def _timeliness(
     session: Session, filters: SlaFilter, unit_ids: list[int] | None, rectifications: bool
 ) -> dict[str, Any]:
     """Concluded cases whose completion came before their limit expired, after it, or that had none."""
+    return _rates(*_timeliness_counts(session, filters, unit_ids, rectifications).get(None, (0, 0, 0)))
+
+
+def _timeliness_counts(
+    session: Session,
+    filters: SlaFilter,
+    unit_ids: list[int] | None,
+    rectifications: bool,
+    group: SQLColumnExpression[Any] | None = None,
+) -> dict[Any, tuple[int, int, int]]:
+    """(total, on time, late) of the concluded cases, per value of `group` (one key, None, without it)."""
     is_rectification = CaseInstance.id.in_(select(Rating.rectification_id).where(Rating.rectification_id.is_not(None)))
     on_time = case((CaseInstance.completed_at < CaseInstance.due_at, 1), else_=0)
     late = case((CaseInstance.completed_at >= CaseInstance.due_at, 1), else_=0)
-    total, on_time_count, late_count = session.execute(
-        select(func.count(), func.coalesce(func.sum(on_time), 0), func.coalesce(func.sum(late), 0))
+    key = group if group is not None else literal(None)
+    statement = (
+        select(key, func.count(), func.coalesce(func.sum(on_time), 0), func.coalesce(func.sum(late), 0))
         .select_from(CaseInstance)
         .where(
             CaseInstance.completed_at.is_not(None),
@@ -102,15 +119,63 @@ def _timeliness(
             _case_conditions(filters, unit_ids),
             is_rectification if rectifications else ~is_rectification,
         )
-    ).one()
-    with_limit = on_time_count + late_count
+    )
+    if group is not None:
+        statement = statement.group_by(group)
+    return {value: (total, on, off) for value, total, on, off in session.execute(statement)}
+
+
+def _rates(total: int, on_time: int, late: int) -> dict[str, Any]:
+    with_limit = on_time + late
     return {
         "total": total,
-        "on_time": on_time_count,
-        "late": late_count,
+        "on_time": on_time,
+        "late": late,
         "without_limit": total - with_limit,
-        "on_time_rate": round(on_time_count / with_limit, 4) if with_limit else None,
+        "on_time_rate": round(on_time / with_limit, 4) if with_limit else None,
     }
+
+
+def sla_breakdowns(
+    session: Session, user: User, filters: SlaFilter
+) -> tuple[list[tuple[OrgUnit, dict[str, Any]]], list[tuple[Item, dict[str, Any]]]]:
+    """Concluded cases per unit directly under the scope (each with its own subtree, listed even when
+    empty) and per item of the scope's region (only items with concluded cases)."""
+    requested = unit_by_code(session, filters.org) if filters.org else None
+    scope = sla_scope(user, requested)
+    units = session.scalars(select(OrgUnit).order_by(OrgUnit.id)).all()
+    parent_of = {unit.id: unit.parent_id for unit in units}
+    heads = [unit for unit in units if unit.parent_id == (scope.id if scope is not None else None)]
+    head_ids = {unit.id for unit in heads}
+
+    def head_of(unit_id: int | None) -> int | None:
+        while unit_id is not None and unit_id not in head_ids:
+            unit_id = parent_of.get(unit_id)
+        return unit_id
+
+    unit_ids = units_at_or_below(session, scope) if scope is not None else None
+    per_org = _timeliness_counts(session, filters, unit_ids, False, CaseInstance.org_id)
+    per_head: dict[int, list[int]] = {unit.id: [0, 0, 0] for unit in heads}
+    for org_id, counts in per_org.items():
+        head = head_of(org_id)
+        if head is not None:
+            per_head[head] = [a + b for a, b in zip(per_head[head], counts, strict=True)]
+    by_unit = [(unit, _rates(*per_head[unit.id])) for unit in heads]
+    per_item = _timeliness_counts(session, filters, unit_ids, False, CaseInstance.item_id)
+    by_item = [
+        (item, _rates(*per_item[item.id]))
+        for item in items_of_region(scope)
+        if item.id in per_item and (filters.item is None or item.id == filters.item)
+    ]
+    return by_unit, by_item
+
+
+def overdue_by_stage(overdue_tasks: list[dict[str, Any]]) -> dict[str, int]:
+    """The overdue groups of `sla_figures` summed over every unit, per stage."""
+    totals: dict[str, int] = {}
+    for group in overdue_tasks:
+        totals[group["stage"]] = totals.get(group["stage"], 0) + group["count"]
+    return totals
 
 
 def _overdue_tasks(session: Session, filters: SlaFilter, unit_ids: list[int] | None) -> list[dict[str, Any]]:
