@@ -1,12 +1,9 @@
 """Timers and their incidents, for administrators."""
 
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
-from sqlalchemy import select
+from marshmallow import Schema, fields, validate
 
-from engine.cases.lifecycle import TIMER_WAITING as WAITING
-from engine.core.models import Timer
-from engine.org.permissions import ensure_admin
+from engine.timers import listing
 from server.extensions import db
 from server.login import current_account, require_login
 
@@ -16,7 +13,10 @@ blp.before_request(require_login)
 
 class TimerQuery(Schema):
     incidents = fields.Boolean(load_default=False, metadata={"description": "只看触发失败、等待重试的定时器"})
-    limit = fields.Integer(load_default=100)
+    limit = fields.Integer(
+        load_default=100,
+        validate=validate.Range(1, listing.MAX_LISTED, error="每次最多列出 {max} 个，至少 {min} 个"),
+    )
 
 
 class TimerOut(Schema):
@@ -35,10 +35,6 @@ class TimerOut(Schema):
 @blp.route("")
 @blp.arguments(TimerQuery(), location="query")
 @blp.response(200, TimerOut(many=True))
-def listing(query):
+def waiting(query):
     """Waiting timers, earliest first; `incidents=true` keeps those whose case failed to advance."""
-    ensure_admin(current_account())
-    statement = select(Timer).where(Timer.state == WAITING).order_by(Timer.fire_at).limit(min(query["limit"], 1000))
-    if query["incidents"]:
-        statement = statement.where(Timer.attempts > 0)
-    return db.session.scalars(statement).all()
+    return listing.waiting_timers(db.session, current_account(), query["incidents"], query["limit"])
