@@ -29,7 +29,7 @@ from engine.cases.lifecycle import (
 from engine.cases.step import move_tasks, move_timers, write_case, write_step
 from engine.catalogue.flows import catalog
 from engine.core.clock import clock
-from engine.core.errors import Conflict, Invalid, NotFound, StepFailed
+from engine.core.errors import Conflict, DomainError, Invalid, NotFound, StepFailed
 from engine.core.models import AuditEvent, CaseInstance, Task, Timer, User
 from engine.core.typing import Workflow
 from engine.core.uow import unit_of_work
@@ -93,15 +93,21 @@ def retry(session: Session, user: User, case_id: int) -> CaseInstance:
     if not case.last_error:
         raise Conflict("该办件没有出错的环节，无需重试")
     item = catalog().get(case.item_id)
+    case_no = case.case_no
     try:
-        spec, subprocess_specs = deployment.specs_of(case.definition)
-        workflow = snapshot.load_state(case.state, spec, subprocess_specs)
-        workflow.refresh_timers()
-        workflow.do_engine_steps()
+        with unit_of_work(session):
+            spec, subprocess_specs = deployment.specs_of(case.definition)
+            workflow = snapshot.load_state(case.state, spec, subprocess_specs)
+            workflow.refresh_timers()
+            workflow.do_engine_steps()
+            case.last_error = None
+            history.record(session, case, "retried", user)
+            write_step(session, case, item, workflow)
+    except DomainError:
+        raise
     except Exception as exc:
-        session.rollback()
         message = f"{type(exc).__name__}: {exc}"
-        log.warning("retry failed: case %s: %s", case.case_no, message)
+        log.warning("retry failed: case %s: %s", case_no, message)
         with unit_of_work(session):
             case = session.get_one(CaseInstance, case_id)
             case.last_error = message
@@ -109,10 +115,6 @@ def retry(session: Session, user: User, case_id: int) -> CaseInstance:
                 session, case, "error", user, detail={"error": message, "trace": traceback.format_exc(limit=5)}
             )
         raise StepFailed("重试仍然出错，办件停留在当前环节") from exc
-    with unit_of_work(session):
-        case.last_error = None
-        history.record(session, case, "retried", user)
-        write_step(session, case, item, workflow)
     return case
 
 

@@ -154,28 +154,32 @@ def complete(session: Session, user: User, task_id: str, data: dict[str, Any]) -
     case = task.instance
     lifecycle.ensure_allowed(case, "complete")
     item = catalog().get(case.item_id)
+    case_id, case_no, title = case.id, case.case_no, task.title
     try:
-        spec, subprocess_specs = deployment.specs_of(case.definition)
-        workflow = snapshot.load_state(case.state, spec, subprocess_specs)
-        spiff_task = workflow.get_task_from_id(UUID(task.id))
-        if spiff_task is None or spiff_task.state != TaskState.READY:
-            raise Conflict("该任务已不在待办状态")
-        spiff_task.data.update(values)
-        deadlines.apply_clock_rule(session, case, item, spiff_task.task_spec, spiff_task.data)
-        spiff_task.run()
-        workflow.do_engine_steps()
+        with unit_of_work(session):
+            workflow = _advanced(session, case, item, task, values)
+            _write_completion(session, case, item, workflow, task, user, values)
     except DomainError:
-        session.rollback()
         raise
     except Exception as exc:
-        session.rollback()
-        log.warning("step failed: case %s after task %s: %s: %s", case.case_no, task.id, type(exc).__name__, exc)
-        _record_failure(session, case.id, user, task.id, exc)
-        raise StepFailed(f"流程在“{task.title}”之后执行出错，办件停留在当前环节，已通知管理员") from exc
-
-    with unit_of_work(session):
-        _write_completion(session, case, item, workflow, task, user, values)
+        log.warning("step failed: case %s after task %s: %s: %s", case_no, task_id, type(exc).__name__, exc)
+        _record_failure(session, case_id, user, task_id, exc)
+        raise StepFailed(f"流程在“{title}”之后执行出错，办件停留在当前环节，已通知管理员") from exc
     return task
+
+
+def _advanced(session: Session, case: CaseInstance, item: Item, task: Task, values: dict[str, Any]) -> Workflow:
+    """The case's workflow with the task completed and the engine run on to the next wait."""
+    spec, subprocess_specs = deployment.specs_of(case.definition)
+    workflow = snapshot.load_state(case.state, spec, subprocess_specs)
+    spiff_task = workflow.get_task_from_id(UUID(task.id))
+    if spiff_task is None or spiff_task.state != TaskState.READY:
+        raise Conflict("该任务已不在待办状态")
+    spiff_task.data.update(values)
+    deadlines.apply_clock_rule(session, case, item, spiff_task.task_spec, spiff_task.data)
+    spiff_task.run()
+    workflow.do_engine_steps()
+    return workflow
 
 
 def _write_completion(
