@@ -36,7 +36,6 @@ def import_table(file: Path, imported_by: str) -> None:
     try:
         items = imported_lists.import_table(db.session, SystemActor(imported_by), file, reviewed_catalog())
     except CatalogImportError as exc:
-        db.session.rollback()
         _refuse(
             [f"{file}:{row}: {reason}" if row else f"{file}: {reason}" for row, reason in exc.errors]
             + [f"{file}: 未导入任何事项"]

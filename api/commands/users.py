@@ -5,6 +5,7 @@ from flask.cli import with_appcontext
 
 from api.commands.output import fail_on_domain_error
 from engine.org import accounts
+from engine.org.permissions import SYSTEM
 from server.extensions import db
 
 
@@ -23,6 +24,5 @@ def users():
 @fail_on_domain_error
 def create(username, password, roles, org_code, display_name):
     """Create USERNAME holding every --role at the unit --org."""
-    user = accounts.create_user(db.session, username, password, list(roles), org_code, display_name)
-    db.session.commit()
+    user = accounts.add_user(db.session, SYSTEM, username, password, list(roles), org_code, display_name)
     click.echo(f"已创建用户 {user.username}（{user.org.name}：{'、'.join(sorted(user.roles))}）")

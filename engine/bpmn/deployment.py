@@ -16,14 +16,14 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
 
 from engine.bpmn.validation import ProcessSpecs, Report, validate_diagram
 from engine.core.clock import clock
-from engine.core.errors import Invalid, NotFound
+from engine.core.errors import Conflict, Invalid, NotFound
 from engine.core.models import ProcessDefinition
 from engine.core.reference import reference
+from engine.core.uow import unit_of_work
 from engine.org.permissions import Actor, ensure_designer
 from engine.sandbox.functions import expression_functions, sample_task_data
 from forms.registry import known_form_keys
@@ -98,12 +98,11 @@ def _deploy(session: Session, data: bytes, source_name: str, deployed_by: str) -
         deployed_by=deployed_by,
         deployed_at=clock.now(),
     )
-    session.add(definition)
     try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raced = _by_hash(session, identity)
+        with unit_of_work(session):
+            session.add(definition)
+    except Conflict:
+        raced = _by_hash(session, identity)  # the same diagram deployed at once by another worker
         if raced is None:
             raise
         return raced, False

@@ -24,6 +24,7 @@ from engine.catalogue.items import Catalog, CatalogImportError, CatalogList, Ite
 from engine.catalogue.tsv import parse_tsv
 from engine.core.clock import clock
 from engine.core.models import Base, CaseInstance
+from engine.core.uow import unit_of_work
 from engine.org.permissions import Actor, ensure_admin
 
 ITEM_ID_LENGTH = 40  # CaseInstance.item_id
@@ -130,16 +131,16 @@ def import_table(session: Session, actor: Actor, path: str | os.PathLike[str], r
     batch = CatalogImport(
         file_name=Path(path).name, imported_by=actor.username, imported_at=clock.now(), item_count=len(items)
     )
-    session.execute(delete(CatalogImportItem).where(CatalogImportItem.list_id.in_(list_ids)))
-    session.add(batch)
-    session.flush()
-    session.add_all(
-        CatalogImportItem(
-            item_id=item.id, list_id=item.list_id, import_id=batch.id, position=position, data=item_record(item)
+    with unit_of_work(session):
+        session.execute(delete(CatalogImportItem).where(CatalogImportItem.list_id.in_(list_ids)))
+        session.add(batch)
+        session.flush()
+        session.add_all(
+            CatalogImportItem(
+                item_id=item.id, list_id=item.list_id, import_id=batch.id, position=position, data=item_record(item)
+            )
+            for position, item in enumerate(items)
         )
-        for position, item in enumerate(items)
-    )
-    session.commit()
     forget_revision()
     return items
 

@@ -9,8 +9,9 @@ from sqlalchemy.orm import Session, joinedload
 from engine.core.errors import Conflict, Invalid, NotFound
 from engine.core.models import OrgUnit, RoleGrant, User
 from engine.core.reference import DATA_DIR, reference
+from engine.core.uow import unit_of_work
 from engine.org.passwords import hash_password, verify_password
-from engine.org.permissions import ensure_admin
+from engine.org.permissions import Actor, ensure_admin
 
 
 def create_unit(session: Session, code: str, name: str, kind: str, parent_code: str | None = None) -> OrgUnit:
@@ -98,14 +99,15 @@ def seed_demo(session: Session) -> bool:
     if session.scalar(select(func.count()).select_from(OrgUnit)):
         return False
     doc = tomllib.loads((DATA_DIR / "demo.toml").read_text(encoding="utf-8"))
-    units = {}
-    for entry in doc["unit"]:
-        units[entry["code"]] = create_unit(session, entry["code"], entry["name"], entry["kind"], entry.get("parent"))
-    for login in demo_logins():
-        unit_entry = next(u for u in doc["unit"] if u["name"] == login.unit)
-        role = login.username.split(".", 1)[1]
-        create_user(session, login.username, login.password, [role], unit_entry["code"], f"{login.unit}{login.role}")
-    session.commit()
+    with unit_of_work(session):
+        for entry in doc["unit"]:
+            create_unit(session, entry["code"], entry["name"], entry["kind"], entry.get("parent"))
+        for login in demo_logins():
+            unit_entry = next(u for u in doc["unit"] if u["name"] == login.unit)
+            role = login.username.split(".", 1)[1]
+            create_user(
+                session, login.username, login.password, [role], unit_entry["code"], f"{login.unit}{login.role}"
+            )
     return True
 
 
@@ -132,30 +134,30 @@ def deactivate_user(session: Session, admin: User, username: str) -> User:
         raise NotFound(f"用户不存在：{username}")
     if user.id == admin.id:
         raise Conflict("不能停用自己的账号")
-    user.active = False
-    session.commit()
+    with unit_of_work(session):
+        user.active = False
     return user
 
 
 def add_user(
     session: Session,
-    admin: User,
+    admin: Actor,
     username: str,
     password: str,
     roles: list[str],
     org_code: str,
     display_name: str | None = None,
 ) -> User:
-    """Create a user from the administrators' page: every problem of the form reported at once."""
+    """Create a user (the administrators' page, `flask users create`): every problem reported at once."""
     ensure_admin(admin)
     missing = {"username": ["请填写用户名"]} if not username else {}
-    try:
-        user = create_user(session, username, password, roles, org_code, display_name)
-    except Invalid as exc:
-        raise Invalid(exc.message, missing | exc.errors) from None
-    if missing:
-        raise Invalid("用户信息有误", missing)
-    session.commit()
+    with unit_of_work(session):
+        try:
+            user = create_user(session, username, password, roles, org_code, display_name)
+        except Invalid as exc:
+            raise Invalid(exc.message, missing | exc.errors) from None
+        if missing:
+            raise Invalid("用户信息有误", missing)
     return user
 
 
@@ -170,6 +172,6 @@ def add_unit(session: Session, admin: User, code: str, name: str, kind: str, par
         errors["name"] = ["请填写单位名称"]
     if errors:
         raise Invalid("单位信息有误", errors)
-    unit = create_unit(session, code, name, kind, parent_code or None)
-    session.commit()
+    with unit_of_work(session):
+        unit = create_unit(session, code, name, kind, parent_code or None)
     return unit

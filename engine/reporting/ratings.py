@@ -22,6 +22,7 @@ from engine.catalogue.flows import catalog
 from engine.core.clock import clock
 from engine.core.errors import Conflict, Invalid, NotFound
 from engine.core.models import AuditEvent, CaseInstance, OrgUnit, Rating, Task, User
+from engine.core.uow import unit_of_work
 from engine.org.permissions import ensure_may_rate, may_see_case
 from engine.workflow import snapshot
 from forms.registry import clean
@@ -55,17 +56,16 @@ def rate_case(
         recorded_at=now,
         recorded_by_id=user.id,
     )
-    session.add(rating)
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        raise Conflict("该办件已评价，每件办件只能评价一次") from None
-    history.record(session, case, "rated", user, detail={"level": rating.level, "comment": rating.comment})
-    if rating.level in POOR_LEVELS:
-        days = RECTIFICATION_WORKING_DAYS if rectification_days is None else rectification_days
-        _open_rectification(session, user, rating, days)
-    session.commit()
+    with unit_of_work(session):
+        session.add(rating)
+        try:
+            session.flush()
+        except IntegrityError:
+            raise Conflict("该办件已评价，每件办件只能评价一次") from None
+        history.record(session, case, "rated", user, detail={"level": rating.level, "comment": rating.comment})
+        if rating.level in POOR_LEVELS:
+            days = RECTIFICATION_WORKING_DAYS if rectification_days is None else rectification_days
+            _open_rectification(session, user, rating, days)
     return rating
 
 

@@ -38,15 +38,15 @@ def recompute_pending_deadlines(session: Session, from_year: int) -> int:
     """Recompute every pending deadline falling in `from_year` or later; returns how many changed.
     One unit of work per case, so a case changed meanwhile is left for the next run, not lost."""
     since = datetime.combine(date(from_year, 1, 1), datetime.min.time(), SHANGHAI)
-    case_ids = set(
-        session.scalars(
-            select(CaseInstance.id).where(CaseInstance.completed_at.is_(None), CaseInstance.due_at >= since)
+    with unit_of_work(session):
+        case_ids = set(
+            session.scalars(
+                select(CaseInstance.id).where(CaseInstance.completed_at.is_(None), CaseInstance.due_at >= since)
+            )
         )
-    )
-    case_ids |= set(
-        session.scalars(select(Timer.instance_id).where(Timer.state.in_(PENDING_TIMERS), Timer.fire_at >= since))
-    )
-    session.rollback()
+        case_ids |= set(
+            session.scalars(select(Timer.instance_id).where(Timer.state.in_(PENDING_TIMERS), Timer.fire_at >= since))
+        )
     changed = 0
     for case_id in sorted(case_ids):
         with unit_of_work(session):
