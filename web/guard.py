@@ -9,7 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from engine.core.errors import DomainError, Forbidden, NotFound, Unavailable
 from server import errors
-from server.extensions import csrf, db
+from server.extensions import csrf
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 TEMPLATES = str(Path(__file__).resolve().parent / "templates")
@@ -29,18 +29,18 @@ def page_blueprint(name: str, import_name: str, url_prefix: str = "") -> Bluepri
 
     @bp.errorhandler(NotFound)
     def _not_found(exc: NotFound):
-        db.session.rollback()
+        errors.rollback()
         return render_template("error.html", title="未找到", message=exc.message), 404
 
     @bp.errorhandler(Forbidden)
     def _forbidden(exc: Forbidden):
-        db.session.rollback()
+        errors.rollback()
         return render_template("error.html", title="无权操作", message=exc.message), 403
 
     @bp.errorhandler(DomainError)
     def _refused(exc: DomainError):
         """Conflicts and refused steps: tell the clerk and go back to where they were."""
-        db.session.rollback()
+        errors.rollback()
         flash(exc.message, "error")
         return redirect(request.referrer or url_for("clerk.inbox"))
 

@@ -100,7 +100,6 @@ def act(case_id: int, action: str):
     try:
         run(db.session, current_account(), case_id, request.form.get("reason", ""))
     except Invalid as exc:
-        db.session.rollback()
         return instance(case_id, errors=exc.errors, status=422)
     flash(done, "success")
     return redirect(url_for("manage.instance", case_id=case_id))

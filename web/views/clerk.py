@@ -117,7 +117,6 @@ def complete(task_id: str):
     try:
         done = work.complete(db.session, user, task_id, data)
     except FormInvalid as exc:
-        db.session.rollback()
         return _task_page(task_id, request.form.to_dict(), flat_errors(exc.errors), 422)
     flash(f"“{done.title}”已办理", "success")
     return redirect(url_for("clerk.case", case_id=done.instance_id))
@@ -170,7 +169,6 @@ def rate(case_id: int):
             current_app.config.get("RATING_RECTIFICATION_DAYS"),
         )
     except FormInvalid as exc:
-        db.session.rollback()
         return case(case_id, request.form.to_dict(), flat_errors(exc.errors), 422)
     message = f"已登记好差评：{rating.level}"
     if rating.rectification_id:
@@ -211,11 +209,9 @@ def accept(item_id: str):
     try:
         case = acceptance.start_case(db.session, user, payload)
     except FormInvalid as exc:
-        db.session.rollback()
         prefix = "details." if exc.form_key == start_form else ""
         return _accept_page(item, details_schema, _posted(), flat_errors(exc.errors, prefix), 422)
     except Invalid as exc:
-        db.session.rollback()
         return _accept_page(item, details_schema, _posted(), flat_errors(exc.errors) | {"": [exc.message]}, 422)
     view = acceptance.case_view(db.session, user, case.id)
     notice = next((t for t in view.open_tasks if t.form_key == "missing_materials_notice"), None)

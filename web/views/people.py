@@ -45,7 +45,6 @@ def create_user():
             form.get("display_name", "").strip() or None,
         )
     except Invalid as exc:
-        db.session.rollback()
         return users(_posted(), flat_errors(exc.errors), "user", 422)
     flash(f"已创建用户 {user.username}", "success")
     return redirect(url_for("people.users"))
@@ -71,7 +70,6 @@ def create_unit():
             form.get("parent", "").strip() or None,
         )
     except Invalid as exc:
-        db.session.rollback()
         return users(_posted(), flat_errors(exc.errors), "unit", 422)
     flash(f"已创建单位 {unit.name}（{unit.code}）", "success")
     return redirect(url_for("people.users"))
