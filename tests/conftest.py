@@ -1,16 +1,20 @@
 """Shared fixtures: one application per test session on a migrated database.
 
 SQLite (a temporary file) by default; DATABASE_URL selects another store, e.g. PostgreSQL in CI.
-Each test starts from the demo organisation with the shipped diagrams deployed and no cases.
+Each test starts from the demo organisation with the shipped diagrams deployed and no cases;
+`probe` makes item fc-t-10 run the deadline probe diagram.
 """
 
 import os
+from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import text
 
 from engine.bpmn import deployment
+from engine.cases import acceptance
+from engine.catalogue.flows import Flow
 from engine.core.clock import clock
 from engine.core.models import Base
 from engine.org import accounts
@@ -19,6 +23,7 @@ from server.app import create_app
 from server.extensions import db
 
 ORGANISATION_TABLES = {"org_unit", "app_user", "role_grant"}
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "bpmn"
 
 
 def _reset_schema() -> None:
@@ -61,6 +66,14 @@ def fresh(app):
     clock.thaw()
     with app.app_context():
         db.session.remove()
+
+
+@pytest.fixture
+def probe(app, monkeypatch):
+    """Item fc-t-10 (初审 ≤20 of ≤30 working days) runs the probe diagram."""
+    with app.app_context():
+        deployment.deploy(db.session, SYSTEM, (FIXTURES / "deadline_probe.bpmn").read_bytes(), "deadline_probe.bpmn")
+    monkeypatch.setattr(acceptance, "flow_for", lambda item: Flow("deadline_probe", None, 2))
 
 
 _tokens: dict[str, str] = {}

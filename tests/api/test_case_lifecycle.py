@@ -17,14 +17,23 @@ from engine.core.models import AuditEvent, CaseInstance, Task, Timer
 from engine.tasks import work as task_work
 from engine.workflow import snapshot
 from server.extensions import db
-from tests.api.test_deadline_rules import NOTICE_2027, open_tasks, start
-from tests.api.test_outpatient_flow import APPROVE, only_task, start_at_village, work
-from tests.api.test_timers import accept, at, probe, sweep_at  # noqa: F401  (fixture)
+from tests.scenarios import (
+    ADMIN,
+    APPROVE,
+    NOTICE_2027,
+    TOWNSHIP,
+    accept_at_instant,
+    accept_at_township_window,
+    at,
+    only_task,
+    open_tasks,
+    start_at_village,
+    sweep_at,
+    work,
+)
 
 pytestmark = pytest.mark.usefixtures("fresh")
-ADMIN = "fengcheng.admin"
 TOWNSHIP_CLERK = "qujiang.township_clerk"
-TOWNSHIP = "360981104"
 
 
 def timers_of(app, case_id):
@@ -38,9 +47,9 @@ def last_day(instant: datetime):
     return workcalendar.shanghai_date(instant - timedelta(microseconds=1))
 
 
-def test_a_terminated_case_fires_no_timer_and_records_no_incident(app, as_user, probe):  # noqa: F811  (the fixture)
+def test_a_terminated_case_fires_no_timer_and_records_no_incident(app, as_user, probe):
     clock.freeze(at("2026-09-30T10:00:00"))
-    case = accept(as_user)
+    case = accept_at_township_window(as_user)
     armed = timers_of(app, case["id"])
     assert armed and {t.state for t in armed} == {"waiting"}
 
@@ -56,9 +65,9 @@ def test_a_terminated_case_fires_no_timer_and_records_no_incident(app, as_user, 
     assert not [e for e in history if e["action"] in ("timer_fired", "error")]
 
 
-def test_suspending_for_three_working_days_puts_every_pending_deadline_off_by_three(app, as_user, probe):  # noqa: F811  (the fixture)
+def test_suspending_for_three_working_days_puts_every_pending_deadline_off_by_three(app, as_user, probe):
     clock.freeze(at("2026-11-02T10:00:00"))  # Monday
-    case = accept(as_user)
+    case = accept_at_township_window(as_user)
     before = {t.id: t.fire_at for t in timers_of(app, case["id"])}
     (task_before,) = open_tasks(as_user, case)
     case_due_before = datetime.fromisoformat(as_user(ADMIN).get(f"/api/instances/{case['id']}").get_json()["due_at"])
@@ -173,7 +182,7 @@ def test_after_a_new_notice_a_later_stage_is_capped_at_the_recomputed_case_deadl
     monkeypatch.setitem(app.config, "HOLIDAYS_DIR", str(holidays))
     workcalendar.reload_default_calendar()
     try:
-        case = start(as_user, "2026-12-10T10:00:00", item="fc-t-10", org=TOWNSHIP, user=TOWNSHIP_CLERK)
+        case = accept_at_instant(as_user, "2026-12-10T10:00:00", item="fc-t-10", org=TOWNSHIP, user=TOWNSHIP_CLERK)
         provisional_due = workcalendar.default_calendar().due(at("2026-12-10T10:00:00"), 30).due_at
 
         notice = tmp_path / "2027.toml"

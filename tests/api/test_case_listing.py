@@ -5,55 +5,30 @@ from datetime import datetime
 import pytest
 
 from engine.core.clock import SHANGHAI, clock
-from tests.api.test_outpatient_flow import ALL_MATERIALS, APPROVE, work
-from tests.factories import applicant, reimbursement_details
+from tests.scenarios import APPROVE, PAYOUT, start_reimbursement_at, work
 
 pytestmark = pytest.mark.usefixtures("fresh")
-
-PAYOUT = {
-    "amount": "200.50",
-    "payee_name": "张三",
-    "bank_name": "中国农业银行丰城支行",
-    "account_no": "6228480012345678901",
-    "paid_on": "2026-10-08",
-}
 
 
 def at(day, hour=9):
     clock.freeze(datetime.fromisoformat(day).replace(hour=hour, tzinfo=SHANGHAI))
 
 
-def start(as_user, unit_slug, org_code, name="张三"):
-    response = as_user(f"{unit_slug}.village_agent").post(
-        "/api/instances",
-        json={
-            "item": "fc-v-08",
-            "org": org_code,
-            "applicant": applicant(name),
-            "materials": ALL_MATERIALS,
-            "proxy": True,
-            "details": reimbursement_details(),
-        },
-    )
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()["case_no"]
-
-
 @pytest.fixture
 def cases(as_user):
     """Four cases in 丰城市: one concluded, three waiting at 乡镇初审 (20 working days from acceptance)."""
     at("2026-10-08")
-    concluded = start(as_user, "qujiangcun", "360981104201", "李一")
+    concluded = start_reimbursement_at(as_user, "qujiangcun", "360981104201", "李一")
     township = as_user("qujiang.township_clerk")
     work(township, "乡镇初审", APPROVE)
     work(township, "移交医保中心", {"method": "系统流转"})
     work(as_user("fc-centre.centre_reviewer"), "医保中心复核", APPROVE)
     work(as_user("fc-centre.centre_payer"), "拨付", PAYOUT)
     at("2026-10-12")
-    qujiang = start(as_user, "qujiangcun", "360981104201", "王二")
-    xinzhuang = start(as_user, "xinzhuang", "360981104202", "赵三")
+    qujiang = start_reimbursement_at(as_user, "qujiangcun", "360981104201", "王二")
+    xinzhuang = start_reimbursement_at(as_user, "xinzhuang", "360981104202", "赵三")
     at("2026-10-13")
-    xiaogang = start(as_user, "xiaogangcun", "360981106201", "钱四")
+    xiaogang = start_reimbursement_at(as_user, "xiaogangcun", "360981106201", "钱四")
     return {"concluded": concluded, "qujiang": qujiang, "xinzhuang": xinzhuang, "xiaogang": xiaogang}
 
 

@@ -12,7 +12,7 @@ from engine.cases.step import write_step
 from engine.core.models import CaseInstance
 from engine.workflow import snapshot
 from server.extensions import db
-from tests.api.test_outpatient_flow import APPROVE, only_task, start_at_village
+from tests.scenarios import APPROVE, only_task, start_at_village
 
 pytestmark = pytest.mark.usefixtures("fresh")
 

@@ -6,45 +6,14 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from engine import workcalendar
-from engine.catalogue.flows import catalog
-from engine.core.clock import SHANGHAI, clock
-from tests.api.test_outpatient_flow import ALL_MATERIALS, VILLAGE, work
-from tests.api.test_timers import sweep_at
-from tests.factories import applicant, reimbursement_details
+from engine.core.clock import clock
+from tests.scenarios import ALL_MATERIALS, NOTICE_2027, TOWNSHIP, accept_at_instant, at, open_tasks, sweep_at, work
 
 pytestmark = pytest.mark.usefixtures("fresh")
-TOWNSHIP = "360981104"
-
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
-
-
-def start(as_user, when: str, materials=None, item="fc-v-08", org=VILLAGE, user="qujiangcun.village_agent"):
-    """Accept `item` at `when`, with all of its materials unless told otherwise."""
-    clock.freeze(at(when))
-    if materials is None:
-        materials = [m.name for m in catalog().get(item).materials]
-    response = as_user(user).post(
-        "/api/instances",
-        json={
-            "item": item,
-            "org": org,
-            "applicant": applicant(),
-            "materials": materials,
-            "details": reimbursement_details(visited_on="2026-09-20"),
-        },
-    )
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
-
-
-def open_tasks(as_user, case):
-    return as_user("fengcheng.admin").get(f"/api/instances/{case['id']}").get_json()["tasks"]
 
 
 def test_supplement_pause_pushes_the_deadline_by_the_working_days_it_covered(as_user):
-    case = start(as_user, "2026-09-30T10:00:00", materials=ALL_MATERIALS[:2])
+    case = accept_at_instant(as_user, "2026-09-30T10:00:00", materials=ALL_MATERIALS[:2])
     calendar = workcalendar.default_calendar()
     original = calendar.due(date(2026, 9, 30), 30).due_at
     assert case["due_at"] == original.isoformat()
@@ -67,7 +36,7 @@ def test_supplement_pause_pushes_the_deadline_by_the_working_days_it_covered(as_
 
 
 def test_stage_limit_within_the_total_limit(as_user):
-    case = start(as_user, "2026-09-30T10:00:00")
+    case = accept_at_instant(as_user, "2026-09-30T10:00:00")
     (review,) = open_tasks(as_user, case)
     assert review["title"] == "乡镇初审"
     assert review["due_at"] == "2026-11-04T00:00:00+08:00"
@@ -82,7 +51,7 @@ def test_stage_limit_within_the_total_limit(as_user):
 
 
 def test_overdue_review_on_the_shipped_flow_goes_to_the_township_supervisor(app, as_user):
-    case = start(as_user, "2026-09-30T10:00:00")
+    case = accept_at_instant(as_user, "2026-09-30T10:00:00")
     assert sweep_at(app, "2026-11-03T23:59:00").fired == 1
     assert as_user("qujiang.supervisor").get("/api/tasks").get_json()["total"] == 0
     assert sweep_at(app, "2026-11-04T00:00:00").fired == 1
@@ -92,18 +61,6 @@ def test_overdue_review_on_the_shipped_flow_goes_to_the_township_supervisor(app,
     assert review["overdue"] and review["deadline"] == "已超期"
 
 
-NOTICE_2027 = """year = 2027
-notice = "测试用通知"
-published = 2026-11-20
-
-[off]
-2027-01-01 = "元旦"
-2027-01-04 = "元旦"
-
-[working]
-"""
-
-
 def test_a_new_years_notice_recomputes_provisional_deadlines(app, as_user, tmp_path, monkeypatch):
     holidays = tmp_path / "holidays"
     shutil.copytree(app.config["HOLIDAYS_DIR"], holidays)
@@ -111,7 +68,9 @@ def test_a_new_years_notice_recomputes_provisional_deadlines(app, as_user, tmp_p
     monkeypatch.setitem(app.config, "HOLIDAYS_DIR", str(holidays))
     workcalendar.reload_default_calendar()
     try:
-        case = start(as_user, "2026-12-10T10:00:00", item="fc-t-10", org=TOWNSHIP, user="qujiang.township_clerk")
+        case = accept_at_instant(
+            as_user, "2026-12-10T10:00:00", item="fc-t-10", org=TOWNSHIP, user="qujiang.township_clerk"
+        )
         (review,) = open_tasks(as_user, case)
         provisional_due = datetime.fromisoformat(review["due_at"])
         assert provisional_due == workcalendar.default_calendar().due(date(2026, 12, 10), 20).due_at

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.api.test_outpatient_flow import APPROVE, only_task, start_at_village, work
+from tests.scenarios import ALL_MATERIALS, APPROVE, only_task, start_at_village, work
 
 pytestmark = pytest.mark.usefixtures("fresh")
 BPMN = Path(__file__).resolve().parents[2] / "processes" / "bpmn"
@@ -94,8 +94,6 @@ def test_a_failing_step_rolls_back_and_is_visible_to_administrators(as_user):
         b"missing = [m for m in missing if m not in received]", b"missing = len(received) / 0"
     )
     assert upload(as_user(DESIGNER), failing).status_code == 201
-    from tests.api.test_outpatient_flow import ALL_MATERIALS
-
     case = start_at_village(as_user, materials=ALL_MATERIALS[:2])
     agent = as_user("qujiangcun.village_agent")
     work(agent, "一次性告知", {"missing": ALL_MATERIALS[2:]})
@@ -136,8 +134,6 @@ def versions_of(caller, key):
 
 
 def test_a_new_shared_sub_flow_gives_callers_a_new_version_and_running_cases_keep_theirs(as_user):
-    from tests.api.test_outpatient_flow import ALL_MATERIALS
-
     designer = as_user(DESIGNER)
     old_case = start_at_village(as_user, materials=ALL_MATERIALS[:2])
     renamed = NOTICE.read_bytes().replace('name="一次性告知"'.encode(), 'name="一次性告知（新）"'.encode())

@@ -9,9 +9,8 @@ from sqlalchemy import select
 from engine.core.models import User
 from engine.workcalendar import default_calendar
 from server.extensions import db
-from tests.api.test_every_item import ADMIN, TASK_DATA, TODAY, window_user
-from tests.api.test_outpatient_flow import ALL_MATERIALS, VILLAGE
 from tests.factories import applicant, reimbursement_details
+from tests.scenarios import ADMIN, ALL_MATERIALS, TASK_DATA, TODAY, VILLAGE, window_user
 
 pytestmark = pytest.mark.usefixtures("fresh")
 

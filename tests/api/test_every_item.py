@@ -6,21 +6,15 @@ hospital station → its 管理部), written out below rather than asked of engi
 is also refused at a level its list does not allow.
 """
 
-import tomllib
 from collections import Counter
-from datetime import date
-from pathlib import Path
 
 import pytest
 
 from engine.catalogue.flows import catalog, flow_for
 from tests.factories import applicant, reimbursement_details
+from tests.scenarios import ADMIN, DEMO, TASK_DATA, TODAY, window_user
 
 pytestmark = pytest.mark.usefixtures("fresh")
-
-DEMO = tomllib.loads((Path(__file__).resolve().parents[2] / "engine" / "data" / "demo.toml").read_text("utf-8"))
-SLUG = {unit["code"]: unit["slug"] for unit in DEMO["unit"]}
-TODAY = date.today().isoformat()
 
 # Where each level of each region is accepted in the demo organisation (a centre's window for 市级/县级).
 START_AT = {
@@ -80,25 +74,7 @@ START_DETAILS = {
     "info_change": {"field": "手机号", "old_value": "13907951234", "new_value": "13907955678"},
     "certificate": {"purpose": "办理异地就医", "copies": 1},
 }
-TASK_DATA = {
-    "review": {"decision": "approve", "opinion": "材料齐全，符合条件"},
-    "handover": {"method": "窗口移交"},
-    "conclude": {"result": "已办结"},
-    "archive": {"archive_no": "GD-2026-0001", "location": "档案室一号柜"},
-    "payout": {
-        "amount": "200.50",
-        "payee_name": "张三",
-        "bank_name": "中国农业银行",
-        "account_no": "6228480012345678901",
-        "paid_on": TODAY,
-    },
-}
 ITEMS = catalog().items
-ADMIN = "fengcheng.admin"
-
-
-def window_user(unit_code: str, role: str) -> str:
-    return f"{SLUG[unit_code]}.{role}"
 
 
 def expected_unit(role: str, start: str) -> str:

@@ -9,8 +9,7 @@ from engine.org.permissions import SYSTEM
 from engine.tasks import work as task_work
 from engine.timers import sweep
 from server.extensions import db
-from tests.api.test_outpatient_flow import APPROVE, only_task, start_at_village
-from tests.api.test_timers import accept, at, probe, sweep_at  # noqa: F401  (fixture)
+from tests.scenarios import APPROVE, accept_at_township_window, at, only_task, start_at_village, sweep_at
 
 pytestmark = pytest.mark.usefixtures("fresh")
 FIXTURE = "tests/fixtures/bpmn/valid_review.bpmn"
@@ -47,11 +46,11 @@ def test_a_failed_step_is_one_line_with_the_case_number(app, as_user, monkeypatc
     assert case["case_no"] in line and "RuntimeError" in line
 
 
-def test_an_incident_and_its_sweep_are_logged_with_the_timer_id(app, as_user, probe, monkeypatch, caplog):  # noqa: F811
+def test_an_incident_and_its_sweep_are_logged_with_the_timer_id(app, as_user, probe, monkeypatch, caplog):
     from engine.core.clock import clock
 
     clock.freeze(at("2026-09-30T10:00:00"))
-    accept(as_user)
+    accept_at_township_window(as_user)
 
     def fire_fails(session, timer):
         raise RuntimeError("案卷数据损坏")

@@ -5,52 +5,9 @@ from datetime import date
 import pytest
 
 from tests.factories import applicant, reimbursement_details
-
-VILLAGE = "360981104201"  # 曲江村, under 曲江镇
-TOWNSHIP = "360981104"  # 曲江镇
-ALL_MATERIALS = [
-    "医保电子凭证或有效身份证件或社保卡（查看）",
-    "费用发票原件",
-    "费用清单原件（加盖医院公章）",
-    "慢性病证复印件",
-]
+from tests.scenarios import ALL_MATERIALS, APPROVE, TODAY, TOWNSHIP, VILLAGE, only_task, start_at_village, work
 
 pytestmark = pytest.mark.usefixtures("fresh")
-
-
-def start_at_village(as_user, materials=ALL_MATERIALS):
-    response = as_user("qujiangcun.village_agent").post(
-        "/api/instances",
-        json={
-            "item": "fc-v-08",
-            "org": VILLAGE,
-            "applicant": applicant(),
-            "materials": materials,
-            "proxy": True,
-            "details": reimbursement_details(),
-        },
-    )
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
-
-
-def only_task(caller, title):
-    page = caller.get("/api/tasks?view=candidate").get_json()
-    matching = [t for t in page["items"] if t["title"] == title]
-    assert len(matching) == 1, page
-    return matching[0]
-
-
-def work(caller, title, data):
-    task = only_task(caller, title)
-    assert caller.post(f"/api/tasks/{task['id']}/claim").status_code == 200
-    response = caller.post(f"/api/tasks/{task['id']}/complete", json={"data": data})
-    assert response.status_code == 200, response.get_json()
-    return task
-
-
-APPROVE = {"decision": "approve", "opinion": "材料齐全，符合报销条件"}
-TODAY = date.today().isoformat()
 
 
 def test_happy_path_from_village_to_payment_across_three_units(as_user):

@@ -8,35 +8,11 @@ from sqlalchemy.exc import IntegrityError
 from engine.core.clock import SHANGHAI, clock
 from engine.core.models import Rating
 from server.extensions import db
-from tests.api.test_outpatient_flow import APPROVE, start_at_village, work
+from tests.scenarios import CONCLUDED_AT, RATED_AT, VILLAGE, concluded_case, start_at_village, work
 
 CENTRE = "360981-YB"
-VILLAGE = "360981104201"
-# 2026-10-08 is the first working day after 国庆节; 10-10 (Saturday) is a 调休 working day, 10-11 is not.
-CONCLUDED_AT = datetime(2026, 10, 8, 10, 0, tzinfo=SHANGHAI)
-RATED_AT = datetime(2026, 10, 8, 15, 30, tzinfo=SHANGHAI)
-PAYOUT = {
-    "amount": "200.50",
-    "payee_name": "张三",
-    "bank_name": "中国农业银行丰城支行",
-    "account_no": "6228480012345678901",
-    "paid_on": "2026-10-08",
-}
 
 pytestmark = pytest.mark.usefixtures("fresh")
-
-
-def concluded_case(as_user):
-    """A 门诊费用报销 case run to 办结 on 2026-10-08, its last step (拨付) worked at the centre."""
-    clock.freeze(CONCLUDED_AT)
-    case = start_at_village(as_user)
-    township = as_user("qujiang.township_clerk")
-    work(township, "乡镇初审", APPROVE)
-    work(township, "移交医保中心", {"method": "系统流转"})
-    work(as_user("fc-centre.centre_reviewer"), "医保中心复核", APPROVE)
-    work(as_user("fc-centre.centre_payer"), "拨付", PAYOUT)
-    clock.freeze(RATED_AT)
-    return case
 
 
 def rejected_case(as_user):

@@ -5,8 +5,7 @@ from datetime import datetime
 import pytest
 
 from engine.core.clock import SHANGHAI, clock
-from tests.api.test_case_listing import start
-from tests.api.test_outpatient_flow import APPROVE, work
+from tests.scenarios import APPROVE, start_reimbursement_at, work
 
 pytestmark = pytest.mark.usefixtures("fresh")
 
@@ -59,15 +58,15 @@ def figures(as_user):
     D: 曲江村, accepted 12-01, waiting at 曲江镇's 乡镇初审, within its limit.
     """
     at("2026-10-08")
-    start(as_user, "qujiangcun", "360981104201", "李一")
+    start_reimbursement_at(as_user, "qujiangcun", "360981104201", "李一")
     run_to_conclusion(as_user, "2026-10-08")
-    b = start(as_user, "xinzhuang", "360981104202", "王二")
+    b = start_reimbursement_at(as_user, "xinzhuang", "360981104202", "王二")
     at("2026-10-12")
-    start(as_user, "xiaogangcun", "360981106201", "赵三")
+    start_reimbursement_at(as_user, "xiaogangcun", "360981106201", "赵三")
     at("2026-12-01")
     run_to_conclusion(as_user, "2026-12-01")
     work_open_supervision(as_user, b)
-    start(as_user, "qujiangcun", "360981104201", "钱四")
+    start_reimbursement_at(as_user, "qujiangcun", "360981104201", "钱四")
     admin = as_user("fengcheng.admin")
     a_id, b_id = sorted(c["id"] for c in admin.get("/api/instances?status=concluded").get_json()["items"])
     assert (

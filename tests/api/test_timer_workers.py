@@ -10,7 +10,7 @@ import pytest
 
 from engine.core.models import AuditEvent, Task, Timer
 from server.extensions import db
-from tests.api.test_timers import accept, at, probe  # noqa: F401  (fixture)
+from tests.scenarios import accept_at_township_window, at
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = 30
@@ -22,12 +22,12 @@ pytestmark = [
 ]
 
 
-def test_two_workers_fire_each_timer_exactly_once(app, as_user, probe):  # noqa: F811
+def test_two_workers_fire_each_timer_exactly_once(app, as_user, probe):
     from engine.core.clock import clock
 
     clock.freeze(at("2026-09-30T10:00:00"))
     for _ in range(CASES):
-        accept(as_user)
+        accept_at_township_window(as_user)
     clock.thaw()
     env = {**os.environ, "DEPLOY_ON_START": "0"}
     command = [

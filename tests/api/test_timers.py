@@ -1,56 +1,19 @@
 """Deadlines that run themselves: working-day timers, 即将超期, 已超期 with 催办, 通报, incidents.
 
 The timer machinery is exercised on `tests/fixtures/bpmn/deadline_probe.bpmn` (a 乡镇初审 with
-the three deadline timers), run for the 丰城 门诊费用报销 item accepted at a township window.
+the three deadline timers, deployed by the `probe` fixture of tests/conftest.py), run for the 丰城
+门诊费用报销 item accepted at a township window.
 """
-
-from datetime import datetime
-from pathlib import Path
 
 import pytest
 
-from engine.bpmn import deployment
-from engine.cases import acceptance
-from engine.catalogue.flows import Flow
-from engine.core.clock import SHANGHAI, clock
+from engine.core.clock import clock
 from engine.core.models import Timer
-from engine.org.permissions import SYSTEM
 from engine.timers import sweep
 from server.extensions import db
-from tests.factories import applicant
-
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "bpmn"
-TOWNSHIP = "360981104"
+from tests.scenarios import TOWNSHIP, accept_at_township_window, at, sweep_at
 
 pytestmark = pytest.mark.usefixtures("fresh")
-
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
-
-
-@pytest.fixture
-def probe(app, monkeypatch):
-    """Item fc-t-10 (初审 ≤20 of ≤30 working days) runs the probe diagram."""
-    with app.app_context():
-        deployment.deploy(db.session, SYSTEM, (FIXTURES / "deadline_probe.bpmn").read_bytes(), "deadline_probe.bpmn")
-    monkeypatch.setattr(acceptance, "flow_for", lambda item: Flow("deadline_probe", None, 2))
-
-
-def accept(as_user):
-    response = as_user("qujiang.township_clerk").post(
-        "/api/instances", json={"item": "fc-t-10", "org": TOWNSHIP, "applicant": applicant(), "materials": []}
-    )
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
-
-
-def sweep_at(app, instant: str):
-    clock.freeze(at(instant))
-    with app.app_context():
-        result = sweep.sweep(db.session)
-        db.session.remove()
-    return result
 
 
 def review_task(as_user):
@@ -60,7 +23,7 @@ def review_task(as_user):
 
 def test_twenty_working_days_across_national_day(app, as_user, probe):
     clock.freeze(at("2026-09-30T10:00:00"))
-    case = accept(as_user)
+    case = accept_at_township_window(as_user)
     task = review_task(as_user)
     assert task["due_at"] == "2026-11-04T00:00:00+08:00"
     assert task["warn_at"] == "2026-11-02T00:00:00+08:00"
@@ -96,7 +59,7 @@ def test_twenty_working_days_across_national_day(app, as_user, probe):
 
 def test_a_timer_fires_once_however_often_the_sweep_runs(app, as_user, probe):
     clock.freeze(at("2026-09-30T10:00:00"))
-    accept(as_user)
+    accept_at_township_window(as_user)
     assert sweep_at(app, "2026-11-04T09:00:00").fired == 2
     assert sweep_at(app, "2026-11-04T09:00:00").fired == 0
     assert as_user("qujiang.supervisor").get("/api/tasks").get_json()["total"] == 1
@@ -104,7 +67,7 @@ def test_a_timer_fires_once_however_often_the_sweep_runs(app, as_user, probe):
 
 def test_completing_the_task_cancels_its_timers(app, as_user, probe):
     clock.freeze(at("2026-09-30T10:00:00"))
-    accept(as_user)
+    accept_at_township_window(as_user)
     clerk = as_user("qujiang.township_clerk")
     task = review_task(as_user)
     clerk.post(f"/api/tasks/{task['id']}/claim")
@@ -116,7 +79,7 @@ def test_completing_the_task_cancels_its_timers(app, as_user, probe):
 
 def test_a_failing_timer_is_an_incident_and_does_not_block_others(app, as_user, probe, monkeypatch):
     clock.freeze(at("2026-09-30T10:00:00"))
-    broken, _healthy = accept(as_user), accept(as_user)
+    broken, _healthy = accept_at_township_window(as_user), accept_at_township_window(as_user)
     real_fire = sweep.fire
 
     def fire_or_fail(session, timer):
@@ -145,7 +108,7 @@ def test_a_failing_timer_is_an_incident_and_does_not_block_others(app, as_user, 
 
 def test_timers_run_once_with_now(app, as_user, probe):
     clock.freeze(at("2026-09-30T10:00:00"))
-    accept(as_user)
+    accept_at_township_window(as_user)
     clock.thaw()
     result = app.test_cli_runner().invoke(args=["timers", "run", "--once", "--now", "2026-11-04T08:00:00+08:00"])
     assert result.exit_code == 0, result.output

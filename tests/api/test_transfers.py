@@ -4,12 +4,11 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.api.test_outpatient_flow import ALL_MATERIALS, APPROVE, TODAY, only_task, work
 from tests.factories import applicant, reimbursement_details
+from tests.scenarios import ALL_MATERIALS, APPROVE, TODAY, TOWNSHIP, only_task, work
 
 pytestmark = pytest.mark.usefixtures("fresh")
 
-TOWNSHIP = "360981104"  # 曲江镇
 FC_CENTRE = "360981-YB"
 GUDONG = "350102001"  # 鼓东街道, 福州
 GL_CENTRE = "350102-YB"  # 鼓楼区医保管理部

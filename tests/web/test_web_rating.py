@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.api.test_ratings import concluded_case
+from tests.scenarios import concluded_case
 from tests.web_login import csrf_token, page_login
 
 pytestmark = pytest.mark.usefixtures("fresh")

@@ -1,0 +1,194 @@
+"""Shared scenario helpers: the demo units, the materials, starting a case at a window, working a task,
+sweeping timers at an instant — so that test modules never import each other.
+
+A helper or constant lives here once more than one test module needs it; one only a single module
+uses stays in that module.
+"""
+
+import tomllib
+from datetime import date, datetime
+from pathlib import Path
+
+from engine.catalogue.flows import catalog
+from engine.core.clock import SHANGHAI, clock
+from engine.timers import sweep
+from server.extensions import db
+from tests.factories import applicant, reimbursement_details
+
+# The demo organisation (engine/data/demo.toml).
+DEMO = tomllib.loads((Path(__file__).resolve().parents[1] / "engine" / "data" / "demo.toml").read_text("utf-8"))
+SLUG = {unit["code"]: unit["slug"] for unit in DEMO["unit"]}
+VILLAGE = "360981104201"  # 曲江村, under 曲江镇
+TOWNSHIP = "360981104"  # 曲江镇
+ADMIN = "fengcheng.admin"
+
+
+def window_user(unit_code: str, role: str) -> str:
+    """The demo user holding `role` at the unit `unit_code`, e.g. qujiang.township_clerk."""
+    return f"{SLUG[unit_code]}.{role}"
+
+
+# What 门诊费用报销 (fc-v-08) asks for, and the data that works its steps.
+ALL_MATERIALS = [
+    "医保电子凭证或有效身份证件或社保卡（查看）",
+    "费用发票原件",
+    "费用清单原件（加盖医院公章）",
+    "慢性病证复印件",
+]
+APPROVE = {"decision": "approve", "opinion": "材料齐全，符合报销条件"}
+TODAY = date.today().isoformat()
+PAYOUT = {
+    "amount": "200.50",
+    "payee_name": "张三",
+    "bank_name": "中国农业银行丰城支行",
+    "account_no": "6228480012345678901",
+    "paid_on": "2026-10-08",
+}
+# Form data by form key, for walking any item along its approve path.
+TASK_DATA = {
+    "review": {"decision": "approve", "opinion": "材料齐全，符合条件"},
+    "handover": {"method": "窗口移交"},
+    "conclude": {"result": "已办结"},
+    "archive": {"archive_no": "GD-2026-0001", "location": "档案室一号柜"},
+    "payout": {
+        "amount": "200.50",
+        "payee_name": "张三",
+        "bank_name": "中国农业银行",
+        "account_no": "6228480012345678901",
+        "paid_on": TODAY,
+    },
+}
+# 2026-10-08 is the first working day after 国庆节; 10-10 (Saturday) is a 调休 working day, 10-11 is not.
+CONCLUDED_AT = datetime(2026, 10, 8, 10, 0, tzinfo=SHANGHAI)
+RATED_AT = datetime(2026, 10, 8, 15, 30, tzinfo=SHANGHAI)
+# A holiday notice for 2027 that adds 2027-01-04 as a day off.
+NOTICE_2027 = """year = 2027
+notice = "测试用通知"
+published = 2026-11-20
+
+[off]
+2027-01-01 = "元旦"
+2027-01-04 = "元旦"
+
+[working]
+"""
+
+
+def at(text: str) -> datetime:
+    """The instant `text` (ISO, no offset) on the Shanghai clock."""
+    return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
+
+
+# Starting a case at a window.
+
+
+def start_at_village(as_user, materials=ALL_MATERIALS):
+    """A 门诊费用报销 for 张三 accepted, by proxy, at the 曲江村 window; the new case."""
+    response = as_user("qujiangcun.village_agent").post(
+        "/api/instances",
+        json={
+            "item": "fc-v-08",
+            "org": VILLAGE,
+            "applicant": applicant(),
+            "materials": materials,
+            "proxy": True,
+            "details": reimbursement_details(),
+        },
+    )
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def start_reimbursement_at(as_user, unit_slug, org_code, name="张三"):
+    """A 门诊费用报销 for `name`, all materials, accepted by proxy at the village `unit_slug`; its case number."""
+    response = as_user(f"{unit_slug}.village_agent").post(
+        "/api/instances",
+        json={
+            "item": "fc-v-08",
+            "org": org_code,
+            "applicant": applicant(name),
+            "materials": ALL_MATERIALS,
+            "proxy": True,
+            "details": reimbursement_details(),
+        },
+    )
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["case_no"]
+
+
+def accept_at_instant(as_user, when: str, materials=None, item="fc-v-08", org=VILLAGE, user="qujiangcun.village_agent"):
+    """Accept `item` with the clock frozen at `when`, with all of its materials unless told otherwise."""
+    clock.freeze(at(when))
+    if materials is None:
+        materials = [m.name for m in catalog().get(item).materials]
+    response = as_user(user).post(
+        "/api/instances",
+        json={
+            "item": item,
+            "org": org,
+            "applicant": applicant(),
+            "materials": materials,
+            "details": reimbursement_details(visited_on="2026-09-20"),
+        },
+    )
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def accept_at_township_window(as_user):
+    """Item fc-t-10, no materials, accepted at the 曲江镇 window (the `probe` fixture makes it run the probe diagram)."""
+    response = as_user("qujiang.township_clerk").post(
+        "/api/instances", json={"item": "fc-t-10", "org": TOWNSHIP, "applicant": applicant(), "materials": []}
+    )
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+# Working a task.
+
+
+def only_task(caller, title):
+    """The one task titled `title` that `caller` may claim."""
+    page = caller.get("/api/tasks?view=candidate").get_json()
+    matching = [t for t in page["items"] if t["title"] == title]
+    assert len(matching) == 1, page
+    return matching[0]
+
+
+def work(caller, title, data):
+    """Claim and complete the one task titled `title` with `data`; the task as it was listed."""
+    task = only_task(caller, title)
+    assert caller.post(f"/api/tasks/{task['id']}/claim").status_code == 200
+    response = caller.post(f"/api/tasks/{task['id']}/complete", json={"data": data})
+    assert response.status_code == 200, response.get_json()
+    return task
+
+
+def open_tasks(as_user, case):
+    """The open tasks of `case`, as the administrator sees them."""
+    return as_user(ADMIN).get(f"/api/instances/{case['id']}").get_json()["tasks"]
+
+
+def concluded_case(as_user):
+    """A 门诊费用报销 case run to 办结 on 2026-10-08, its last step (拨付) worked at the centre."""
+    clock.freeze(CONCLUDED_AT)
+    case = start_at_village(as_user)
+    township = as_user("qujiang.township_clerk")
+    work(township, "乡镇初审", APPROVE)
+    work(township, "移交医保中心", {"method": "系统流转"})
+    work(as_user("fc-centre.centre_reviewer"), "医保中心复核", APPROVE)
+    work(as_user("fc-centre.centre_payer"), "拨付", PAYOUT)
+    clock.freeze(RATED_AT)
+    return case
+
+
+# Timers.
+
+
+def sweep_at(app, instant: str):
+    """Freeze the clock at `instant` and run one timer sweep; its result."""
+    clock.freeze(at(instant))
+    with app.app_context():
+        result = sweep.sweep(db.session)
+        db.session.remove()
+    return result
