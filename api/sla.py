@@ -21,6 +21,21 @@ class Timeliness(Schema):
     on_time_rate = fields.Float(allow_none=True)
 
 
+class UnitTimeliness(Schema):
+    org = fields.Nested(OrgRef)
+    concluded = fields.Nested(Timeliness)
+
+
+class ItemRef(Schema):
+    id = fields.String()
+    name = fields.String()
+
+
+class ItemTimeliness(Schema):
+    item = fields.Nested(ItemRef)
+    concluded = fields.Nested(Timeliness)
+
+
 class OverdueGroup(Schema):
     stage = fields.String(metadata={"description": "环节"})
     org = fields.Nested(OrgRef)
@@ -52,6 +67,10 @@ class SlaOut(Schema):
     overdue_tasks = fields.List(fields.Nested(OverdueGroup), metadata={"description": "当前超期未办任务"})
     stages = fields.List(fields.Nested(StageDuration))
     ratings = fields.Nested(RatingDistribution)
+    by_unit = fields.List(
+        fields.Nested(UnitTimeliness), metadata={"description": "统计单位的各直属下级单位（含其下级）的办结按时/超期"}
+    )
+    by_item = fields.List(fields.Nested(ItemTimeliness), metadata={"description": "有办结办件的各事项的按时/超期"})
 
 
 @blp.route("")
@@ -59,4 +78,5 @@ class SlaOut(Schema):
 @blp.response(200, SlaOut)
 def figures(first=None, last=None, org=None, item=None):
     """Concluded on time vs late, overdue open tasks by stage and unit, working days per stage, 好差评."""
-    return sla.sla_figures(db.session, current_account(), sla.SlaFilter(first, last, org, item))
+    user, filters = current_account(), sla.SlaFilter(first, last, org, item)
+    return sla.sla_figures(db.session, user, filters) | sla.sla_breakdowns(db.session, user, filters)

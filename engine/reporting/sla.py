@@ -35,7 +35,6 @@ from sqlalchemy.orm import Session
 from engine import workcalendar
 from engine.cases.lifecycle import TASK_COMPLETED, TASK_OPEN
 from engine.cases.queries import day_start, unit_by_code, units_at_or_below
-from engine.catalogue.items import Item
 from engine.catalogue.offering import items_of_region
 from engine.core.clock import clock
 from engine.core.models import CaseInstance, OrgUnit, Rating, Task, User
@@ -136,11 +135,9 @@ def _rates(total: int, on_time: int, late: int) -> dict[str, Any]:
     }
 
 
-def sla_breakdowns(
-    session: Session, user: User, filters: SlaFilter
-) -> tuple[list[tuple[OrgUnit, dict[str, Any]]], list[tuple[Item, dict[str, Any]]]]:
-    """Concluded cases per unit directly under the scope (each with its own subtree, listed even when
-    empty) and per item of the scope's region (only items with concluded cases)."""
+def sla_breakdowns(session: Session, user: User, filters: SlaFilter) -> dict[str, list[dict[str, Any]]]:
+    """Concluded cases per unit directly under the scope (`by_unit`: each with its own subtree, listed even
+    when empty) and per item of the scope's region (`by_item`: only items with concluded cases)."""
     requested = unit_by_code(session, filters.org) if filters.org else None
     scope = sla_scope(user, requested)
     units = session.scalars(select(OrgUnit).order_by(OrgUnit.id)).all()
@@ -160,14 +157,15 @@ def sla_breakdowns(
         head = head_of(org_id)
         if head is not None:
             per_head[head] = [a + b for a, b in zip(per_head[head], counts, strict=True)]
-    by_unit = [(unit, _rates(*per_head[unit.id])) for unit in heads]
     per_item = _timeliness_counts(session, filters, unit_ids, False, CaseInstance.item_id)
-    by_item = [
-        (item, _rates(*per_item[item.id]))
-        for item in items_of_region(scope)
-        if item.id in per_item and (filters.item is None or item.id == filters.item)
-    ]
-    return by_unit, by_item
+    return {
+        "by_unit": [{"org": unit, "concluded": _rates(*per_head[unit.id])} for unit in heads],
+        "by_item": [
+            {"item": item, "concluded": _rates(*per_item[item.id])}
+            for item in items_of_region(scope)
+            if item.id in per_item and (filters.item is None or item.id == filters.item)
+        ],
+    }
 
 
 def overdue_by_stage(overdue_tasks: list[dict[str, Any]]) -> dict[str, int]:

@@ -178,3 +178,20 @@ def test_bad_parameters_are_named(as_user):
     reversed_range = admin.get("/api/sla?from=2026-12-01&to=2026-11-01")
     assert reversed_range.get_json()["errors"]["query"] == {"to": ["结束日期不能早于开始日期"]}
     assert admin.get("/api/sla?org=nowhere").get_json()["errors"] == {"org": ["未知单位编码：nowhere"]}
+
+
+def test_breakdowns_by_unit_under_the_scope_and_by_item_of_its_region(figures):
+    units = {row["org"]["name"]: row["concluded"] for row in figures("org=360981")["by_unit"]}
+    assert set(units) == {"丰城市医疗保障服务中心", "曲江镇", "小港镇"}  # the units directly under 丰城市
+    assert units["曲江镇"] == {"total": 2, "on_time": 1, "late": 1, "without_limit": 0, "on_time_rate": 0.5}
+    assert units["小港镇"]["total"] == 0 and units["丰城市医疗保障服务中心"]["total"] == 0
+    assert figures("org=360981")["by_item"] == [
+        {
+            "item": {"id": "fc-v-08", "name": "门诊费用报销"},
+            "concluded": {"total": 2, "on_time": 1, "late": 1, "without_limit": 0, "on_time_rate": 0.5},
+        }
+    ]
+    township = figures("org=360981104")
+    villages = {row["org"]["name"]: row["concluded"]["total"] for row in township["by_unit"]}
+    assert villages == {"曲江村": 1, "新庄村": 1}
+    assert figures("item=fz-g-01")["by_item"] == []

@@ -32,22 +32,25 @@ def sla_page():
         figures = sla.sla_figures(db.session, user, filters)
     except Invalid as exc:
         return _page(None, [], [], args, flat_errors(exc.errors), 400)
-    by_unit, by_item = sla.sla_breakdowns(db.session, user, filters)
-    return _page(figures, by_unit, by_item, args, {}, 200)
+    breakdowns = sla.sla_breakdowns(db.session, user, filters)
+    return _page(figures, breakdowns["by_unit"], breakdowns["by_item"], args, {}, 200)
+
+
+def _bar(name: str, timeliness: dict) -> dict:
+    return {
+        "name": name,
+        "rate": timeliness["on_time_rate"],
+        "on_time": timeliness["on_time"],
+        "late": timeliness["late"],
+    }
 
 
 def _page(figures, by_unit, by_item, args, errors, status):
     charts = None
     if figures is not None:
         charts = {
-            "units": [
-                {"name": unit.name, "rate": t["on_time_rate"], "on_time": t["on_time"], "late": t["late"]}
-                for unit, t in by_unit
-            ],
-            "items": [
-                {"name": item.name, "rate": t["on_time_rate"], "on_time": t["on_time"], "late": t["late"]}
-                for item, t in by_item
-            ],
+            "units": [_bar(row["org"].name, row["concluded"]) for row in by_unit],
+            "items": [_bar(row["item"].name, row["concluded"]) for row in by_item],
             "overdue": sla.overdue_by_stage(figures["overdue_tasks"]),
             "stages": [{"name": s["stage"], "days": s["average_working_days"]} for s in figures["stages"]],
             "ratings": figures["ratings"]["levels"],
