@@ -104,6 +104,12 @@ def test_a_failing_timer_is_an_incident_and_does_not_block_others(app, as_user, 
     incidents = admin.get("/api/timers?incidents=true").get_json()
     assert [i["instance_id"] for i in incidents] == [broken["id"]]
     assert as_user("qujiang.township_clerk").get("/api/timers?incidents=true").status_code == 403
+    waiting = admin.get("/api/timers?limit=2").get_json()
+    assert len(waiting) == 2 and waiting[0]["fire_at"] <= waiting[1]["fire_at"]
+    for limit in ("0", "1001"):
+        refused = admin.get(f"/api/timers?limit={limit}")
+        assert refused.status_code == 422
+        assert refused.get_json()["errors"]["query"] == {"limit": ["每次最多列出 1000 个，至少 1 个"]}
 
 
 def test_timers_run_once_with_now(app, as_user, probe):
