@@ -54,10 +54,15 @@ class SlaFilter:
     item: str | None = None
 
 
-def sla_figures(session: Session, user: User, filters: SlaFilter) -> dict[str, Any]:
+def _scope(session: Session, user: User, filters: SlaFilter) -> tuple[OrgUnit | None, list[int] | None]:
+    """The unit the figures cover (None: every unit) and the ids of its subtree, as the user may see."""
     requested = unit_by_code(session, filters.org) if filters.org else None
     scope = sla_scope(user, requested)
-    unit_ids = units_at_or_below(session, scope) if scope is not None else None
+    return scope, units_at_or_below(session, scope) if scope is not None else None
+
+
+def sla_figures(session: Session, user: User, filters: SlaFilter) -> dict[str, Any]:
+    scope, unit_ids = _scope(session, user, filters)
     return {
         "scope": scope,
         "from": filters.first,
@@ -138,9 +143,8 @@ def _rates(total: int, on_time: int, late: int) -> dict[str, Any]:
 def sla_breakdowns(session: Session, user: User, filters: SlaFilter) -> dict[str, list[dict[str, Any]]]:
     """Concluded cases per unit directly under the scope (`by_unit`: each with its own subtree, listed even
     when empty) and per item of the scope's region (`by_item`: only items with concluded cases)."""
-    requested = unit_by_code(session, filters.org) if filters.org else None
-    scope = sla_scope(user, requested)
-    units = session.scalars(select(OrgUnit).order_by(OrgUnit.id)).all()
+    scope, unit_ids = _scope(session, user, filters)
+    units = session.scalars(select(OrgUnit).order_by(OrgUnit.code)).all()
     parent_of = {unit.id: unit.parent_id for unit in units}
     heads = [unit for unit in units if unit.parent_id == (scope.id if scope is not None else None)]
     head_ids = {unit.id for unit in heads}
@@ -150,20 +154,19 @@ def sla_breakdowns(session: Session, user: User, filters: SlaFilter) -> dict[str
             unit_id = parent_of.get(unit_id)
         return unit_id
 
-    unit_ids = units_at_or_below(session, scope) if scope is not None else None
     per_org = _timeliness_counts(session, filters, unit_ids, False, CaseInstance.org_id)
     per_head: dict[int, list[int]] = {unit.id: [0, 0, 0] for unit in heads}
     for org_id, counts in per_org.items():
         head = head_of(org_id)
         if head is not None:
             per_head[head] = [a + b for a, b in zip(per_head[head], counts, strict=True)]
-    per_item = _timeliness_counts(session, filters, unit_ids, False, CaseInstance.item_id)
+    per_item = _timeliness_counts(session, filters, unit_ids, False, CaseInstance.item_id)  # `item` filtered in SQL
     return {
         "by_unit": [{"org": unit, "concluded": _rates(*per_head[unit.id])} for unit in heads],
         "by_item": [
             {"item": item, "concluded": _rates(*per_item[item.id])}
             for item in items_of_region(scope)
-            if item.id in per_item and (filters.item is None or item.id == filters.item)
+            if item.id in per_item
         ],
     }
 
