@@ -10,7 +10,7 @@ through their id columns, so a flush never has to walk them.
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -118,6 +118,10 @@ class CaseInstance(Base):
     org_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), index=True)
     applicant: Mapped[JSONObject]
+    # The applicant's name, ID number and mobile copied out of `applicant` at 受理, for search.
+    applicant_name: Mapped[str | None] = mapped_column(String(60), index=True)
+    applicant_id_number: Mapped[str | None] = mapped_column(String(18), index=True)
+    applicant_mobile: Mapped[str | None] = mapped_column(String(20), index=True)
     state: Mapped[str] = mapped_column(Text, deferred=True)
     started_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     started_at: Mapped[datetime]
@@ -268,3 +272,55 @@ class Transfer(Base):
     to_org: Mapped[OrgUnit] = relationship(foreign_keys=[to_org_id], lazy="joined", viewonly=True)
     handed_over_by: Mapped[User] = relationship(foreign_keys=[handed_over_by_id], lazy="joined", viewonly=True)
     archived_by: Mapped[User | None] = relationship(foreign_keys=[archived_by_id], lazy="joined", viewonly=True)
+
+
+# --- the case file (办件卷宗): scans and claimed invoices --------------------------------------------
+
+
+class Attachment(Base):
+    """A scanned material (附件) of a case: its bytes live in the object store under `sha256`."""
+
+    __tablename__ = "attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"), index=True)
+    material: Mapped[str] = mapped_column(String(200))
+    file_name: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(60))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    pages: Mapped[int | None] = mapped_column(Integer)
+    thumbnail_sha256: Mapped[str | None] = mapped_column(String(64))
+    task_id: Mapped[str | None] = mapped_column(String(36), comment="the task open when attached; none at 受理")
+    stage: Mapped[str] = mapped_column(String(200), comment="受理, 补正, or the title of the task")
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    uploaded_org_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
+    uploaded_at: Mapped[datetime]
+
+    uploaded_by: Mapped[User] = relationship(foreign_keys=[uploaded_by_id], lazy="joined", viewonly=True)
+
+
+class ClaimedInvoice(Base):
+    """An invoice (number and issuing institution) claimed by a case, so that it is paid once.
+
+    `released_at` is set when the claim can no longer be paid (the case was rejected or terminated);
+    at most one unreleased claim per invoice, which the database enforces against concurrent 受理.
+    """
+
+    __tablename__ = "claimed_invoice"
+    __table_args__ = (
+        Index(
+            "ux_claimed_invoice_open",
+            "number",
+            "institution",
+            unique=True,
+            sqlite_where=text("released_at IS NULL"),
+            postgresql_where=text("released_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"), index=True)
+    number: Mapped[str] = mapped_column(String(40))
+    institution: Mapped[str] = mapped_column(String(100))
+    released_at: Mapped[datetime | None]
