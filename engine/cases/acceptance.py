@@ -4,6 +4,7 @@
 nothing of it.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, select
@@ -26,9 +27,26 @@ from engine.workflow import snapshot
 from forms.registry import clean
 
 
-def missing_materials(item: Item, received: list[str]) -> list[str]:
-    """Every mandatory material of the item not among those received (for the 一次性告知)."""
-    return [m.name for m in item.materials if m.required and m.name not in received]
+def missing_materials(item: Item, received: Iterable[str], scanned: Iterable[str] | None = None) -> list[str]:
+    """What the 一次性告知 must ask for: every mandatory material not received, and every
+    "具备一项即可" group none of whose materials was received (named by the group with its choices).
+
+    Where the item's list has the point upload its materials (`Item.scans_required`), a mandatory
+    material counts as received only with a scan; `scanned` names the materials that have one
+    (None: scans are not known here, the ticks decide).
+    """
+    ticked = set(received)
+    if item.scans_required and scanned is not None:
+        ticked &= set(scanned)
+    missing = [m.name for m in item.materials if m.required and m.name not in ticked]
+    groups: dict[str, list[str]] = {}
+    for material in item.materials:
+        if material.one_of and not material.required:
+            groups.setdefault(material.one_of, []).append(material.name)
+    for group, names in groups.items():
+        if not ticked.intersection(names):
+            missing.append(f"{group}（以下具备一项即可：{'；'.join(names)}）")
+    return missing
 
 
 _UNIT_BY_CODE = select(OrgUnit).where(OrgUnit.code == bindparam("code"))

@@ -73,6 +73,8 @@ class Item:
     remark: str | None = None
     note: str | None = None
     inferred: frozenset[str] = frozenset()
+    scans_required: bool = False
+    """The list has the accepting point upload (scan) the materials: a mandatory one counts only with its scan."""
     supplements: tuple[Source, ...] = ()
 
     @property
