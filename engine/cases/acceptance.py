@@ -100,6 +100,7 @@ def _accept(session: Session, user: User, payload: JSONObject) -> CaseInstance:
     session.add(case)
     session.flush()
     case.case_no = f"{unit.code[:6]}-{now:%Y%m%d}-{case.id:06d}"
+    missing = missing_materials(item, data["materials"])
     workflow = snapshot.new_workflow(
         spec,
         subprocess_specs,
@@ -109,7 +110,7 @@ def _accept(session: Session, user: User, payload: JSONObject) -> CaseInstance:
             "item_name": item.name,
             "applicant": data["applicant"],
             "materials": data["materials"],
-            "missing": missing_materials(item, data["materials"]),
+            "missing": missing,
             "proxy": data["proxy"],
             "details": details,
             "accepted_on": now.date().isoformat(),
@@ -133,7 +134,9 @@ def _accept(session: Session, user: User, payload: JSONObject) -> CaseInstance:
         user,
         detail={
             "materials": data["materials"],
-            "missing": missing_materials(item, data["materials"]),
+            "missing": missing,
+            "proxy": data["proxy"],
+            "details": details,
             "due_at": case_due.due_at.isoformat() if case_due else None,
             "provisional": bool(case_due and case_due.provisional),
         },
