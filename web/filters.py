@@ -4,20 +4,14 @@ from datetime import datetime
 
 from flask import Flask
 
+from engine.cases.applicants import masked_id_number
 from engine.core.clock import SHANGHAI
 from engine.core.reference import reference
 
-ID_KEEP_HEAD = 4
-ID_KEEP_TAIL = 4
-
 
 def mask_id(number: str | None) -> str:
-    """3622**********1234: enough to match a person at the window, not enough to copy the number."""
-    if not number:
-        return ""
-    if len(number) <= ID_KEEP_HEAD + ID_KEEP_TAIL:
-        return "*" * len(number)
-    return number[:ID_KEEP_HEAD] + "*" * (len(number) - ID_KEEP_HEAD - ID_KEEP_TAIL) + number[-ID_KEEP_TAIL:]
+    """The applicant's ID number as every page and notice shows it (`engine.cases.applicants`)."""
+    return masked_id_number(number)
 
 
 def local_time(moment: datetime | None, pattern: str = "%Y-%m-%d %H:%M") -> str:

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.cases.acceptance import case_view, missing_materials
+from engine.cases.applicants import masked_id_number
 from engine.cases.lifecycle import CONCLUDED
 from engine.catalogue.flows import catalog
 from engine.catalogue.items import Item
@@ -284,8 +285,8 @@ def _limit_text(days: int | None) -> str:
 
 
 def _masked(id_number: str) -> str:
-    """A printed notice leaves the birth date out of the identity number (first 6 and last 4 shown)."""
-    return id_number[:6] + "*" * (len(id_number) - 10) + id_number[-4:] if len(id_number) > 10 else id_number
+    """A printed notice shows the ID number masked as the pages do."""
+    return masked_id_number(id_number)
 
 
 def _name(user: User | None) -> str:
