@@ -35,7 +35,8 @@ ALL_MATERIALS = [
     "费用清单原件（加盖医院公章）",
     "慢性病证复印件",
 ]
-APPROVE = {"decision": "approve", "opinion": "材料齐全，符合报销条件"}
+# A review approving the whole claim of `reimbursement_details()` (200.50 元).
+APPROVE = {"decision": "approve", "opinion": "材料齐全，符合报销条件", "approved_amount": "200.50"}
 TODAY = date.today().isoformat()
 PAYOUT = {
     "amount": "200.50",
@@ -46,7 +47,7 @@ PAYOUT = {
 }
 # Form data by form key, for walking any item along its approve path.
 TASK_DATA = {
-    "review": {"decision": "approve", "opinion": "材料齐全，符合条件"},
+    "review": {"decision": "approve", "opinion": "材料齐全，符合条件", "approved_amount": "200.50"},
     "handover": {"method": "窗口移交"},
     "conclude": {"result": "已办结"},
     "archive": {"archive_no": "GD-2026-0001", "location": "档案室一号柜"},

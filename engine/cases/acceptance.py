@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from engine import workcalendar
 from engine.bpmn import deployment
-from engine.cases import history, lifecycle, transfers
+from engine.cases import history, lifecycle, money, transfers
 from engine.cases.step import write_step
 from engine.catalogue.flows import catalog, flow_for
 from engine.catalogue.items import Item
@@ -101,6 +101,7 @@ def _accept(session: Session, user: User, payload: JSONObject) -> CaseInstance:
     session.flush()
     case.case_no = f"{unit.code[:6]}-{now:%Y%m%d}-{case.id:06d}"
     missing = missing_materials(item, data["materials"])
+    money.claim_invoices(session, case, details)
     workflow = snapshot.new_workflow(
         spec,
         subprocess_specs,

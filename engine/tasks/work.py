@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, joinedload, undefer
 from sqlalchemy.orm.interfaces import ORMOption
 
 from engine.bpmn import deployment
-from engine.cases import deadlines, history, lifecycle, transfers
+from engine.cases import deadlines, history, lifecycle, money, transfers
 from engine.cases.lifecycle import TASK_OPEN
 from engine.cases.step import complete_task, take_task, write_step
 from engine.catalogue.flows import catalog
@@ -26,7 +26,7 @@ from engine.core.typing import Workflow
 from engine.core.uow import unit_of_work
 from engine.org.permissions import CANDIDATE_CONDITION, candidate_params, is_candidate
 from engine.workflow import snapshot
-from forms.registry import clean
+from forms.registry import FormInvalid, clean
 
 log = logging.getLogger("yibao.steps")
 
@@ -159,7 +159,7 @@ def complete(session: Session, user: User, task_id: str, data: dict[str, Any]) -
         with unit_of_work(session):
             workflow = _advanced(session, case, item, task, values)
             _write_completion(session, case, item, workflow, task, user, values)
-    except DomainError:
+    except (DomainError, FormInvalid):
         raise
     except Exception as exc:
         log.warning("step failed: case %s after task %s: %s: %s", case_no, task_id, type(exc).__name__, exc)
@@ -175,6 +175,8 @@ def _advanced(session: Session, case: CaseInstance, item: Item, task: Task, valu
     spiff_task = workflow.get_task_from_id(UUID(task.id))
     if spiff_task is None or spiff_task.state != TaskState.READY:
         raise Conflict("该任务已不在待办状态")
+    approved = money.amount(spiff_task.data.get("approved_amount"))
+    money.check_step(task.form_key, values, spiff_task.data.get("details") or {}, [approved] if approved else [])
     spiff_task.data.update(values)
     deadlines.apply_clock_rule(session, case, item, spiff_task.task_spec, spiff_task.data)
     spiff_task.run()
@@ -194,6 +196,8 @@ def _write_completion(
     """The completion's writes: the task row, its event, the case with what follows, and any 移交/归档."""
     complete_task(session, task, user)
     history.record(session, case, "completed", user, task, detail=values)
+    if task.form_key == money.REVIEW and values.get("decision") != money.APPROVE:
+        money.release_invoices(session, case.id)
     next_tasks = write_step(session, case, item, workflow)
     transfers.after_completion(session, case, task, values, next_tasks)
 

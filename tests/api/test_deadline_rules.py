@@ -7,7 +7,7 @@ import pytest
 
 from engine import workcalendar
 from engine.core.clock import clock
-from tests.scenarios import ALL_MATERIALS, NOTICE_2027, TOWNSHIP, accept_at_instant, at, open_tasks, sweep_at, work
+from tests.scenarios import ALL_MATERIALS, APPROVE, NOTICE_2027, TOWNSHIP, accept_at_instant, at, open_tasks, sweep_at, work
 
 pytestmark = pytest.mark.usefixtures("fresh")
 
@@ -42,7 +42,7 @@ def test_stage_limit_within_the_total_limit(as_user):
     assert review["due_at"] == "2026-11-04T00:00:00+08:00"
     township = as_user("qujiang.township_clerk")
     clock.freeze(at("2026-11-25T10:00:00"))
-    work(township, "乡镇初审", {"decision": "approve"})
+    work(township, "乡镇初审", APPROVE)
     later = [t for t in open_tasks(as_user, case) if t["title"] != "乡镇初审"]
     stage_alone = workcalendar.default_calendar().due(date(2026, 11, 25), 5).due_at
     total = datetime.fromisoformat(case["due_at"])

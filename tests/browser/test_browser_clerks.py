@@ -83,6 +83,7 @@ def test_outpatient_case_from_village_to_payment(login, screenshot):
     screenshot(township, "task")
     township.select_option("select[name=decision]", "approve")
     township.fill("[name=opinion]", "材料齐全，符合报销条件")
+    township.fill("[name=approved_amount]", "200.50")
     township.click("form.task-form button:has-text('提交')")
     assert township.locator(".flash-success").count() == 1
 
@@ -96,7 +97,7 @@ def test_outpatient_case_from_village_to_payment(login, screenshot):
 
     reviewer = login("fc-centre.centre_reviewer")
     open_first_candidate(reviewer, case_no)
-    claim_and_submit(reviewer, {"opinion": "复核通过"}, {"decision": "approve"})
+    claim_and_submit(reviewer, {"opinion": "复核通过", "approved_amount": "200.50"}, {"decision": "approve"})
 
     payer = login("fc-centre.centre_payer")
     open_first_candidate(payer, case_no)
