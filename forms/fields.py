@@ -204,7 +204,7 @@ class Money(Chinese, fields.Decimal):
         "not_positive": "金额必须大于 0",
         "too_large": f"金额不能超过 {LARGEST_AMOUNT} 元",
     }
-    json_hints = {"type": "string", "pattern": r"^[0-9]+(\.[0-9]{1,2})?$", "example": "123.45"}
+    json_hints = {"type": "string", "pattern": r"^[0-9]+(\.[0-9]{1,2})?$", "example": "123.45", "x-unit": "元"}
     _YUAN = re.compile(r"-?[0-9]+(\.[0-9]+)?", re.ASCII)
 
     def __init__(self, **kwargs):
