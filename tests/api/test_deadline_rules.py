@@ -7,7 +7,17 @@ import pytest
 
 from engine import workcalendar
 from engine.core.clock import clock
-from tests.scenarios import ALL_MATERIALS, APPROVE, NOTICE_2027, TOWNSHIP, accept_at_instant, at, open_tasks, sweep_at, work
+from tests.scenarios import (
+    ALL_MATERIALS,
+    APPROVE,
+    NOTICE_2027,
+    TOWNSHIP,
+    accept_at_instant,
+    at,
+    open_tasks,
+    sweep_at,
+    work,
+)
 
 pytestmark = pytest.mark.usefixtures("fresh")
 
