@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from api.schemas import CaseDetailOut, CaseOut
-from engine.cases import acceptance, queries
+from engine.cases import acceptance, casefile, queries
 from server.args import CaseListQuery
 from server.extensions import db
 from server.login import current_account, require_login
@@ -24,8 +24,9 @@ def start():
 @blp.route("/<int:case_id>")
 @blp.response(200, CaseDetailOut)
 def detail(case_id: int):
-    """Status, item, current tasks (role, unit, assignee, due date) and the audit history."""
-    return acceptance.case_view(db.session, current_account(), case_id)
+    """The case with its file (办件卷宗): the application laid out, materials received, every decision with
+    its opinion and amounts, deadlines; current tasks and the audit history."""
+    return casefile.case_file(db.session, current_account(), case_id)
 
 
 class CasePageOut(Schema):

@@ -111,15 +111,90 @@ class TransferOut(Schema):
     archived_by = fields.Nested(UserRef, allow_none=True)
 
 
+class LineOut(Schema):
+    label = fields.String()
+    text = fields.String()
+
+
+class TableOut(Schema):
+    label = fields.String()
+    columns = fields.List(fields.String())
+    rows = fields.List(fields.List(fields.String()))
+    totals = fields.List(fields.String(), metadata={"description": "各金额列的合计（其余列为空）"})
+
+
+class LayoutOut(Schema):
+    """Form data as people read it: labelled lines and tables (e.g. the invoices with their sum)."""
+
+    lines = fields.List(fields.Nested(LineOut))
+    tables = fields.List(fields.Nested(TableOut))
+
+
+class ApplicationOut(Schema):
+    form = fields.String(attribute="start_form", allow_none=True, metadata={"description": "事项的申请表单"})
+    details = fields.Dict(metadata={"description": "受理时填写的事项信息（原始数据）"})
+    laid_out = fields.Nested(LayoutOut, attribute="application")
+    proxy = fields.Boolean(metadata={"description": "帮办代办"})
+    claimed_total = fields.Decimal(as_string=True, places=2, allow_none=True, metadata={"description": "申请金额"})
+    payee = fields.Dict(metadata={"description": "收款账户"})
+
+
+class ReceivedOut(Schema):
+    name = fields.String(metadata={"description": "材料名称"})
+    stage = fields.String(metadata={"description": "受理，或补正环节名称"})
+    at = fields.DateTime(attribute="event.at")
+    user = fields.Nested(UserRef, attribute="event.user", allow_none=True)
+
+
+class DecisionOut(Schema):
+    stage = fields.String(attribute="event.task_title", allow_none=True, metadata={"description": "环节"})
+    form_key = fields.String(allow_none=True)
+    outcome = fields.String(allow_none=True, metadata={"description": "通过 / 不通过（审核环节）"})
+    at = fields.DateTime(attribute="event.at")
+    user = fields.Nested(UserRef, attribute="event.user", allow_none=True)
+    org = fields.Nested(OrgRef, attribute="event.org", allow_none=True)
+    detail = fields.Dict(attribute="event.detail", metadata={"description": "提交的表单数据（原始数据）"})
+    laid_out = fields.Nested(LayoutOut, attribute="layout")
+
+
+class DeadlineOut(Schema):
+    due_date = fields.Date(allow_none=True, metadata={"description": "最后办理日"})
+    state = fields.String(metadata={"description": "normal / warning / overdue"})
+    label = fields.String(metadata={"description": "即将超期 / 已超期 / 空"})
+    working_days_left = fields.Integer(allow_none=True)
+
+
+class StageDeadlineOut(Schema):
+    task = fields.Function(lambda pair: pair[0].title)
+    org = fields.Function(lambda pair: OrgRef().dump(pair[0].org))
+    due_at = fields.Function(lambda pair: pair[0].due_at.isoformat() if pair[0].due_at else None)
+    deadline = fields.Function(lambda pair: DeadlineOut().dump(pair[1]))
+
+
+class CaseFileOut(Schema):
+    """The case file (办件卷宗): what every stage reads before it decides."""
+
+    application = fields.Function(lambda file: ApplicationOut().dump(file))
+    received = fields.List(fields.Nested(ReceivedOut), metadata={"description": "受理及补正收到的材料"})
+    missing = fields.List(fields.String(), metadata={"description": "尚缺的材料"})
+    decisions = fields.List(fields.Nested(DecisionOut), metadata={"description": "各环节的办理结果"})
+    deadline = fields.Nested(DeadlineOut, metadata={"description": "办件办结期限"})
+    provisional = fields.Boolean(metadata={"description": "期限所跨年份尚无放假通知（暂定）"})
+    stages = fields.List(fields.Nested(StageDeadlineOut), metadata={"description": "当前环节及其期限"})
+    approvals = fields.List(fields.Decimal(as_string=True, places=2), metadata={"description": "各审核环节核定金额"})
+    amount_to_pay = fields.Decimal(as_string=True, places=2, allow_none=True, metadata={"description": "应拨付金额"})
+
+
 class CaseDetailOut(CaseOut):
     tasks = fields.List(fields.Nested(TaskOut), attribute="open_tasks")
     history = fields.List(fields.Nested(EventOut), attribute="events")
     transfers = fields.List(fields.Nested(TransferOut), metadata={"description": "移交与归档记录"})
+    file = fields.Nested(CaseFileOut, metadata={"description": "办件卷宗"})
 
     @pre_dump
-    def read_through_case(self, view, **kwargs):
-        """Dump a CaseView: its own task and event lists, everything else from the case."""
-        return _CaseWithWork(view)
+    def read_through_case(self, file, **kwargs):
+        """Dump a CaseFile: its view's task and event lists, the file itself, everything else from the case."""
+        return _CaseWithWork(file)
 
 
 class _TaskWithStatus:
@@ -132,7 +207,9 @@ class _TaskWithStatus:
 
 
 class _CaseWithWork:
-    def __init__(self, view):
+    def __init__(self, file):
+        view = file.view
+        self.file = file
         self.open_tasks = view.open_tasks
         self.events = view.events
         self.transfers = view.transfers

@@ -65,6 +65,16 @@ def deadline_status(due_at: datetime | None, warn_at: datetime | None, now: date
     return DeadlineStatus(WARNING if warned else NORMAL, left, last_day)
 
 
+def provisional_between(start: datetime, due_at: datetime | None) -> bool:
+    """暂定: a limit counted through a year whose holiday notice is not loaded yet (the statutory rule's
+    days stand in for it, so the date may move once the State Council publishes the notice)."""
+    if due_at is None:
+        return False
+    cal = workcalendar.default_calendar()
+    first, last = workcalendar.shanghai_date(start).year, workcalendar.shanghai_date(due_at).year
+    return any(cal.is_provisional_year(year) for year in range(first, last + 1))
+
+
 def clock_rule(task_spec: TaskSpec) -> str | None:
     rule: str | None = getattr(task_spec, "extensions", {}).get("properties", {}).get("clock")
     return rule

@@ -245,6 +245,17 @@ def _conclusion(case: CaseInstance, item: Item, accepted: AuditEvent, steps: lis
     )
 
 
+def outcome_of(session: Session, case: CaseInstance) -> str | None:
+    """The result a concluded case's 办结通知 tells the applicant (its rejection, payment or recorded
+    result); None while the case is not concluded."""
+    if case.status != CONCLUDED:
+        return None
+    events = session.scalars(
+        select(AuditEvent).where(AuditEvent.instance_id == case.id).order_by(AuditEvent.at, AuditEvent.id)
+    ).all()
+    return _outcome(_steps(session, case, list(events)))
+
+
 def _outcome(steps: list[Step]) -> str:
     """What the applicant is told the result is: the rejection, the payment, or the recorded result."""
     rejected = _rejecting_step(steps)

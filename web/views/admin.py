@@ -6,8 +6,7 @@ from flask import flash, jsonify, redirect, render_template, request, url_for
 from marshmallow import ValidationError, fields, validate
 
 from engine.bpmn.marks import case_diagram
-from engine.cases import acceptance, admin, lifecycle, queries
-from engine.cases.deadlines import deadline_status
+from engine.cases import admin, casefile, lifecycle, queries
 from engine.cases.history import ACTION_LABELS
 from engine.catalogue.flows import catalog
 from engine.core.errors import Invalid
@@ -69,14 +68,14 @@ def instances():
 @bp.route("/instances/<int:case_id>")
 def instance(case_id: int, errors: dict | None = None, status: int = 200):
     user = current_account()
-    view = acceptance.case_view(db.session, user, case_id)
-    tasks = [(task, deadline_status(task.due_at, task.warn_at)) for task in view.open_tasks]
+    file = casefile.case_file(db.session, user, case_id)
     return render_template(
         "admin/instance.html",
-        view=view,
-        case=view.case,
-        tasks=tasks,
-        deadline=deadline_status(view.case.due_at, None),
+        file=file,
+        view=file.view,
+        case=file.case,
+        tasks=file.stages,
+        deadline=file.deadline,
         is_admin=ADMIN in user.roles,
         action_labels=ACTION_LABELS | admin.ACTION_LABELS,
         status_labels=lifecycle.STATUS_LABELS,

@@ -4,7 +4,7 @@ from math import ceil
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 
-from engine.cases import acceptance, lifecycle, notices
+from engine.cases import acceptance, casefile, lifecycle, notices
 from engine.cases.deadlines import deadline_status
 from engine.cases.history import ACTION_LABELS
 from engine.catalogue.flows import catalog, flow_for
@@ -67,14 +67,15 @@ def task(task_id: str):
 def _task_page(task_id: str, values: dict | None = None, errors: dict | None = None, status: int = 200):
     user = current_account()
     task = work.task_for(db.session, user, task_id)
-    view = acceptance.case_view(db.session, user, task.instance_id)
+    file = casefile.case_file(db.session, user, task.instance_id)
     if values is None:
-        values = _suggested_values(task.form_key, view)
+        values = flat_values(casefile.suggested_values(file, task.form_key))
     return render_template(
         "clerk/task.html",
         task=task,
-        view=view,
-        case=view.case,
+        file=file,
+        view=file.view,
+        case=file.case,
         deadline=deadline_status(task.due_at, task.warn_at),
         schema=json_schema(task.form_key),
         form_title=title_of(task.form_key),
@@ -84,15 +85,6 @@ def _task_page(task_id: str, values: dict | None = None, errors: dict | None = N
         action_labels=ACTION_LABELS,
         notice_titles=notices.notice_titles(),
     ), status
-
-
-def _suggested_values(form_key: str, view) -> dict:
-    """Prefill the 一次性告知 with what the window recorded as missing at 受理."""
-    if form_key == "missing_materials_notice":
-        accepted = next((e for e in view.events if e.action == "accepted"), None)
-        if accepted and accepted.detail.get("missing"):
-            return flat_values({"missing": accepted.detail["missing"]})
-    return {}
 
 
 @bp.route("/tasks/<task_id>/claim", methods=["POST"])
@@ -125,18 +117,20 @@ def complete(task_id: str):
 @bp.route("/cases/<int:case_id>")
 def case(case_id: int, values: dict | None = None, errors: dict | None = None, status: int = 200):
     user = current_account()
-    view = acceptance.case_view(db.session, user, case_id)
+    file = casefile.case_file(db.session, user, case_id)
+    view = file.view
     try:
         rating = ratings.rating_of(db.session, user, case_id)
     except NotFound:
         rating = None
     return render_template(
         "clerk/case.html",
+        file=file,
         view=view,
         case=view.case,
         action_labels=ACTION_LABELS,
         status_labels=lifecycle.STATUS_LABELS,
-        deadline=deadline_status(view.case.due_at, None),
+        deadline=file.deadline,
         notice_titles=notices.notice_titles(),
         rating=rating,
         may_rate=_may_rate(user, view.case, rating),

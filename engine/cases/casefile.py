@@ -1,0 +1,171 @@
+"""The case file (办件卷宗): everything a stage needs to see to decide, in one read.
+
+The application as the window took it (applicant, the item's start data laid out, the 帮办代办 flag),
+the materials received at 受理 and at each 补正, every decision so far with its opinion and amounts,
+the case's and the open stages' deadlines, and what a form of the current stage is offered pre-filled
+(`suggested_values`). Read from the case's history: a step records what it decided, so nothing here
+loads the workflow.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.cases import money
+from engine.cases.acceptance import CaseView, case_view, missing_materials
+from engine.cases.deadlines import DeadlineStatus, deadline_status, provisional_between
+from engine.cases.layout import Layout, laid_out
+from engine.catalogue.flows import catalog, flow_for
+from engine.catalogue.items import Item
+from engine.core.models import AuditEvent, Task, User
+from forms.choices import options
+
+SUPPLEMENT = "supplement"
+MISSING_NOTICE = "missing_materials_notice"
+
+
+@dataclass(frozen=True)
+class ReceivedMaterial:
+    name: str
+    stage: str
+    """受理, or the title of the 补正 step that received it."""
+    event: AuditEvent
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A completed step: what was decided there, by whom, at which unit, when."""
+
+    event: AuditEvent
+    form_key: str | None
+    outcome: str | None
+    """通过 / 不通过 for a review; None for a step that decides nothing."""
+    layout: Layout
+
+
+@dataclass(frozen=True)
+class CaseFile:
+    view: CaseView
+    item: Item | None
+    start_form: str | None
+    details: dict[str, Any]
+    application: Layout
+    proxy: bool
+    received: list[ReceivedMaterial]
+    missing: list[str]
+    decisions: list[Decision]
+    deadline: DeadlineStatus
+    provisional: bool
+    stages: list[tuple[Task, DeadlineStatus]]
+    approvals: list[Decimal]
+
+    @property
+    def case(self) -> Any:
+        return self.view.case
+
+    @property
+    def claimed_total(self) -> Decimal | None:
+        return money.claimed_total(self.details)
+
+    @property
+    def amount_to_pay(self) -> Decimal | None:
+        return money.amount_to_pay(self.details, self.approvals)
+
+    @property
+    def payee(self) -> dict[str, Any]:
+        payee: dict[str, Any] = self.details.get("payee") or {}
+        return payee
+
+
+def case_file(session: Session, user: User, case_id: int) -> CaseFile:
+    """The file of a case the user may see (404 otherwise, as `case_view`)."""
+    view = case_view(session, user, case_id)
+    form_keys = {
+        task_id: form_key
+        for task_id, form_key in session.execute(select(Task.id, Task.form_key).where(Task.instance_id == case_id))
+    }
+    item = _item(view.case.item_id)
+    start_form = _start_form(item)
+    accepted = next((event for event in view.events if event.action == "accepted"), None)
+    details: dict[str, Any] = dict(accepted.detail.get("details") or {}) if accepted else {}
+    received = _received(view.events, accepted, form_keys)
+    decisions = [
+        _decision(event, form_keys.get(event.task_id or "")) for event in view.events if event.action == "completed"
+    ]
+    approvals = [
+        approved
+        for decision in decisions
+        if decision.form_key == money.REVIEW and decision.event.detail.get("decision") == money.APPROVE
+        for approved in [money.amount(decision.event.detail.get("approved_amount"))]
+        if approved is not None
+    ]
+    return CaseFile(
+        view=view,
+        item=item,
+        start_form=start_form,
+        details=details,
+        application=laid_out(start_form, details),
+        proxy=bool(accepted and accepted.detail.get("proxy")),
+        received=received,
+        missing=missing_materials(item, [m.name for m in received]) if item else [],
+        decisions=decisions,
+        deadline=deadline_status(view.case.due_at, None),
+        provisional=provisional_between(view.case.clock_from or view.case.started_at, view.case.due_at),
+        stages=[(task, deadline_status(task.due_at, task.warn_at)) for task in view.open_tasks],
+        approvals=approvals,
+    )
+
+
+def suggested_values(file: CaseFile, form_key: str) -> dict[str, Any]:
+    """What a form of the current stage starts with: 拨付 the amount to pay and the payee of the
+    application, the 一次性告知 the materials still missing."""
+    if form_key == money.PAYOUT and file.claimed_total is not None:
+        due = file.amount_to_pay
+        return {
+            "amount": f"{due:.2f}" if due is not None else "",
+            "payee_name": file.payee.get("account_name", ""),
+            "bank_name": file.payee.get("bank_name", ""),
+            "account_no": file.payee.get("account_no", ""),
+        }
+    if form_key == MISSING_NOTICE and file.missing:
+        return {"missing": list(file.missing)}
+    return {}
+
+
+def _item(item_id: str) -> Item | None:
+    try:
+        return catalog().get(item_id)
+    except KeyError:
+        return None
+
+
+def _start_form(item: Item | None) -> str | None:
+    if item is None:
+        return None
+    try:
+        return flow_for(item).start_form
+    except KeyError:
+        return None
+
+
+def _received(
+    events: list[AuditEvent], accepted: AuditEvent | None, form_keys: dict[str, str]
+) -> list[ReceivedMaterial]:
+    received = (
+        [ReceivedMaterial(name, "受理", accepted) for name in accepted.detail.get("materials", [])] if accepted else []
+    )
+    for event in events:
+        if event.action == "completed" and form_keys.get(event.task_id or "") == SUPPLEMENT:
+            stage = event.task_title or "补正"
+            received += [ReceivedMaterial(name, stage, event) for name in event.detail.get("received", [])]
+    return received
+
+
+def _decision(event: AuditEvent, form_key: str | None) -> Decision:
+    outcome = None
+    if form_key == money.REVIEW:
+        outcome = options("review_decisions").get(str(event.detail.get("decision")))
+    return Decision(event, form_key, outcome, laid_out(form_key, event.detail))
