@@ -4,13 +4,14 @@
 nothing of it.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from engine import workcalendar
+from engine.attachments.service import attach_at_acceptance
 from engine.bpmn import deployment
 from engine.cases import history, lifecycle, money, transfers
 from engine.cases.step import write_step
@@ -52,13 +53,21 @@ def missing_materials(item: Item, received: Iterable[str], scanned: Iterable[str
 _UNIT_BY_CODE = select(OrgUnit).where(OrgUnit.code == bindparam("code"))
 
 
-def start_case(session: Session, user: User, payload: JSONObject) -> CaseInstance:
-    """Accept an application at the caller's window and run its flow up to the first person."""
+def start_case(
+    session: Session, user: User, payload: JSONObject, scans: Sequence[tuple[str, str, bytes]] | None = None
+) -> CaseInstance:
+    """Accept an application at the caller's window and run its flow up to the first person.
+
+    `scans` are the scans taken at the window, (material, file name, bytes) each; None where the caller
+    offers none (the REST API: scans are attached afterwards), so that the ticks alone decide what is missing.
+    """
     with unit_of_work(session):
-        return _accept(session, user, payload)
+        return _accept(session, user, payload, scans)
 
 
-def _accept(session: Session, user: User, payload: JSONObject) -> CaseInstance:
+def _accept(
+    session: Session, user: User, payload: JSONObject, scans: Sequence[tuple[str, str, bytes]] | None = None
+) -> CaseInstance:
     today = clock.now().date()
     data = clean("case_start", payload, today=today)
     try:
@@ -100,7 +109,8 @@ def _accept(session: Session, user: User, payload: JSONObject) -> CaseInstance:
     session.add(case)
     session.flush()
     case.case_no = f"{unit.code[:6]}-{now:%Y%m%d}-{case.id:06d}"
-    missing = missing_materials(item, data["materials"])
+    scanned = attach_at_acceptance(session, user, case, scans) if scans is not None else None
+    missing = missing_materials(item, data["materials"], scanned)
     money.claim_invoices(session, case, details)
     workflow = snapshot.new_workflow(
         spec,

@@ -23,6 +23,9 @@ ACTION_LABELS = {
     "deadline_recomputed": "节假日调整后重算时限",
     "rated": "好差评",
     "rectification_opened": "差评整改",
+    "attachment_added": "上传附件",
+    "attachment_viewed": "查看附件",
+    "attachment_deleted": "删除附件",
 }
 
 

@@ -1,5 +1,6 @@
 """Who may do what. Every permission rule of the product lives here."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,3 +104,25 @@ def sla_scope(user: User, requested: OrgUnit | None) -> OrgUnit | None:
     if user.org_id not in {unit.id for unit in ancestry(requested)}:
         raise Forbidden(f"您只能查看{user.org.name}及下级单位的时效统计")
     return requested
+
+
+# --- scanned materials (附件) ------------------------------------------------------------------
+
+
+def attaching_task(user: User, open_tasks: Iterable[Task]) -> Task | None:
+    """The open task of a case a user works when attaching a scan: one assigned to them first, else one they
+    may claim (`is_candidate`); None when they hold none."""
+    held = [task for task in open_tasks if user.active and (task.assignee_id == user.id or is_candidate(user, task))]
+    held.sort(key=lambda task: (task.assignee_id != user.id, task.created_at))
+    return held[0] if held else None
+
+
+def may_attach(user: User, case_org_id: int, case_running: bool, held_task: Task | None) -> bool:
+    """Scans are attached by whoever holds an open task of the case (`attaching_task`), or by the accepting
+    unit while the case runs."""
+    return user.active and (held_task is not None or (case_running and user.org_id == case_org_id))
+
+
+def may_withdraw_attachment(user: User, uploaded_org_id: int) -> bool:
+    """A scan is withdrawn only by the unit that uploaded it (and only while its stage lasts: the service's rule)."""
+    return user.active and user.org_id == uploaded_org_id
