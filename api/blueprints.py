@@ -7,6 +7,7 @@ from server.extensions import api
 
 def register(app: Flask) -> None:
     from api.admin import blp as admin
+    from api.attachments import blp as attachments
     from api.auth import blp as auth
     from api.calendar import blp as calendar
     from api.catalog import blp as catalog
@@ -19,5 +20,19 @@ def register(app: Flask) -> None:
     from api.tasks import blp as tasks
     from api.timers import blp as timers
 
-    for blp in (health, auth, definitions, instances, tasks, calendar, ratings, sla, catalog, timers, documents, admin):
+    for blp in (
+        health,
+        auth,
+        definitions,
+        instances,
+        tasks,
+        calendar,
+        ratings,
+        sla,
+        catalog,
+        timers,
+        documents,
+        attachments,
+        admin,
+    ):
         api.register_blueprint(blp)

@@ -7,6 +7,7 @@ from flask import Flask
 from sqlalchemy import inspect
 
 from engine import workcalendar
+from engine.attachments import store as attachment_store
 from engine.bpmn import deployment
 from engine.catalogue import imported_lists
 from engine.core.clock import clock
@@ -29,6 +30,16 @@ def create_app(overrides: dict | None = None) -> Flask:
     # the engine reads no environment: its settings come from here
     workcalendar.configure(app.config["HOLIDAYS_DIR"])
     passwords.configure(app.config["PASSWORD_HASH_METHOD"])
+    attachment_store.configure(
+        app.config["ATTACHMENT_STORE"],
+        directory=app.config["ATTACHMENT_DIR"],
+        bucket=app.config["S3_BUCKET"],
+        endpoint_url=app.config["S3_ENDPOINT_URL"],
+        region=app.config["S3_REGION"],
+        access_key_id=app.config["S3_ACCESS_KEY_ID"],
+        secret_access_key=app.config["S3_SECRET_ACCESS_KEY"],
+        prefix=app.config["S3_PREFIX"],
+    )
     db.init_app(app)
     with app.app_context():
         tune_sqlite(db.engine)

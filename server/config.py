@@ -51,4 +51,13 @@ def settings(instance_path: Path) -> dict:
         "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD", "scrypt:32768:8:1"),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
         "RATING_RECTIFICATION_DAYS": int(os.environ.get("RATING_RECTIFICATION_DAYS", "5")),
+        # Scans of cases (附件): "local" keeps them under ATTACHMENT_DIR, "s3" in a bucket of any S3-compatible store
+        "ATTACHMENT_STORE": os.environ.get("ATTACHMENT_STORE", "local"),
+        "ATTACHMENT_DIR": os.environ.get("ATTACHMENT_DIR") or str(instance_path / "attachments"),
+        "S3_BUCKET": os.environ.get("S3_BUCKET", ""),
+        "S3_ENDPOINT_URL": os.environ.get("S3_ENDPOINT_URL", ""),
+        "S3_REGION": os.environ.get("S3_REGION", ""),
+        "S3_ACCESS_KEY_ID": os.environ.get("S3_ACCESS_KEY_ID", ""),
+        "S3_SECRET_ACCESS_KEY": os.environ.get("S3_SECRET_ACCESS_KEY", ""),
+        "S3_PREFIX": os.environ.get("S3_PREFIX", ""),
     }

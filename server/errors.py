@@ -6,16 +6,27 @@ from `failure_of`, which says what status and message an exception stands for.
 
 import logging
 
-from flask import Flask
+from flask import Flask, request
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import RequestEntityTooLarge
 
+from engine.attachments.checks import UPLOAD_TOO_LARGE
+from engine.attachments.store import StoreUnavailable
 from engine.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, StepFailed, Unavailable
 from forms.registry import FormInvalid
 from server.extensions import db
 
 STATUS = {NotFound: 404, Forbidden: 403, Conflict: 409, Invalid: 422, StepFailed: 422, Unavailable: 503}
-PHRASES = {404: "Not Found", 403: "Forbidden", 409: "Conflict", 422: "Unprocessable Entity", 503: "Service Unavailable"}
+PHRASES = {
+    404: "Not Found",
+    403: "Forbidden",
+    409: "Conflict",
+    413: "Content Too Large",
+    422: "Unprocessable Entity",
+    503: "Service Unavailable",
+}
+TOO_LARGE = "提交的内容过大"
 UNAVAILABLE = "数据库暂时不可用，请稍后重试"
 CONCURRENT_STEP = "办件已被他人同时办理，请刷新后重试"
 
@@ -34,6 +45,8 @@ def is_disconnect(exc: DBAPIError) -> bool:
 
 def failure_of(exc: Exception) -> tuple[int, str] | None:
     """(status, message) for a store failure or a concurrent step; None for any other database error (a 500)."""
+    if isinstance(exc, StoreUnavailable):
+        return 503, exc.message
     if isinstance(exc, Unavailable):
         return 503, UNAVAILABLE
     if isinstance(exc, StaleDataError):
@@ -76,6 +89,12 @@ def register(app: Flask) -> None:
     @app.errorhandler(FormInvalid)
     def form_invalid(exc: FormInvalid):
         return _body(422, "填写内容有误，请按提示修改", exc.errors)
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(exc: RequestEntityTooLarge):
+        """A body over the request's limit (an upload over the scan limits): a field message, never a 500."""
+        upload = request.mimetype == "multipart/form-data"
+        return _body(413, UPLOAD_TOO_LARGE if upload else TOO_LARGE, {"file": [UPLOAD_TOO_LARGE]} if upload else None)
 
     @app.errorhandler(StaleDataError)
     @app.errorhandler(DBAPIError)
