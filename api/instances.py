@@ -2,11 +2,11 @@
 
 from flask import request
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, pre_dump
 
-from api.schemas import CaseDetailOut, CaseOut
+from api.schemas import CaseDetailOut, CaseOut, TaskOut
 from engine.cases import acceptance, casefile, queries
-from server.args import CaseListQuery
+from server.args import CaseListQuery, PageQuery
 from server.extensions import db
 from server.login import current_account, require_login
 
@@ -40,6 +40,48 @@ class CasePageOut(Schema):
 @blp.arguments(CaseListQuery(), location="query")
 @blp.response(200, CasePageOut)
 def listing(query):
-    """Cases the caller may see, newest first: by item, accepting unit, status, overdue, limit or start day."""
+    """Cases the caller may see, newest first: by item, accepting unit, status, overdue, limit or start day.
+
+    `q` finds a case by its number (whole or its beginning, e.g. `360981-20261008`), the applicant's name
+    (whole), ID number (18 characters, x or X) or mobile (11 digits), among the cases the caller may see.
+    """
     page, per_page = query.pop("page"), query.pop("per_page")
     return queries.list_cases(db.session, current_account(), queries.CaseFilter(**query), page, per_page)
+
+
+class ListedCaseOut(CaseOut):
+    tasks = fields.List(
+        fields.Nested(TaskOut),
+        metadata={"description": "当前环节：办理单位、办理人（为空即待认领）与期限；挂起或已结束的办件为空"},
+    )
+    overdue = fields.Boolean(metadata={"description": "办件或其当前环节已超期"})
+    warning = fields.Boolean(metadata={"description": "办件或其当前环节即将超期"})
+
+    @pre_dump
+    def read_through_case(self, row, **kwargs):
+        return _ListedRow(row)
+
+
+class _ListedRow:
+    def __init__(self, row: queries.ListedCase):
+        self.tasks = [task for task, _ in row.steps]
+        self.overdue, self.warning = row.overdue, row.warning
+        self._case = row.case
+
+    def __getattr__(self, name):
+        return getattr(self._case, name)
+
+
+class ListedPageOut(Schema):
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+    items = fields.List(fields.Nested(ListedCaseOut))
+
+
+@blp.route("/accepted", methods=["GET"])
+@blp.arguments(PageQuery(), location="query")
+@blp.response(200, ListedPageOut)
+def accepted(query):
+    """我受理的办件: the cases the caller's unit accepted, newest first, each with its current steps and who holds them."""
+    return queries.cases_accepted_by(db.session, current_account(), query["page"], query["per_page"])

@@ -2,12 +2,41 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from engine.cases import lifecycle
+from engine.cases import lifecycle, queries
+from engine.core.errors import Invalid
 
 DATE_MESSAGES = {"invalid": "日期格式应为 YYYY-MM-DD，例如 2026-10-08"}
 
 
-class CaseListQuery(Schema):
+def _search_text(value: str) -> None:
+    """The engine's rule of a search text (`queries.search_text`), as a field error."""
+    try:
+        queries.search_text(value)
+    except Invalid as exc:
+        raise ValidationError(exc.errors["q"]) from None
+
+
+class PageQuery(Schema):
+    page = fields.Integer(
+        load_default=1,
+        validate=validate.Range(min=1, error="页码应为正整数"),
+        error_messages={"invalid": "页码应为正整数"},
+    )
+    per_page = fields.Integer(
+        load_default=20,
+        validate=validate.Range(min=1, max=200, error="每页条数应为1到200"),
+        error_messages={"invalid": "每页条数应为1到200"},
+    )
+
+
+class CaseListQuery(PageQuery):
+    q = fields.String(
+        validate=_search_text,
+        metadata={
+            "description": "查找：办件编号（完整或开头部分）、申请人姓名（完整）、身份证号（18位）或手机号（11位）",
+            "maxLength": queries.SEARCH_MAX_LENGTH,
+        },
+    )
     item = fields.String(metadata={"description": "事项编码"})
     org = fields.String(metadata={"description": "受理单位编码（含下级单位）"})
     status = fields.String(
@@ -21,16 +50,6 @@ class CaseListQuery(Schema):
     due_before = fields.Date(error_messages=DATE_MESSAGES, metadata={"description": "期限届满早于该日"})
     started_from = fields.Date(data_key="from", error_messages=DATE_MESSAGES, metadata={"description": "受理日期起"})
     started_to = fields.Date(data_key="to", error_messages=DATE_MESSAGES, metadata={"description": "受理日期止"})
-    page = fields.Integer(
-        load_default=1,
-        validate=validate.Range(min=1, error="页码应为正整数"),
-        error_messages={"invalid": "页码应为正整数"},
-    )
-    per_page = fields.Integer(
-        load_default=20,
-        validate=validate.Range(min=1, max=200, error="每页条数应为1到200"),
-        error_messages={"invalid": "每页条数应为1到200"},
-    )
 
 
 class SlaQuery(Schema):

@@ -1,8 +1,13 @@
 """Finding cases: the filtered, paginated case listing, in SQL whatever the number of cases.
 
-Dates in filters are calendar days in Asia/Shanghai; a day range includes both ends.
+Dates in filters are calendar days in Asia/Shanghai; a day range includes both ends. A search text
+(`q`) matches the case number or the applicant by `case_search_condition`, the one rule of what a
+typed text can be; the cases a window accepted (`cases_accepted_by`) and the other cases of one
+applicant (`cases_of_applicant`) are listings of their own. Every listing keeps to what the caller
+may see (`visible_cases_filter`).
 """
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -26,6 +31,7 @@ class CaseFilter:
     due_before: date | None = None
     started_from: date | None = None
     started_to: date | None = None
+    q: str | None = None
 
 
 @dataclass
@@ -93,13 +99,74 @@ def overdue_case_condition(now: datetime) -> ColumnElement[bool]:
     return and_(CaseInstance.status == RUNNING, or_(CaseInstance.due_at <= now, late_task))
 
 
+# --- Search ---------------------------------------------------------------------------------
+
+SEARCH_MAX_LENGTH = 60
+"""The longest search text: an applicant's name is kept in at most 60 characters."""
+SEARCH_HINT = "请输入办件编号、申请人姓名、身份证号或手机号"
+
+_ID_NUMBER = re.compile(r"[0-9]{17}[0-9X]", re.ASCII)
+_MOBILE = re.compile(r"1[0-9]{10}", re.ASCII)
+_CASE_NUMBER_PART = re.compile(r"[0-9][0-9-]*", re.ASCII)
+
+
+def search_text(q: str | None) -> str:
+    """The search text as the rule reads it: without surrounding spaces, 1 to `SEARCH_MAX_LENGTH` characters."""
+    text = (q or "").strip()
+    if not text:
+        raise Invalid("请输入查找内容", {"q": [SEARCH_HINT]})
+    if len(text) > SEARCH_MAX_LENGTH:
+        raise Invalid("查找内容过长", {"q": [f"查找内容不能超过{SEARCH_MAX_LENGTH}个字"]})
+    return text
+
+
+def case_search_condition(q: str) -> ColumnElement[bool]:
+    """Which cases a typed search text finds, each column by an indexed equality or prefix range.
+
+    - 18 characters, 17 digits and a digit or X (x typed in lower case too): the applicant's ID number;
+    - 11 digits starting with 1: the applicant's mobile;
+    - digits and "-" (a case number such as 360981-20261008-000001, or its beginning): the case number;
+    - anything else: the applicant's name, exactly, or a case number beginning so.
+    Spaces typed inside a number (3609 8119 ...) are dropped. No condition reads a column's middle.
+    """
+    text = search_text(q)
+    compact = text.replace(" ", "").upper()
+    if _ID_NUMBER.fullmatch(compact):
+        return CaseInstance.applicant_id_number == compact
+    if _MOBILE.fullmatch(compact):
+        return CaseInstance.applicant_mobile == compact
+    if _CASE_NUMBER_PART.fullmatch(compact):
+        return _case_number_from(compact)
+    return or_(CaseInstance.applicant_name == text, _case_number_from(text))
+
+
+def _case_number_from(prefix: str) -> ColumnElement[bool]:
+    """Case numbers beginning with `prefix` (the whole number included), as a range the unique index serves.
+
+    In the store's binary (C) ordering the range holds exactly those numbers; the LIKE keeps the answer
+    exact under any other collation.
+    """
+    after = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return and_(
+        CaseInstance.case_no >= prefix,
+        CaseInstance.case_no < after,
+        CaseInstance.case_no.startswith(prefix, autoescape=True),
+    )
+
+
+# --- Listings ---------------------------------------------------------------------------------
+
+
 def list_cases(session: Session, user: User, filters: CaseFilter, page: int = 1, per_page: int = 20) -> CasePage:
     """The cases a user may see that match `filters`, newest first.
 
     `org` takes the accepting unit and the units under it; `due_before` keeps cases whose limit
-    expires before that day begins; `started_from`/`started_to` bound the day of acceptance.
+    expires before that day begins; `started_from`/`started_to` bound the day of acceptance;
+    `q` is a search text (`case_search_condition`).
     """
     conditions = [visible_cases_filter(user)]
+    if filters.q is not None:
+        conditions.append(case_search_condition(filters.q))
     if filters.item:
         conditions.append(CaseInstance.item_id == filters.item)
     if filters.org:
@@ -114,7 +181,10 @@ def list_cases(session: Session, user: User, filters: CaseFilter, page: int = 1,
         conditions.append(CaseInstance.started_at >= day_start(filters.started_from))
     if filters.started_to:
         conditions.append(CaseInstance.started_at < day_start(filters.started_to + timedelta(days=1)))
-    condition = and_(*conditions)
+    return _newest_first(session, and_(*conditions), page, per_page)
+
+
+def _newest_first(session: Session, condition: ColumnElement[bool], page: int, per_page: int) -> CasePage:
     total = session.scalar(select(func.count()).select_from(CaseInstance).where(condition)) or 0
     rows = session.scalars(
         select(CaseInstance)
@@ -127,12 +197,56 @@ def list_cases(session: Session, user: User, filters: CaseFilter, page: int = 1,
     return CasePage(list(rows), total, page, per_page)
 
 
+@dataclass
+class ListedPage:
+    """A page of listed cases, each with its open steps and who holds them."""
+
+    items: list[ListedCase]
+    total: int
+    page: int
+    per_page: int
+
+
+def cases_accepted_by(session: Session, user: User, page: int = 1, per_page: int = 20) -> ListedPage:
+    """The cases the user's unit accepted (我受理的办件), newest first, with their open steps and holders.
+
+    A window reads them to follow what it accepted after the case left it; the open steps of the page
+    come in one query (`listed_cases`).
+    """
+    condition = and_(visible_cases_filter(user), CaseInstance.org_id == user.org_id)
+    found = _newest_first(session, condition, page, per_page)
+    return ListedPage(listed_cases(session, found.items), found.total, found.page, found.per_page)
+
+
+APPLICANT_CASES_LIMIT = 50
+
+
+def cases_of_applicant(
+    session: Session, user: User, id_number: str | None, except_case_id: int | None = None
+) -> ListedPage:
+    """The cases of the applicant with this ID number that the user may see, but `except_case_id`, newest first.
+
+    One page of at most `APPLICANT_CASES_LIMIT`; `total` counts them all. No ID number finds none.
+    """
+    if not id_number:
+        return ListedPage([], 0, 1, APPLICANT_CASES_LIMIT)
+    conditions = [visible_cases_filter(user), CaseInstance.applicant_id_number == id_number.strip().upper()]
+    if except_case_id is not None:
+        conditions.append(CaseInstance.id != except_case_id)
+    found = _newest_first(session, and_(*conditions), 1, APPLICANT_CASES_LIMIT)
+    return ListedPage(listed_cases(session, found.items), found.total, found.page, found.per_page)
+
+
 def listed_cases(session: Session, cases: list[CaseInstance]) -> list[ListedCase]:
-    """The deadlines of a page of cases and of their open steps, in one query whatever the page size."""
+    """The deadlines of a page of cases and of their open steps with their assignees, in one query whatever the
+    page size."""
     steps: dict[int, list[tuple[Task, DeadlineStatus]]] = {case.id: [] for case in cases}
     if cases:
         open_tasks = session.scalars(
-            select(Task).where(Task.instance_id.in_(steps), Task.state == TASK_OPEN).order_by(Task.created_at, Task.id)
+            select(Task)
+            .options(joinedload(Task.assignee))
+            .where(Task.instance_id.in_(steps), Task.state == TASK_OPEN)
+            .order_by(Task.created_at, Task.id)
         ).all()
         for task in open_tasks:
             steps[task.instance_id].append((task, deadline_status(task.due_at, task.warn_at)))
