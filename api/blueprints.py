@@ -15,6 +15,7 @@ def register(app: Flask) -> None:
     from api.documents import blp as documents
     from api.health import blp as health
     from api.instances import blp as instances
+    from api.progress import blp as progress
     from api.ratings import blp as ratings
     from api.sla import blp as sla
     from api.tasks import blp as tasks
@@ -34,5 +35,6 @@ def register(app: Flask) -> None:
         documents,
         attachments,
         admin,
+        progress,
     ):
         api.register_blueprint(blp)

@@ -16,7 +16,7 @@ from engine.org import passwords
 from engine.org.permissions import SYSTEM
 from forms import validators
 from server import config, errors
-from server.extensions import api, csrf, db, login_manager, migrate
+from server.extensions import api, csrf, db, limiter, login_manager, migrate
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -48,6 +48,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     api.init_app(app)
     login_manager.init_app(app)
     csrf.init_app(app)
+    limiter.init_app(app)
 
     import web
     from api import blueprints, commands

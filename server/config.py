@@ -60,4 +60,9 @@ def settings(instance_path: Path) -> dict:
         "S3_ACCESS_KEY_ID": os.environ.get("S3_ACCESS_KEY_ID", ""),
         "S3_SECRET_ACCESS_KEY": os.environ.get("S3_SECRET_ACCESS_KEY", ""),
         "S3_PREFIX": os.environ.get("S3_PREFIX", ""),
+        # Flask-Limiter (the public progress lookup): one store per process unless pointed at e.g. redis://host:6379
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        # Where applicants reach the site, for the 受理单's QR code (e.g. https://yb.example.gov.cn); empty: the request's
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
     }

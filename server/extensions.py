@@ -1,5 +1,7 @@
 """Flask extensions, created unbound and initialised by the app factory."""
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_smorest import Api
@@ -13,3 +15,5 @@ migrate = Migrate()
 api = Api()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+# Limits only the routes that ask for one (server/public.py); storage from RATELIMIT_STORAGE_URI.
+limiter = Limiter(key_func=get_remote_address)
