@@ -10,9 +10,9 @@ from web.formdata import row_count
 
 
 def register(app: Flask) -> None:
-    from web.views import admin, calendar_admin, clerk, dashboard, design, people, session, vendor
+    from web.views import admin, calendar_admin, clerk, dashboard, design, people, progress, session, vendor
 
-    for module in (session, clerk, admin, dashboard, calendar_admin, people, design, vendor):
+    for module in (session, clerk, admin, dashboard, calendar_admin, people, design, vendor, progress):
         app.register_blueprint(module.bp)
     filters.register(app)
     nav.register(app)
