@@ -2,12 +2,15 @@
 
 from datetime import date, datetime
 
+import segno
 from flask import render_template
 from flask_smorest import Blueprint
+from markupsafe import Markup
 
 from engine.cases import notices
 from server.extensions import db
 from server.login import current_account, require_login
+from server.public import progress_page_url, progress_url
 
 blp = Blueprint(
     "documents", __name__, url_prefix="/api/instances", template_folder="templates", description="办件文书（打印）"
@@ -32,5 +35,14 @@ def cn_date(value: date | datetime | None) -> str:
 def document(case_id: int, kind: str):
     """One notice of the case: `receipt`, `missing_materials`, `rejection` or `conclusion`."""
     notice = notices.notice(db.session, current_account(), case_id, kind)
-    page = render_template(f"documents/{notice.kind}.html", notice=notice, cn_date=cn_date)
+    extra = _progress_link(notice.case_no) if notice.kind == notices.RECEIPT and notice.case_no else {}
+    page = render_template(f"documents/{notice.kind}.html", notice=notice, cn_date=cn_date, **extra)
     return page, 200, {"Content-Type": "text/html; charset=utf-8"}
+
+
+def _progress_link(case_no: str) -> dict:
+    """The 受理单's way to the public progress page: its address and a QR code of it with the number filled in,
+    drawn inline as SVG so that printing needs no network."""
+    url = progress_url(case_no)
+    qr = segno.make(url, error="m").svg_inline(scale=0.75, unit="mm", title=url, svgclass="progress-qr")
+    return {"progress_page": progress_page_url(), "progress_url": url, "progress_qr": Markup(qr)}

@@ -1,8 +1,11 @@
-"""The public progress page: no log-in, the same answer for any miss, limited with the REST lookup."""
+"""The public progress page (no log-in, same answer for any miss, limited with the REST lookup) and the
+受理单's QR code that leads to it."""
 
+import html
 import re
 
 import pytest
+import segno
 from sqlalchemy import select
 
 from engine.core.clock import clock
@@ -97,3 +100,30 @@ def test_the_page_and_the_api_share_ten_tries_a_minute_and_opening_the_form_is_n
 
 def test_the_login_page_links_to_the_progress_page(client):
     assert '<a href="/progress">办件进度查询</a>' in client.get("/login").get_data(as_text=True)
+
+
+def receipt(as_user, case):
+    response = as_user("qujiangcun.village_agent").get(f"/api/instances/{case['id']}/documents/receipt")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_data(as_text=True)
+
+
+def test_the_receipt_prints_the_case_number_and_a_qr_code_of_the_progress_page(as_user):
+    case = start_at_village(as_user)
+    text = receipt(as_user, case)
+    url = f"http://localhost/progress?case_no={case['case_no']}"
+    svg = re.search(r"<svg .*?</svg>", text, re.S).group(0)
+    assert f"<title>{html.escape(url)}</title>" in svg
+    # the same code segno draws for that address: the QR encodes exactly it
+    assert svg == segno.make(url, error="m").svg_inline(scale=0.75, unit="mm", title=url, svgclass="progress-qr")
+    assert "http" not in text.replace(url, "").replace("http://localhost/progress", "")  # nothing to fetch
+    assert f'<p class="progress-no">办件编号：{case["case_no"]}</p>' in text
+    assert "扫码或登录 http://localhost/progress 凭办件编号和身份证号后六位查询办理进度" in text
+
+
+def test_the_qr_code_uses_the_public_address_when_one_is_set(app, as_user, monkeypatch):
+    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", "https://yb.example.gov.cn/")
+    case = start_at_village(as_user)
+    text = receipt(as_user, case)
+    assert f"<title>https://yb.example.gov.cn/progress?case_no={case['case_no']}</title>" in text
+    assert "扫码或登录 https://yb.example.gov.cn/progress 凭办件编号" in text
