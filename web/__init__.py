@@ -10,9 +10,20 @@ from web.formdata import row_count
 
 
 def register(app: Flask) -> None:
-    from web.views import admin, calendar_admin, clerk, dashboard, design, people, progress, session, vendor
+    from web.views import (
+        admin,
+        attachments,
+        calendar_admin,
+        clerk,
+        dashboard,
+        design,
+        people,
+        progress,
+        session,
+        vendor,
+    )
 
-    for module in (session, clerk, admin, dashboard, calendar_admin, people, design, vendor, progress):
+    for module in (session, clerk, attachments, admin, dashboard, calendar_admin, people, design, vendor, progress):
         app.register_blueprint(module.bp)
     filters.register(app)
     nav.register(app)

@@ -6,7 +6,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import AnonymousUserMixin, current_user
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import RequestEntityTooLarge
 
+from engine.attachments.checks import UPLOAD_TOO_LARGE
 from engine.core.errors import DomainError, Forbidden, NotFound, Unavailable
 from server import errors
 from server.extensions import csrf
@@ -42,6 +44,12 @@ def page_blueprint(name: str, import_name: str, url_prefix: str = "") -> Bluepri
         """Conflicts and refused steps: tell the clerk and go back to where they were."""
         errors.rollback()
         flash(exc.message, "error")
+        return redirect(request.referrer or url_for("clerk.inbox"))
+
+    @bp.errorhandler(RequestEntityTooLarge)
+    def _too_large(exc: RequestEntityTooLarge):
+        """Scans over the upload limit: nothing of the form was read; say so on the page the clerk came from."""
+        flash(UPLOAD_TOO_LARGE, "error")
         return redirect(request.referrer or url_for("clerk.inbox"))
 
     show_store_failures(bp)

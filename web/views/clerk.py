@@ -201,7 +201,7 @@ def accept(item_id: str):
         "details": from_form(details_schema, request.form, "details.") if details_schema else {},
     }
     try:
-        case = acceptance.start_case(db.session, user, payload)
+        case = acceptance.start_case(db.session, user, payload, scans=_scans(item))
     except FormInvalid as exc:
         prefix = "details." if exc.form_key == start_form else ""
         return _accept_page(item, details_schema, _posted(), flat_errors(exc.errors, prefix), 422)
@@ -220,6 +220,16 @@ def _posted() -> dict:
     values = request.form.to_dict()
     values["materials"] = request.form.getlist("materials")
     return values
+
+
+def _scans(item) -> list[tuple[str, str, bytes]]:
+    """The scans chosen on the 受理 page: (material, file name, bytes) for each file of each material's `scan:<n>`."""
+    return [
+        (material.name, upload.filename, upload.read())
+        for index, material in enumerate(item.materials)
+        for upload in request.files.getlist(f"scan:{index}")
+        if upload.filename
+    ]
 
 
 def _accept_page(item, details_schema, values, errors, status=200):
