@@ -43,8 +43,13 @@ def _has_flow(item: Item) -> bool:
 
 
 def offered_at(item: Item, unit: OrgUnit) -> bool:
-    """True when `unit` may accept `item`: it lies in the item's region and has a level the list allows."""
-    return in_region(item, unit) and level_of(unit) in item.levels
+    """True when `unit` may accept `item`: it lies in the item's region, has a level the list allows and,
+    for a 医保服务站, is of a station type the item names (an item naming none is for every station)."""
+    return in_region(item, unit) and level_of(unit) in item.levels and _station_fits(item, unit)
+
+
+def _station_fits(item: Item, unit: OrgUnit) -> bool:
+    return level_of(unit) != "station" or not item.station_types or unit.station_type in item.station_types
 
 
 def ensure_offered_at(item: Item, unit: OrgUnit) -> None:
@@ -60,4 +65,12 @@ def ensure_offered_at(item: Item, unit: OrgUnit) -> None:
         raise Invalid(
             f"“{item.name}”只能在{allowed}受理",
             {"org": [f"{unit.name}不能受理“{item.name}”，可受理层级：{allowed}"]},
+        )
+    if not _station_fits(item, unit):
+        types = reviewed_catalog().vocabulary.station_types
+        allowed = "、".join(types.get(kind, kind) for kind in item.station_types)
+        own = types.get(unit.station_type or "", "未登记服务站类型")
+        raise Invalid(
+            f"“{item.name}”只能在{allowed}受理",
+            {"org": [f"{unit.name}（{own}）不能受理“{item.name}”，该事项限{allowed}"]},
         )

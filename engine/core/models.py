@@ -52,6 +52,9 @@ class OrgUnit(Base):
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(20))
+    station_type: Mapped[str | None] = mapped_column(
+        String(20), comment="a 医保服务站's kind (processes/catalog/vocabulary.toml station_types)"
+    )
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
 
     parent: Mapped["OrgUnit | None"] = relationship(remote_side=[id])

@@ -13,16 +13,27 @@ from engine.core.uow import unit_of_work
 from engine.org.passwords import hash_password, verify_password
 from engine.org.permissions import Actor, ensure_admin
 
+STATION = "station"
 
-def create_unit(session: Session, code: str, name: str, kind: str, parent_code: str | None = None) -> OrgUnit:
+
+def create_unit(
+    session: Session,
+    code: str,
+    name: str,
+    kind: str,
+    parent_code: str | None = None,
+    station_type: str | None = None,
+) -> OrgUnit:
     if kind not in reference().kinds:
         raise Invalid("未知单位类型", {"kind": [f"未知单位类型：{kind}"]})
+    if station_type is not None and kind != STATION:
+        raise Invalid("服务站类型有误", {"station_type": ["只有医保服务站有服务站类型"]})
     parent = None
     if parent_code:
         parent = session.scalars(select(OrgUnit).where(OrgUnit.code == parent_code)).first()
         if parent is None:
             raise Invalid("上级单位不存在", {"parent": [f"未知单位编码：{parent_code}"]})
-    unit = OrgUnit(code=code, name=name, kind=kind, parent=parent)
+    unit = OrgUnit(code=code, name=name, kind=kind, parent=parent, station_type=station_type)
     session.add(unit)
     session.flush()
     return unit
@@ -101,7 +112,9 @@ def seed_demo(session: Session) -> bool:
     doc = tomllib.loads((DATA_DIR / "demo.toml").read_text(encoding="utf-8"))
     with unit_of_work(session):
         for entry in doc["unit"]:
-            create_unit(session, entry["code"], entry["name"], entry["kind"], entry.get("parent"))
+            create_unit(
+                session, entry["code"], entry["name"], entry["kind"], entry.get("parent"), entry.get("station_type")
+            )
         for login in demo_logins():
             unit_entry = next(u for u in doc["unit"] if u["name"] == login.unit)
             role = login.username.split(".", 1)[1]
@@ -161,7 +174,15 @@ def add_user(
     return user
 
 
-def add_unit(session: Session, admin: User, code: str, name: str, kind: str, parent_code: str | None) -> OrgUnit:
+def add_unit(
+    session: Session,
+    admin: User,
+    code: str,
+    name: str,
+    kind: str,
+    parent_code: str | None,
+    station_type: str | None = None,
+) -> OrgUnit:
     ensure_admin(admin)
     errors = {}
     if not code:
@@ -173,5 +194,5 @@ def add_unit(session: Session, admin: User, code: str, name: str, kind: str, par
     if errors:
         raise Invalid("单位信息有误", errors)
     with unit_of_work(session):
-        unit = create_unit(session, code, name, kind, parent_code or None)
+        unit = create_unit(session, code, name, kind, parent_code or None, station_type or None)
     return unit

@@ -32,6 +32,8 @@ START_AT = {
     ("永州市", "village"): "431103104201",  # 孟公山村
     ("永州市", "station"): "431100-H01",  # 永州市中心医院医保服务站
 }
+# An item limited to 驻乡镇卫生院 stations is accepted at the demo's health-centre station instead.
+HEALTH_CENTRE_STATION = {"福州市": "350102-H02"}  # 鼓东街道社区卫生服务中心医保服务站
 # The hand-off rules over the demo organisation.
 TOWNSHIP_OF = {"360981104201": "360981104", "350102001001": "350102001", "431103104201": "431103104"}
 CENTRE_OF = {
@@ -41,6 +43,7 @@ CENTRE_OF = {
     "350102001": "350102-YB",
     "350102001001": "350102-YB",
     "350102-H01": "350102-YB",
+    "350102-H02": "350102-YB",
     "350102-YB": "350102-YB",
     "350100-YB": "350100-YB",
     "431103104": "431103-YB",
@@ -140,7 +143,7 @@ def test_the_lists_have_the_counts_of_the_source_documents():
 @pytest.mark.parametrize("item", ITEMS, ids=[item.id for item in ITEMS])
 def test_item_runs_at_every_allowed_level_and_is_refused_elsewhere(as_user, item):
     for level in item.levels:
-        unit = START_AT[item.region, level]
+        unit = start_unit(item, level)
         response = start(as_user, item, unit)
         assert response.status_code == 201, (level, response.get_json())
         case = response.get_json()
@@ -160,6 +163,12 @@ def test_item_runs_at_every_allowed_level_and_is_refused_elsewhere(as_user, item
     assert refused.status_code == 422
     message = refused.get_json()["errors"]["org"][0]
     assert all(LEVEL_WORDS[level] in message for level in item.levels), message
+
+
+def start_unit(item, level: str) -> str:
+    if level == "station" and item.station_types and "hospital" not in item.station_types:
+        return HEALTH_CENTRE_STATION[item.region]
+    return START_AT[item.region, level]
 
 
 def start_unit_of(sender: str, start_unit: str) -> str:

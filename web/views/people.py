@@ -2,6 +2,7 @@
 
 from flask import flash, redirect, render_template, request, url_for
 
+from engine.catalogue.flows import reviewed_catalog
 from engine.core.errors import Invalid
 from engine.core.reference import reference
 from engine.org import accounts
@@ -24,6 +25,7 @@ def users(values: dict | None = None, errors: dict | None = None, form: str | No
         units=accounts.units(db.session),
         roles=reference().roles,
         kinds=reference().kinds,
+        station_types=reviewed_catalog().vocabulary.station_types,
         values=values or {},
         errors=errors or {},
         form=form,
@@ -68,6 +70,7 @@ def create_unit():
             form.get("name", "").strip(),
             form.get("kind", ""),
             form.get("parent", "").strip() or None,
+            form.get("station_type") or None,
         )
     except Invalid as exc:
         return users(_posted(), flat_errors(exc.errors), "unit", 422)
