@@ -197,6 +197,7 @@ def item_record(item: Item) -> dict[str, Any]:
         "note": item.note,
         "inferred": sorted(item.inferred),
         "supplements": [_source_record(s) for s in item.supplements],
+        "scans_required": item.scans_required,
     }
 
 

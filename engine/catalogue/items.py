@@ -129,6 +129,8 @@ class CatalogList:
     issuer: str | None = None
     document: str | None = None
     annex: str | None = None
+    scans_for_stage: str | None = None
+    """Items of this 办理环节 (e.g. 收件受理, 代收代办) need the accepting point to upload their materials."""
 
 
 class Catalog:

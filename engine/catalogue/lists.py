@@ -85,6 +85,7 @@ _LIST_FIELDS = {
     "issuer": False,
     "document": False,
     "annex": False,
+    "scans_for_stage": False,
 }
 _ITEM_FIELDS = frozenset(
     {
@@ -251,6 +252,7 @@ def _item_from_table(table: dict[str, Any], catalog_list: CatalogList) -> tuple[
         note=table.get("note"),
         inferred=frozenset(table.get("inferred", ())),
         supplements=supplements,
+        scans_required=catalog_list.scans_for_stage is not None and table["stage"] == catalog_list.scans_for_stage,
     )
     return item, []
 
