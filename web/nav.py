@@ -24,7 +24,7 @@ def menu() -> list[tuple[str, str]]:
     if user.roles - {ADMIN, DESIGNER}:
         entries.append(("clerk.inbox", "我的工作台"))
     if _passes(lambda: ensure_may_accept(user, user.org)):
-        entries.append(("clerk.pick_item", "受理"))
+        entries += [("clerk.pick_item", "受理"), ("clerk.accepted", "我受理的办件")]
     if _passes(lambda: sla_scope(user, None)):
         entries += [("manage.instances", "办件监控"), ("dashboard.sla_page", "时效统计")]
     if _passes(lambda: ensure_admin(user)):

@@ -4,7 +4,7 @@ from math import ceil
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 
-from engine.cases import acceptance, casefile, lifecycle, notices
+from engine.cases import acceptance, casefile, lifecycle, notices, queries
 from engine.cases.deadlines import deadline_status
 from engine.cases.history import ACTION_LABELS
 from engine.catalogue.flows import catalog, flow_for
@@ -28,8 +28,11 @@ VIEWS = {work.CANDIDATE: "待认领", work.MINE: "我的待办"}
 @bp.route("/inbox")
 def inbox():
     user = current_account()
-    view = request.args.get("view") if request.args.get("view") in VIEWS else work.CANDIDATE
     page = max(request.args.get("page", 1, type=int) or 1, 1)
+    q = request.args.get("q", "")
+    if q.strip():
+        return _found_cases(user, q, page)
+    view = request.args.get("view") if request.args.get("view") in VIEWS else work.CANDIDATE
     item_id = request.args.get("item") or None
     overdue_only = request.args.get("overdue") == "1"
     latest_first = request.args.get("order") == "-due"
@@ -56,6 +59,42 @@ def inbox():
         item_id=item_id,
         overdue_only=overdue_only,
         latest_first=latest_first,
+    )
+
+
+def _found_cases(user, q: str, page: int):
+    """The inbox's search box finds cases, not tasks: those the clerk may see that the text matches."""
+    errors: dict = {}
+    try:
+        found = queries.list_cases(db.session, user, queries.CaseFilter(q=q), page, PER_PAGE)
+    except Invalid as exc:
+        errors, found = flat_errors(exc.errors), queries.CasePage([], 0, 1, PER_PAGE)
+    return render_template(
+        "clerk/search.html",
+        q=q.strip(),
+        rows=queries.listed_cases(db.session, found.items),
+        total=found.total,
+        page=found.page,
+        pages=max(ceil(found.total / PER_PAGE), 1),
+        errors=errors,
+        status_labels=lifecycle.STATUS_LABELS,
+    ), (400 if errors else 200)
+
+
+@bp.route("/cases/accepted")
+def accepted():
+    """我受理的办件: what the clerk's unit accepted, newest first, with where each case is now and who holds it."""
+    user = current_account()
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    found = queries.cases_accepted_by(db.session, user, page, PER_PAGE)
+    return render_template(
+        "clerk/accepted.html",
+        unit=user.org,
+        rows=found.items,
+        total=found.total,
+        page=found.page,
+        pages=max(ceil(found.total / PER_PAGE), 1),
+        status_labels=lifecycle.STATUS_LABELS,
     )
 
 
