@@ -54,6 +54,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/calendar.py
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/timers.py
+	$(BIN)/python bench/case_bytes.py
 
 clean:
 	rm -rf $(VENV) instance web/node_modules
