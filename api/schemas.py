@@ -171,6 +171,19 @@ class StageDeadlineOut(Schema):
     deadline = fields.Function(lambda pair: DeadlineOut().dump(pair[1]))
 
 
+class ScanRef(Schema):
+    id = fields.Integer()
+    material = fields.String()
+    file_name = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+    pages = fields.Integer(allow_none=True)
+    stage = fields.String()
+    uploaded_by = fields.Nested(UserRef)
+    uploaded_at = fields.DateTime()
+    url = fields.Function(lambda scan: f"/api/attachments/{scan.id}", metadata={"description": "扫描件内容"})
+
+
 class CaseFileOut(Schema):
     """The case file (办件卷宗): what every stage reads before it decides."""
 
@@ -183,6 +196,7 @@ class CaseFileOut(Schema):
     stages = fields.List(fields.Nested(StageDeadlineOut), metadata={"description": "当前环节及其期限"})
     approvals = fields.List(fields.Decimal(as_string=True, places=2), metadata={"description": "各审核环节核定金额"})
     amount_to_pay = fields.Decimal(as_string=True, places=2, allow_none=True, metadata={"description": "应拨付金额"})
+    scans = fields.List(fields.Nested(ScanRef), metadata={"description": "扫描件（附件）"})
 
 
 class CaseDetailOut(CaseOut):

@@ -1,7 +1,7 @@
 """The case file (办件卷宗): everything a stage needs to see to decide, in one read.
 
 The application as the window took it (applicant, the item's start data laid out, the 帮办代办 flag),
-the materials received at 受理 and at each 补正, every decision so far with its opinion and amounts,
+the materials received at 受理 and at each 补正 with their scans, every decision so far with its opinion and amounts,
 the case's and the open stages' deadlines, and what a form of the current stage is offered pre-filled
 (`suggested_values`). Read from the case's history: a step records what it decided, so nothing here
 loads the workflow.
@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.attachments.service import Scan, attachments_of
 from engine.cases import money
 from engine.cases.acceptance import CaseView, case_view, missing_materials
 from engine.cases.deadlines import DeadlineStatus, deadline_status, provisional_between
@@ -61,6 +62,11 @@ class CaseFile:
     provisional: bool
     stages: list[tuple[Task, DeadlineStatus]]
     approvals: list[Decimal]
+    scans: list[Scan]
+
+    def scans_of(self, material: str) -> list[Scan]:
+        """The scans attached to one material, oldest first."""
+        return [scan for scan in self.scans if scan.material == material]
 
     @property
     def case(self) -> Any:
@@ -92,6 +98,7 @@ def case_file(session: Session, user: User, case_id: int) -> CaseFile:
     accepted = next((event for event in view.events if event.action == "accepted"), None)
     details: dict[str, Any] = dict(accepted.detail.get("details") or {}) if accepted else {}
     received = _received(view.events, accepted, form_keys)
+    scans = attachments_of(session, user, case_id)
     decisions = [
         _decision(event, form_keys.get(event.task_id or "")) for event in view.events if event.action == "completed"
     ]
@@ -110,12 +117,13 @@ def case_file(session: Session, user: User, case_id: int) -> CaseFile:
         application=laid_out(start_form, details),
         proxy=bool(accepted and accepted.detail.get("proxy")),
         received=received,
-        missing=missing_materials(item, [m.name for m in received]) if item else [],
+        missing=missing_materials(item, [m.name for m in received], {scan.material for scan in scans}) if item else [],
         decisions=decisions,
         deadline=deadline_status(view.case.due_at, None),
         provisional=provisional_between(view.case.clock_from or view.case.started_at, view.case.due_at),
         stages=[(task, deadline_status(task.due_at, task.warn_at)) for task in view.open_tasks],
         approvals=approvals,
+        scans=scans,
     )
 
 

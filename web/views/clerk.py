@@ -4,6 +4,7 @@ from math import ceil
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 
+from engine.attachments import service as scans
 from engine.cases import acceptance, casefile, lifecycle, notices, queries
 from engine.cases.deadlines import deadline_status
 from engine.cases.history import ACTION_LABELS
@@ -115,6 +116,7 @@ def _task_page(task_id: str, values: dict | None = None, errors: dict | None = N
         file=file,
         view=file.view,
         case=file.case,
+        attach_materials=scans.attachable_materials(db.session, user, task.instance_id),
         deadline=deadline_status(task.due_at, task.warn_at),
         schema=json_schema(task.form_key),
         form_title=title_of(task.form_key),
@@ -167,6 +169,8 @@ def case(case_id: int, values: dict | None = None, errors: dict | None = None, s
         file=file,
         view=view,
         case=view.case,
+        attach_materials=scans.attachable_materials(db.session, user, case_id),
+        applicant_cases=queries.cases_of_applicant(db.session, user, view.case.applicant_id_number, case_id),
         action_labels=ACTION_LABELS,
         status_labels=lifecycle.STATUS_LABELS,
         deadline=file.deadline,
