@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import false as sa_false
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -69,6 +70,11 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     org_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
     active: Mapped[bool] = mapped_column(default=True)
+    # Sign-in protection: failed attempts since the last success, and until when the account is locked.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None]
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    password_changed_at: Mapped[datetime | None]
 
     org: Mapped[OrgUnit] = relationship(viewonly=True)
     role_grants: Mapped[list["RoleGrant"]] = relationship(cascade="all, delete-orphan")
@@ -99,6 +105,11 @@ class ProcessDefinition(Base):
     name: Mapped[str] = mapped_column(String(200))
     version: Mapped[int] = mapped_column(Integer)
     content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    region: Mapped[str | None] = mapped_column(
+        String(100),
+        index=True,
+        comment="the region (a unit's name) whose items run this version; none: the national base",
+    )
     calls: Mapped[JSONObject | None] = mapped_column(
         JSON, comment="process key → version identity of each process of another file it calls"
     )
@@ -327,3 +338,33 @@ class ClaimedInvoice(Base):
     number: Mapped[str] = mapped_column(String(40))
     institution: Mapped[str] = mapped_column(String(100))
     released_at: Mapped[datetime | None]
+
+
+# --- security: revoked tokens and the security log ------------------------------------------------
+
+
+class RevokedToken(Base):
+    """A bearer token given back at logout (or revoked by an administrator) before it expired."""
+
+    __tablename__ = "revoked_token"
+
+    jti: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    revoked_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True, comment="after this the token is refused anyway")
+
+
+class SecurityEvent(Base):
+    """A security-relevant event (sign-in, failure, lock-out, role change, deactivation, refused scope)."""
+
+    __tablename__ = "security_event"
+    __table_args__ = (Index("ix_security_event_at", "at"), Index("ix_security_event_action_at", "action", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    action: Mapped[str] = mapped_column(String(40))
+    username: Mapped[str | None] = mapped_column(String(60), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"), index=True)
+    remote_addr: Mapped[str | None] = mapped_column(String(45))
+    detail: Mapped[JSONObject]
