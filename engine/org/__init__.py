@@ -1,1 +1,2 @@
-"""The organisation: accounts and units, routing a lane to the unit that works it, and every permission rule. May import core."""
+"""The organisation: accounts and units, signing in and passwords, the security log, routing a lane to the unit
+that works it, and every permission rule. May import core."""
