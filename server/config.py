@@ -65,4 +65,31 @@ def settings(instance_path: Path) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         # Where applicants reach the site, for the 受理单's QR code (e.g. https://yb.example.gov.cn); empty: the request's
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
+        **security_settings(),
+    }
+
+
+def _flag(name: str, default: str = "0") -> bool:
+    return os.environ.get(name, default).strip().lower() in ("1", "true", "yes", "on")
+
+
+def security_settings() -> dict:
+    """Sign-in, passwords, sessions, tokens and HTTP hardening (README: 安全设置)."""
+    force_https = _flag("FORCE_HTTPS")
+    return {
+        # Passwords of new accounts and changes; a lock-out after so many failures in a row, for so long
+        "PASSWORD_MIN_LENGTH": int(os.environ.get("PASSWORD_MIN_LENGTH", "10")),
+        "LOGIN_MAX_FAILURES": int(os.environ.get("LOGIN_MAX_FAILURES", "5")),
+        "LOGIN_LOCKOUT_MINUTES": int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")),
+        # A page session ends after so long without a request, and in any case so long after signing in
+        "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", "30")),
+        "SESSION_MAX_HOURS": int(os.environ.get("SESSION_MAX_HOURS", "12")),
+        # A bearer token of the REST API expires so long after it was issued
+        "API_TOKEN_HOURS": int(os.environ.get("API_TOKEN_HOURS", "12")),
+        # Served over TLS (directly or behind a proxy that sets X-Forwarded-Proto): redirect http to https,
+        # send HSTS and mark the session cookie Secure; SESSION_COOKIE_SECURE alone only marks the cookie
+        "FORCE_HTTPS": force_https,
+        "SESSION_COOKIE_SECURE": force_https or _flag("SESSION_COOKIE_SECURE"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
     }

@@ -6,10 +6,11 @@ from `failure_of`, which says what status and message an exception stands for.
 
 import logging
 
-from flask import Flask, request
+from flask import Flask, render_template, request
+from flask_login import AnonymousUserMixin
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import InternalServerError, RequestEntityTooLarge
 
 from engine.attachments.checks import UPLOAD_TOO_LARGE
 from engine.attachments.store import StoreUnavailable
@@ -24,11 +25,13 @@ PHRASES = {
     409: "Conflict",
     413: "Content Too Large",
     422: "Unprocessable Entity",
+    500: "Internal Server Error",
     503: "Service Unavailable",
 }
 TOO_LARGE = "提交的内容过大"
 UNAVAILABLE = "数据库暂时不可用，请稍后重试"
 CONCURRENT_STEP = "办件已被他人同时办理，请刷新后重试"
+INTERNAL = "系统内部错误，请稍后重试；如仍出错请联系管理员"
 
 log = logging.getLogger("yibao.http")
 
@@ -95,6 +98,20 @@ def register(app: Flask) -> None:
         """A body over the request's limit (an upload over the scan limits): a field message, never a 500."""
         upload = request.mimetype == "multipart/form-data"
         return _body(413, UPLOAD_TOO_LARGE if upload else TOO_LARGE, {"file": [UPLOAD_TOO_LARGE]} if upload else None)
+
+    @app.errorhandler(InternalServerError)
+    def internal_error(exc: InternalServerError):
+        """Anything unforeseen: a generic message, never the exception's text; what happened goes to the log
+        (Flask logs the traceback, this line names the request)."""
+        original = exc.original_exception or exc
+        log.error("500 on %s %s: %s", request.method, request.path, type(original).__name__)
+        rollback()
+        if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+            return _body(500, INTERNAL)
+        page = render_template(
+            "error.html", title="系统出错", message=INTERNAL, current_user=AnonymousUserMixin(), menu=lambda: []
+        )
+        return page, 500
 
     @app.errorhandler(StaleDataError)
     @app.errorhandler(DBAPIError)

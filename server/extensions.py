@@ -17,3 +17,20 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 # Limits only the routes that ask for one (server/public.py); storage from RATELIMIT_STORAGE_URI.
 limiter = Limiter(key_func=get_remote_address)
+
+# Security headers, by Flask-Talisman (one per app: `server.app.harden`). The policy allows scripts of this site
+# only, no inline script and no handler attribute; styles may be inline because bpmn-js, diagram-js and echarts
+# write style attributes and the printed notices carry their own <style>.
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self' 'unsafe-inline'",
+    "img-src": "'self' data: blob:",
+    "font-src": "'self' data:",
+    "connect-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+PERMISSIONS_POLICY = {"geolocation": "()", "microphone": "()", "payment": "()", "usb": "()"}

@@ -81,12 +81,13 @@ _tokens: dict[str, str] = {}
 
 @pytest.fixture
 def as_user(app, client):
-    """`as_user("qujiang.township_clerk").post(...)`: requests carrying that user's bearer token."""
+    """`as_user("qujiang.township_clerk").post(...)`: requests carrying that user's bearer token (a user not of
+    the demo organisation: `as_user(name, password)`)."""
 
     class Caller:
-        def __init__(self, username):
+        def __init__(self, username, password="yibao2026"):
             if username not in _tokens:
-                response = client.post("/api/auth/token", json={"username": username, "password": "yibao2026"})
+                response = client.post("/api/auth/token", json={"username": username, "password": password})
                 assert response.status_code == 200, response.get_json()
                 _tokens[username] = response.get_json()["token"]
             self.headers = {"Authorization": f"Bearer {_tokens[username]}"}
