@@ -7,6 +7,10 @@ strings with +08:00, the form SpiffWorkflow timers take. For example, on a 初�
     超期      stage_due(limits["township_review"], case_due)
     即将超期  working_days_before(stage_due(limits["township_review"], case_due), warn_days)
     通报      working_days_overdue(stage_due(limits["township_review"], case_due), 5)
+
+They run in the server's process (an expression in the sandbox worker calls them back there), so
+each bounds its own cost: a count of working days is a whole number from 0 to MAX_WORKING_DAYS
+(366, about a year and a half of working days), and the calendar itself refuses a date outside the years it covers.
 """
 
 from collections.abc import Callable
@@ -17,6 +21,7 @@ from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
 
 from engine import workcalendar
 from engine.core.clock import clock
+from engine.sandbox.limits import MAX_WORKING_DAYS, ScriptTooExpensive
 from engine.sandbox.restricted import make_script_engine
 
 NO_DEADLINE = "9999-12-31T00:00:00+08:00"
@@ -29,13 +34,14 @@ def now() -> str:
 
 def working_days_after(start: date | datetime | str, n: int) -> str:
     """When a limit of n working days counted from the day after `start` expires (24:00 of the n-th)."""
-    return workcalendar.working_days_after(start, n)
+    return workcalendar.working_days_after(start, _working_days("working_days_after", n))
 
 
 def working_days_before(instant: datetime | str, n: int) -> str:
     """00:00 of the day n working days before the day of `instant` (e.g. two days before expiry)."""
     if instant == NO_DEADLINE:
         return NO_DEADLINE
+    n = _working_days("working_days_before", n)
     day = workcalendar.shanghai_date(_instant(instant))
     earlier = workcalendar.default_calendar().add_working_days(day, -n)
     return datetime.combine(earlier, datetime.min.time(), workcalendar.SHANGHAI).isoformat()
@@ -45,6 +51,7 @@ def working_days_overdue(deadline: datetime | str, n: int) -> str:
     """When a task due at `deadline` (an expiry instant) has been overdue for n working days."""
     if deadline == NO_DEADLINE:
         return NO_DEADLINE
+    n = _working_days("working_days_overdue", n)
     last_allowed_day = workcalendar.shanghai_date(_instant(deadline) - timedelta(microseconds=1))
     return working_days_after(last_allowed_day, n)
 
@@ -57,10 +64,23 @@ def stage_due(limit_days: int | None, case_due: str | None = None) -> str:
     """
     if limit_days is None:
         return case_due or NO_DEADLINE
-    due = working_days_after(clock.now(), limit_days)
+    due = workcalendar.working_days_after(clock.now(), _working_days("stage_due", limit_days))
     if case_due and _instant(case_due) < _instant(due):
         return _instant(case_due).isoformat()
     return due
+
+
+def _working_days(function: str, n: object) -> int:
+    """`n` if it is a count of working days a diagram may ask for."""
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"{function} 的工作日天数必须是整数，实际是 {type(n).__name__}")
+    if not 0 <= n <= MAX_WORKING_DAYS:
+        shown = n if n.bit_length() <= 64 else "一个过大的数"
+        raise ScriptTooExpensive(
+            f"{function} 的工作日天数须在 0 到 {MAX_WORKING_DAYS} 之间，实际是 {shown}",
+            f"{function} takes 0 to {MAX_WORKING_DAYS} working days",
+        )
+    return n
 
 
 def _instant(value: datetime | str) -> datetime:

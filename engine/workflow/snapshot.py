@@ -11,9 +11,16 @@ value.
 
 Importing this module binds SpiffWorkflow's timers to the engine's clock (`timer_clock`), so every
 workflow built or loaded here fires its timers on that clock.
+
+Every workflow built or loaded here is bounded (`BoundedWorkflow`): one `do_engine_steps()` runs
+at most MAX_ENGINE_TASKS automatic tasks within STEP_BUDGET_SECONDS, and what its scripts return
+counts against MAX_STEP_DATA_BYTES, so a diagram that loops through gateways and scripts fails its
+step instead of holding the server; `dump_state` refuses a state longer than MAX_STATE_CHARS.
 """
 
 import json
+import time
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -29,7 +36,14 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
 from engine.core.typing import ProcessSpec, SpiffTask, Workflow
+from engine.sandbox import pool
 from engine.sandbox.functions import script_engine
+from engine.sandbox.limits import (
+    MAX_ENGINE_TASKS,
+    MAX_STATE_CHARS,
+    STEP_BUDGET_SECONDS,
+    ScriptTooExpensive,
+)
 from engine.workflow import timer_clock
 
 timer_clock.bind()
@@ -59,9 +73,41 @@ _converter = BpmnWorkflowConverter(BpmnWorkflow, _registry)
 _encode = create_encoder(_registry)(ensure_ascii=False, separators=(",", ":")).encode
 
 
+# SpiffWorkflow ships no types, so its workflow class is Any to mypy.
+class BoundedWorkflow(BpmnWorkflow):  # type: ignore[misc]
+    """A BpmnWorkflow whose engine steps end: a bounded number of automatic tasks, in bounded time."""
+
+    def do_engine_steps(
+        self,
+        will_complete_task: Callable[[SpiffTask], None] | None = None,
+        did_complete_task: Callable[[SpiffTask], None] | None = None,
+    ) -> None:
+        started = time.monotonic()
+        done = 0
+
+        def counted(task: SpiffTask) -> None:
+            nonlocal done
+            done += 1
+            if did_complete_task is not None:
+                did_complete_task(task)
+            if done > MAX_ENGINE_TASKS:
+                raise ScriptTooExpensive(
+                    f"流程自动执行的环节超过 {MAX_ENGINE_TASKS} 个，流程图可能有死循环",
+                    f"more than {MAX_ENGINE_TASKS} automatic tasks in one step",
+                )
+            if time.monotonic() - started > STEP_BUDGET_SECONDS:
+                raise ScriptTooExpensive(
+                    f"流程自动执行超时（超过 {STEP_BUDGET_SECONDS:g} 秒）",
+                    f"automatic tasks ran past {STEP_BUDGET_SECONDS:g}s",
+                )
+
+        with pool.step_budget():
+            super().do_engine_steps(will_complete_task, counted)
+
+
 def new_workflow(spec: ProcessSpec, subprocess_specs: dict[str, ProcessSpec], data: dict[str, Any]) -> Workflow:
     """A workflow at its start, with `data` given to the start task so every step sees it."""
-    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine())
+    workflow = BoundedWorkflow(spec, subprocess_specs, script_engine=script_engine())
     for task in workflow.get_tasks(state=TaskState.READY):
         task.data.update(data)
     return workflow
@@ -69,12 +115,20 @@ def new_workflow(spec: ProcessSpec, subprocess_specs: dict[str, ProcessSpec], da
 
 def dump_state(workflow: Workflow) -> str:
     """The task tree, data and events of a workflow as JSON, stamped with the serializer version;
-    its specs are never converted."""
+    its specs are never converted.
+
+    Its size is checked after the text is written: what could make it huge (the task data scripts
+    leave) was measured, capped and refused in the sandbox before it reached the workflow.
+    """
     state = super(BpmnWorkflowConverter, _converter).to_dict(workflow)
     state["subprocesses"] = _converter.mapping_to_dict(workflow.subprocesses)
     state["bpmn_events"] = _registry.convert(workflow.bpmn_events)
     state[VERSION_KEY] = SERIALIZER_VERSION
     text: str = _encode(state)
+    if len(text) > MAX_STATE_CHARS:
+        raise ScriptTooExpensive(
+            f"流程状态超过 {MAX_STATE_CHARS // 1024 // 1024} MB，无法保存", "workflow state too large to store"
+        )
     return text
 
 
@@ -89,7 +143,7 @@ def load_state(text: str, spec: ProcessSpec, subprocess_specs: dict[str, Process
     version = state.pop(VERSION_KEY, UNSTAMPED_VERSION)
     if version != SERIALIZER_VERSION:
         migrate_state(state, version, spec, subprocess_specs)
-    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine(), deserializing=True)
+    workflow = BoundedWorkflow(spec, subprocess_specs, script_engine=script_engine(), deserializing=True)
     workflow.tasks = _converter.mapping_from_dict(state["tasks"], UUID, workflow=workflow)
     workflow.task_tree = workflow.tasks.get(UUID(state["root"]))
     _converter.set_default_attributes(workflow, state)
