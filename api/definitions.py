@@ -1,13 +1,13 @@
-"""Process definitions: upload a diagram as a new version (流程设计员 only), list versions."""
+"""Process definitions (流程设计员 only): upload a diagram as a new version of the designer's region, list the
+versions the designer may see, read one and its diff against the base."""
 
 from flask import jsonify, request
 from flask_smorest import Blueprint, abort
-from marshmallow import fields
-from sqlalchemy import select
+from marshmallow import Schema, fields
 
 from api.schemas import DefinitionOut
-from engine.bpmn import deployment, vendor
-from engine.core.models import ProcessDefinition
+from engine.bpmn import deployment, vendor, versions
+from engine.bpmn.deployment import ProcessIdClash
 from server.extensions import db
 from server.login import current_account, require_login
 
@@ -15,7 +15,16 @@ blp = Blueprint("definitions", __name__, url_prefix="/api/definitions", descript
 blp.before_request(require_login)
 
 
-class UploadedDefinitionOut(DefinitionOut):
+class RegionalDefinitionOut(DefinitionOut):
+    region = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "The region (a unit's name, e.g. 丰城市) whose items run this version; null: the national base"
+        },
+    )
+
+
+class UploadedDefinitionOut(RegionalDefinitionOut):
     conversion = fields.Dict(
         allow_none=True,
         metadata={
@@ -24,15 +33,90 @@ class UploadedDefinitionOut(DefinitionOut):
     )
 
 
-@blp.route("", methods=["POST"])
-@blp.response(201, UploadedDefinitionOut)
-def upload():
-    """Upload a `.bpmn` (multipart field `file`, or the raw XML as the body).
+class ListedDefinitionOut(RegionalDefinitionOut):
+    current = fields.Boolean(
+        metadata={
+            "description": "New cases of its region (or, for a base version, of regions without their own) start on it"
+        }
+    )
+    running = fields.Integer(metadata={"description": "Cases running on this version"})
+    total = fields.Integer(metadata={"description": "Cases ever started on this version"})
 
-    Refused with 422 and `problems` (element id, line, message) when it does not validate;
-    identical content returns the existing version with `created: false` and status 200.
-    `?convert=vendor` first maps Camunda/Flowable/Activiti `candidateGroups`, `assignee`, `formKey`
-    and bare ISO timer literals, and answers with a `conversion` report (also on a 422).
+
+class FieldChangeOut(Schema):
+    field = fields.String(
+        metadata={"description": "type, name, lane, form_key, stage, timers, condition, script, called"}
+    )
+    label = fields.String()
+    before = fields.String()
+    after = fields.String()
+
+
+class ElementChangeOut(Schema):
+    element_id = fields.String()
+    kind = fields.String(metadata={"description": "added, removed or changed"})
+    type = fields.String(metadata={"description": "the BPMN element type, e.g. userTask"})
+    type_label = fields.String()
+    name = fields.String()
+    differences = fields.List(
+        fields.Nested(FieldChangeOut),
+        attribute="fields",
+        data_key="fields",
+        metadata={"description": "for a changed element: what differs"},
+    )
+
+
+class DiffOut(Schema):
+    definition = fields.Nested(RegionalDefinitionOut)
+    against = fields.Nested(
+        RegionalDefinitionOut,
+        allow_none=True,
+        metadata={
+            "description": "The version compared with: the latest base version for a region's version (else the "
+            "region's previous one), the previous base version for a base version; null when there is none"
+        },
+    )
+    changes = fields.List(fields.Nested(ElementChangeOut))
+
+
+class UploadArgs(Schema):
+    convert = fields.String(metadata={"description": "`vendor`: convert Camunda/Flowable/Activiti settings first"})
+    rename_to = fields.String(
+        metadata={
+            "description": "Deploy the diagram's process under this id (when its id is the base's for another diagram)"
+        }
+    )
+
+
+class _Listed:
+    """A listed version: the definition's columns with its case counts and whether new cases start on it."""
+
+    def __init__(self, version: versions.Version) -> None:
+        self.current, self.running, self.total = version.current, version.running, version.total
+        self._definition = version.definition
+
+    def __getattr__(self, name: str):
+        return getattr(self._definition, name)
+
+
+@blp.route("", methods=["POST"])
+@blp.doc(parameters=[{"in": "query", "name": name, "schema": {"type": "string"}} for name in ("convert", "rename_to")])
+@blp.response(201, UploadedDefinitionOut)
+@blp.alt_response(
+    409,
+    description="The process id is the base's for a different diagram: `errors.rename_to` names the clash, "
+    "`suggested_id` a free id; upload again with `?rename_to=`",
+)
+def upload():
+    """Upload a `.bpmn` (multipart field `file`, or the raw XML as the body) as a version of the caller's region.
+
+    A region's designer deploys for their region (the base is deployed by system-level designers): the region's
+    items run it from then on, other regions keep theirs. Refused with 422 and `problems` (element id, line,
+    message) when it does not validate; identical content returns the existing version with `created: false`
+    and status 200. A process id the base uses for a different diagram is refused with 409 (see below) unless
+    `?rename_to=<new id>` deploys it under a new id. `?convert=vendor` first maps Camunda/Flowable/Activiti
+    `candidateGroups`, `assignee`, `formKey` and bare ISO timer literals, and answers with a `conversion` report
+    (also on a 422).
     """
     upload = request.files.get("file")
     data = upload.read() if upload else request.get_data()
@@ -41,29 +125,59 @@ def upload():
     name = upload.filename if upload else "upload.bpmn"
     if request.args.get("convert", "vendor") != "vendor":
         abort(422, message="参数有误", errors={"convert": ["只能为 vendor（转换 Camunda/Flowable/Activiti 流程图）"]})
-    if request.args.get("convert") == "vendor":
-        try:
-            definition, created, conversion = vendor.deploy_vendor_diagram(db.session, current_account(), data, name)
-        except vendor.InvalidVendorDiagram as exc:
-            return jsonify(
-                code=422,
-                status="Unprocessable Entity",
-                message=exc.message,
-                errors=exc.errors,
-                problems=exc.problems,
-                conversion=exc.conversion.to_dict(),
-            ), 422
-        definition.conversion = conversion.to_dict()
-    else:
-        definition, created = deployment.deploy(db.session, current_account(), data, name)
+    rename_to = request.args.get("rename_to") or None
+    try:
+        if request.args.get("convert") == "vendor":
+            try:
+                definition, created, conversion = vendor.deploy_vendor_diagram(
+                    db.session, current_account(), data, name, rename_to=rename_to
+                )
+            except vendor.InvalidVendorDiagram as exc:
+                return jsonify(
+                    code=422,
+                    status="Unprocessable Entity",
+                    message=exc.message,
+                    errors=exc.errors,
+                    problems=exc.problems,
+                    conversion=exc.conversion.to_dict(),
+                ), 422
+            definition.conversion = conversion.to_dict()
+        else:
+            definition, created = deployment.deploy(db.session, current_account(), data, name, rename_to=rename_to)
+    except ProcessIdClash as exc:
+        return jsonify(
+            code=409, status="Conflict", message=exc.message, errors=exc.errors, suggested_id=exc.suggestion
+        ), 409
     definition.created = created
     return definition, 201 if created else 200
 
 
 @blp.route("")
-@blp.response(200, DefinitionOut(many=True))
+@blp.response(200, ListedDefinitionOut(many=True))
 def listing():
-    """Every deployed version, newest first."""
-    return db.session.scalars(
-        select(ProcessDefinition).order_by(ProcessDefinition.process_key, ProcessDefinition.version.desc())
-    ).all()
+    """List the versions the caller may see.
+
+    Newest first within each process: the base and the caller's region's (every region's for a system-level
+    designer), never another region's. 流程设计员 only.
+    """
+    return [_Listed(version) for version in versions.versions(db.session, current_account())]
+
+
+@blp.route("/<int:definition_id>")
+@blp.response(200, RegionalDefinitionOut)
+def one(definition_id: int):
+    """One version (404 for another region's)."""
+    return versions.version_xml(db.session, current_account(), definition_id)
+
+
+@blp.route("/<int:definition_id>/diff")
+@blp.response(200, DiffOut)
+def diff(definition_id: int):
+    """What a version changes against the base, element by element.
+
+    Elements added, removed and changed (matched by element id), a changed one with each of its facts that differ:
+    type, name, lane, form, stage, timer expressions, condition, script, called process. A region's version is
+    compared with the latest base version of its process (else with the region's previous version), a base
+    version with the previous base version. 404 for another region's version.
+    """
+    return versions.version_diff(db.session, current_account(), definition_id)

@@ -1,1 +1,1 @@
-"""Diagrams: reading BPMN XML, checks and validation of uploads, vendor import, deployment and versions, what an instance diagram marks. May import core, sandbox and workflow."""
+"""Diagrams: reading BPMN XML, checks and validation of uploads, vendor import, deployment and versions per region, the diff of two versions and renaming a clashing process id, what an instance diagram marks. May import core, org, catalogue (the region of a unit), sandbox and workflow."""

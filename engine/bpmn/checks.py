@@ -4,6 +4,7 @@ They read the XML rather than SpiffWorkflow's specs because the parser stops at 
 error, and a designer wants the whole list in one upload.
 """
 
+import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
@@ -345,3 +346,61 @@ def reference_problems(
                 ref = definition.get(attribute)
                 if ref and ref not in defined:
                     yield _on_owner(definition, f'引用了未定义的{label}“{ref}”')
+
+
+# Markup a browser runs when it shows the XML (or a page embeds it): a stored diagram is served back to designers,
+# so a diagram carrying any of it is refused at upload (stored XSS). BPMN, its diagram interchange and the engines'
+# extension namespaces need none of it.
+_ACTIVE_NAMESPACES = {
+    'http://www.w3.org/1999/xhtml': 'HTML',
+    'http://www.w3.org/2000/svg': 'SVG',
+    'http://www.w3.org/1998/Math/MathML': 'MathML',
+    'http://www.w3.org/1999/XSL/Transform': 'XSLT',
+    'http://www.w3.org/2001/XInclude': 'XInclude',
+}
+_ACTIVE_NAMES = frozenset({'script', 'iframe', 'object', 'embed', 'foreignObject', 'frame', 'frameset'})
+# HTML and SVG event handlers are lower case (onload, onclick, onbegin); Flowable's onTransaction is not one.
+_EVENT_HANDLER = re.compile(r'on[a-z]+')
+_SCRIPT_URL = re.compile(r'(?:java|vb|live)script:|data:\s*(?:text/html|image/svg|application/(?:xhtml|xml))', re.I)
+_INVISIBLE = re.compile(r'[\x00-\x20\x7f]+')
+
+
+def _script_url(value: str | None) -> bool:
+    """A javascript:/vbscript: URL or an HTML/SVG data: URL, however spaced or cased (browsers drop the spaces)."""
+    return value is not None and _SCRIPT_URL.match(_INVISIBLE.sub('', value)) is not None
+
+
+def _where(element: Element) -> str:
+    return f'元素 <{element.prefix + ":" if element.prefix else ""}{local_name(element)}>'
+
+
+def markup_problems(root: Element) -> Iterator[Problem]:
+    """Markup that could run in a browser, anywhere in the file: elements in the HTML, SVG, MathML, XSLT or
+    XInclude namespaces, a script/iframe/object/embed element in no namespace, an event-handler attribute
+    (on…), a javascript: (or HTML data:) URL in any attribute or text, an xml-stylesheet instruction."""
+    document = root.getroottree()
+    outside = [*document.getroot().itersiblings(preceding=True), *document.getroot().itersiblings()]
+    for node in [*outside, *root.iter(etree.PI)]:
+        if isinstance(node, etree._ProcessingInstruction) and node.target.lower() == 'xml-stylesheet':
+            yield Problem(None, node.sourceline, '不允许 xml-stylesheet 处理指令：样式表可在浏览器中执行脚本')
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        namespace = etree.QName(element).namespace
+        if namespace in _ACTIVE_NAMESPACES:
+            yield _at(
+                element,
+                f'不允许在流程图中嵌入 {_ACTIVE_NAMESPACES[namespace]} 标记（{_where(element)}）：'
+                '它可在浏览器中执行脚本，请删除',
+            )
+            continue
+        if namespace is None and local_name(element) in _ACTIVE_NAMES:
+            yield _at(element, f'不允许 {_where(element)}：它可在浏览器中执行脚本，请删除')
+        for attribute, value in element.attrib.items():
+            name = etree.QName(attribute).localname
+            if _EVENT_HANDLER.fullmatch(name):
+                yield _at(element, f'{_where(element)} 的属性 {name} 是网页事件脚本，不允许出现在流程图中')
+            elif _script_url(value):
+                yield _at(element, f'{_where(element)} 的属性 {name} 是 javascript: 等脚本地址，不允许出现在流程图中')
+        if _script_url(element.text) or _script_url(element.tail):
+            yield _at(element, f'{_where(element)} 的内容是 javascript: 等脚本地址，不允许出现在流程图中')

@@ -23,6 +23,7 @@ from engine.bpmn.checks import (
     executable_processes,
     expression_problems,
     lane_problems,
+    markup_problems,
     no_executable_process,
     reference_problems,
     reserved_id_problems,
@@ -95,6 +96,7 @@ def validate_diagram(
     )
     executable = executable_processes(root)
     problems = [
+        *markup_problems(root),
         *schema_problems(root),
         *no_executable_process(root, executable),
         *unsupported_elements(root, executable),

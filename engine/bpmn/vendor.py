@@ -371,13 +371,14 @@ class InvalidVendorDiagram(InvalidDiagram):
 
 
 def deploy_vendor_diagram(
-    session: Session, actor: Actor, data: bytes, source_name: str
+    session: Session, actor: Actor, data: bytes, source_name: str, *, rename_to: str | None = None
 ) -> tuple[ProcessDefinition, bool, Conversion]:
-    """Convert, then deploy as any upload; returns (version, whether new, the conversion report). Commits."""
+    """Convert, then deploy as any upload (`rename_to` as in `deployment.deploy`); returns (version, whether new,
+    the conversion report). Commits."""
     ensure_designer(actor)
     conversion = convert(data)
     try:
-        definition, created = deployment.deploy(session, actor, conversion.data, source_name)
+        definition, created = deployment.deploy(session, actor, conversion.data, source_name, rename_to=rename_to)
     except InvalidDiagram as exc:
         raise InvalidVendorDiagram(exc.problems, conversion) from None
     return definition, created, conversion

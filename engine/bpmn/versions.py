@@ -1,14 +1,21 @@
-"""Deployed process versions as designers see them: who deployed each, when, and how many cases run on it."""
+"""Deployed process versions as designers see them: the base and their region's versions side by side, who
+deployed each, when, how many cases run on it, and what a version changes against the base.
 
-from dataclasses import dataclass
+A region's designer sees the base versions and their own region's, never another region's (one `NotFound` for
+a version of another region and for a missing one); a system-level designer sees every region's.
+"""
 
-from sqlalchemy import case, func, select
+from dataclasses import dataclass, field, replace
+
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
+from engine.bpmn.deployment import designer_scope
+from engine.bpmn.diff import ElementChange, diff_diagrams
 from engine.cases.lifecycle import RUNNING
 from engine.core.errors import NotFound
-from engine.core.models import CaseInstance, ProcessDefinition, User
-from engine.org.permissions import ensure_designer
+from engine.core.models import CaseInstance, ProcessDefinition
+from engine.org.permissions import Actor, may_see_version, visible_versions_condition
 
 
 @dataclass(frozen=True)
@@ -16,11 +23,37 @@ class Version:
     definition: ProcessDefinition
     running: int
     total: int
+    current: bool = False
+    """New cases start on it: the latest of its region, or the latest base one (in `process_table` for a region's
+    designer: only where their region has no version of its own)."""
 
 
-def versions(session: Session, user: User) -> list[Version]:
-    """Every version, newest first within each process."""
-    ensure_designer(user)
+@dataclass(frozen=True)
+class ProcessRow:
+    """One process: its base versions and each shown region's own, newest first."""
+
+    process_key: str
+    name: str
+    base: list[Version]
+    regional: dict[str, list[Version]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ProcessTable:
+    scope: str | None
+    """The designer's region (None: a system-level designer, who deploys base versions)."""
+    regions: list[str]
+    """The region columns: the designer's own region, or every region with versions for a system-level designer."""
+    rows: list[ProcessRow]
+
+
+def versions(session: Session, user: Actor) -> list[Version]:
+    """Every version the designer may see, newest first within each process."""
+    scope = designer_scope(user)
+    return _versions(session, scope)
+
+
+def _versions(session: Session, scope: str | None) -> list[Version]:
     counts = {
         definition_id: (running or 0, total)
         for definition_id, running, total in session.execute(
@@ -32,15 +65,93 @@ def versions(session: Session, user: User) -> list[Version]:
         )
     }
     definitions = session.scalars(
-        select(ProcessDefinition).order_by(ProcessDefinition.process_key, ProcessDefinition.version.desc())
+        select(ProcessDefinition)
+        .where(visible_versions_condition(scope))
+        .order_by(ProcessDefinition.process_key, ProcessDefinition.version.desc())
     ).all()
-    return [Version(d, *counts.get(d.id, (0, 0))) for d in definitions]
+    current: dict[
+        tuple[str, str | None], int
+    ] = {}  # (process key, region) → the newest version's id (newest come first)
+    for definition in definitions:
+        current.setdefault((definition.process_key, definition.region), definition.id)
+    return [
+        Version(d, *counts.get(d.id, (0, 0)), current=current[(d.process_key, d.region)] == d.id) for d in definitions
+    ]
 
 
-def version_xml(session: Session, user: User, definition_id: int) -> ProcessDefinition:
+def process_table(session: Session, user: Actor) -> ProcessTable:
+    """The designers' list: per process, the base versions beside the region's own."""
+    scope = designer_scope(user)
+    listed = _versions(session, scope)
+    if scope is not None:
+        regions = [scope]
+    else:
+        regions = sorted({v.definition.region for v in listed if v.definition.region is not None})
+    rows: dict[str, ProcessRow] = {}
+    for version in listed:
+        definition = version.definition
+        row = rows.get(definition.process_key)
+        if row is None:
+            row = rows[definition.process_key] = ProcessRow(
+                definition.process_key, definition.name, [], {region: [] for region in regions}
+            )
+        if definition.region is None:
+            row.base.append(version)
+        else:
+            row.regional[definition.region].append(version)
+    if scope is not None:  # where the region has a version of its own, its new cases do not start on the base's
+        for row in rows.values():
+            if row.regional[scope]:
+                row.base[:] = [replace(version, current=False) for version in row.base]
+    return ProcessTable(scope, regions, list(rows.values()))
+
+
+def version_xml(session: Session, user: Actor, definition_id: int) -> ProcessDefinition:
     """One version with its BPMN text, for download or to open in the modeler."""
-    ensure_designer(user)
+    scope = designer_scope(user)
     definition = session.get(ProcessDefinition, definition_id)
-    if definition is None:
+    if definition is None or not may_see_version(scope, definition.region):
         raise NotFound("流程版本不存在")
     return definition
+
+
+@dataclass(frozen=True)
+class VersionDiff:
+    definition: ProcessDefinition
+    against: ProcessDefinition | None
+    """The version compared with: the latest base one for a region's version (else the region's previous one),
+    the previous base one for a base version; None when there is none."""
+    changes: list[ElementChange]
+
+    def of_kind(self, kind: str) -> list[ElementChange]:
+        return [change for change in self.changes if change.kind == kind]
+
+    @property
+    def marks(self) -> dict[str, list[str]]:
+        """Element ids to mark in the modeler: added and changed (removed ones are not in the diagram)."""
+        return {kind: [c.element_id for c in self.of_kind(kind)] for kind in ("added", "changed")}
+
+
+def version_diff(session: Session, user: Actor, definition_id: int) -> VersionDiff:
+    """What a version changes against the base (see `VersionDiff.against`), element by element."""
+    definition = version_xml(session, user, definition_id)
+    against = _compared_with(session, definition)
+    if against is None:
+        return VersionDiff(definition, None, [])
+    changes = diff_diagrams(against.bpmn_xml.encode("utf-8"), definition.bpmn_xml.encode("utf-8"))
+    return VersionDiff(definition, against, changes)
+
+
+def _compared_with(session: Session, definition: ProcessDefinition) -> ProcessDefinition | None:
+    def newest(*conditions: ColumnElement[bool]) -> ProcessDefinition | None:
+        return session.scalars(
+            select(ProcessDefinition)
+            .where(ProcessDefinition.process_key == definition.process_key, *conditions)
+            .order_by(ProcessDefinition.version.desc())
+            .limit(1)
+        ).first()
+
+    earlier = ProcessDefinition.version < definition.version
+    if definition.region is None:
+        return newest(ProcessDefinition.region.is_(None), earlier)
+    return newest(ProcessDefinition.region.is_(None)) or newest(ProcessDefinition.region == definition.region, earlier)

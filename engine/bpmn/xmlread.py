@@ -1,11 +1,15 @@
 """Safe reading of uploaded BPMN XML.
 
 Uploads come from outside, so the bytes are screened before any real parser builds a
-tree: a size cap, then defusedxml refuses DOCTYPE, entity declarations and external
-references; only then lxml (entities unresolved, no network, no DTD) builds the tree
-SpiffWorkflow needs, with source lines kept for error reports.
+tree: a size cap, then the text is read in the encoding its byte-order mark or XML declaration
+names and made UTF-8 (`diagram_text`, also what a version stores, so it reads back the same),
+then defusedxml refuses DOCTYPE, entity declarations and external references; only then lxml
+(entities unresolved, no network, no DTD) builds the tree SpiffWorkflow needs, with source
+lines kept for error reports.
 """
 
+import codecs
+import re
 from typing import TypeAlias
 from xml.etree.ElementTree import ParseError
 
@@ -35,6 +39,7 @@ def parse_diagram_xml(data: bytes, *, max_bytes: int) -> etree._Element:
     """The `bpmn:definitions` root of `data`, or XmlRefused saying why it cannot be read."""
     if len(data) > max_bytes:
         raise XmlRefused(f'文件过大：{len(data)} 字节，上限 {max_bytes} 字节')
+    data = diagram_text(data).encode('utf-8')
     if not data.strip():
         raise XmlRefused('文件为空')
     _screen(data)
@@ -49,6 +54,74 @@ def parse_diagram_xml(data: bytes, *, max_bytes: int) -> etree._Element:
             f'不是 BPMN 2.0 文件：根元素应为 bpmn:definitions，实际为 {etree.QName(root).localname}', root.sourceline
         )
     return root
+
+
+# Encodings a diagram may be saved in (canonical `codecs` names); any other is refused by name, never guessed.
+READABLE_ENCODINGS = frozenset(
+    {'utf-8', 'utf-16', 'utf-16-le', 'utf-16-be', 'utf-32', 'utf-32-le', 'utf-32-be', 'ascii', 'iso8859-1'}
+    | {'cp1252', 'gb2312', 'gbk', 'gb18030', 'big5'}
+)
+_MARKS = (  # byte-order marks, and "<?" in UTF-16 without one (XML 1.0 appendix F)
+    (codecs.BOM_UTF32_LE, 'utf-32'),  # before UTF-16 LE, whose mark it begins with
+    (codecs.BOM_UTF32_BE, 'utf-32'),
+    (codecs.BOM_UTF8, 'utf-8-sig'),
+    (codecs.BOM_UTF16_LE, 'utf-16'),
+    (codecs.BOM_UTF16_BE, 'utf-16'),
+    (b'<\0?\0', 'utf-16-le'),
+    (b'\0<\0?', 'utf-16-be'),
+)
+_DECLARED = re.compile(r'<\?xml\s[^>]*?\bencoding\s*=\s*["\']([^"\']*)["\']')
+
+
+def diagram_text(data: bytes) -> str:
+    """The diagram as text whose XML declaration (if any) says UTF-8: how a version is checked and stored.
+
+    Read in the encoding its byte-order mark, else its XML declaration, names (UTF-8 when neither does), as an
+    XML parser reads it. An encoding outside `READABLE_ENCODINGS`, a declaration the bytes contradict, or bytes
+    that are not in the encoding named raise XmlRefused naming the encoding.
+    """
+    marked = next((codec for mark, codec in _MARKS if data.startswith(mark)), None)
+    if marked is None:
+        found = _DECLARED.match(data[:300].decode('latin-1'))
+        declared = found.group(1).strip() if found else 'UTF-8'
+        codec = _readable(declared)
+        if codec.startswith(('utf-16', 'utf-32')):
+            raise XmlRefused(f'XML 声明的编码为 {declared}，但文件内容不是 {declared} 编码，请以 UTF-8 保存', 1)
+    else:
+        declared, codec = _shown(marked), marked
+    try:
+        text = data.decode(codec)
+    except UnicodeDecodeError as broken:
+        line = data.count(b'\n', 0, broken.start) + 1
+        raise XmlRefused(f'文件内容不是有效的 {declared} 编码（第 {line} 行），请以 UTF-8 保存', line) from None
+    found = _DECLARED.match(text)
+    if found is None:
+        return text
+    if marked is not None and _family(_readable(found.group(1).strip())) != _family(codec):
+        raise XmlRefused(
+            f'XML 声明的编码 {found.group(1).strip()} 与文件的字节顺序标记（{declared}）不符，请以 UTF-8 保存', 1
+        )
+    return text[: found.start(1)] + 'UTF-8' + text[found.end(1) :]
+
+
+def _readable(name: str) -> str:
+    """The canonical codec of an encoding a diagram may be in; XmlRefused naming any other."""
+    try:
+        codec = codecs.lookup(name).name
+    except LookupError:
+        codec = ''
+    if codec not in READABLE_ENCODINGS:
+        raise XmlRefused(f'不支持的文件编码：{name}，请以 UTF-8 保存', 1)
+    return codec
+
+
+def _family(codec: str) -> str:
+    """utf-8, utf-16 or utf-32 without byte order or mark: what a byte-order mark tells."""
+    return codec.removesuffix('-sig').removesuffix('-le').removesuffix('-be')
+
+
+def _shown(codec: str) -> str:
+    return {'utf-8-sig': 'UTF-8', 'utf-16': 'UTF-16', 'utf-32': 'UTF-32'}.get(codec, codec.upper())
 
 
 def _screen(data: bytes) -> None:

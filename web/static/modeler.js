@@ -104,6 +104,19 @@
 
   var overlays = modeler.get("overlays");
   var registry = modeler.get("elementRegistry");
+
+  // What this version adds and changes against the base (computed on the server): coloured with a marker and
+  // labelled with a badge; removed elements are only in the list below the canvas.
+  var marks = JSON.parse(document.getElementById("diff-marks").textContent);
+  var canvas = modeler.get("canvas");
+  var badgeText = { added: "新增", changed: "修改" };
+  Object.keys(badgeText).forEach(function (kind) {
+    (marks[kind] || []).forEach(function (id) {
+      if (!registry.get(id)) return;
+      canvas.addMarker(id, "diff-" + kind);
+      overlays.add(id, "diff", { position: { top: -10, right: 14 }, html: el("span", { class: "diff-badge " + kind }, badgeText[kind]) });
+    });
+  });
   document.getElementById("deploy").addEventListener("click", async function () {
     var outcome = document.getElementById("outcome");
     var list = document.getElementById("problems");

@@ -1,10 +1,15 @@
-"""Process designers' pages: versions of every process, download, and the modeler that deploys."""
+"""Process designers' pages: the base and the region's versions side by side, download, the diff against the
+base, and the modeler that deploys."""
+
+import base64
+import binascii
 
 from flask import Response, jsonify, render_template, request
 
 from engine.bpmn import deployment, vendor
-from engine.bpmn.deployment import InvalidDiagram
-from engine.bpmn.versions import version_xml, versions
+from engine.bpmn.deployment import InvalidDiagram, ProcessIdClash
+from engine.bpmn.diff import FIELD_LABELS
+from engine.bpmn.versions import process_table, version_diff, version_xml
 from engine.core.errors import Invalid
 from engine.core.reference import reference
 from forms.registry import known_form_keys, title_of
@@ -14,10 +19,14 @@ from web.guard import page_blueprint
 
 bp = page_blueprint("design", __name__, "/design")
 
+# A stored diagram is the designer's upload: it must never run as a page of this site (an XHTML <h:script> in
+# extensionElements would, served as XML), so it goes out as plain text that the browser may not sniff.
+SOURCE_HEADERS = {"X-Content-Type-Options": "nosniff"}
+
 
 @bp.route("/processes")
 def processes():
-    return render_template("design/processes.html", versions=versions(db.session, current_account()))
+    return render_template("design/processes.html", table=process_table(db.session, current_account()))
 
 
 @bp.route("/versions/<int:definition_id>.bpmn")
@@ -26,24 +35,44 @@ def download(definition_id: int):
     filename = f"{definition.process_key}-v{definition.version}.bpmn"
     return Response(
         definition.bpmn_xml,
-        mimetype="application/xml",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        mimetype="application/octet-stream",
+        headers={**SOURCE_HEADERS, "Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.route("/versions/<int:definition_id>/source")
+def source(definition_id: int):
+    """The diagram's text for the modeler to import: text/plain, never a document the browser would run."""
+    definition = version_xml(db.session, current_account(), definition_id)
+    return Response(
+        definition.bpmn_xml,
+        content_type="text/plain; charset=utf-8",
+        headers={**SOURCE_HEADERS, "Content-Disposition": "inline"},
+    )
+
+
+@bp.route("/versions/<int:definition_id>/diff")
+def diff(definition_id: int):
+    return render_template(
+        "design/diff.html", diff=version_diff(db.session, current_account(), definition_id), labels=FIELD_LABELS
     )
 
 
 @bp.route("/versions/<int:definition_id>/edit")
 def modeler(definition_id: int):
-    definition = version_xml(db.session, current_account(), definition_id)
+    account = current_account()
+    changes = version_diff(db.session, account, definition_id)
     choices = {
         "lanes": sorted(reference().lane_names()),
         "forms": {key: title_of(key) for key in sorted(known_form_keys())},
     }
-    return render_template("design/modeler.html", definition=definition, choices=choices)
-
-
-@bp.route("/versions/<int:definition_id>/source")
-def source(definition_id: int):
-    return Response(version_xml(db.session, current_account(), definition_id).bpmn_xml, mimetype="application/xml")
+    return render_template(
+        "design/modeler.html",
+        definition=changes.definition,
+        diff=changes,
+        scope=deployment.designer_scope(account),
+        choices=choices,
+    )
 
 
 @bp.route("/deploy", methods=["POST"])
@@ -55,39 +84,62 @@ def deploy():
         )
     except InvalidDiagram as exc:
         return jsonify(message=exc.message, problems=exc.problems), 422
+    except ProcessIdClash as exc:
+        return jsonify(message=exc.message, problems=[{"message": m} for ms in exc.errors.values() for m in ms]), 409
     except Invalid as exc:
         return jsonify(message=exc.message, problems=[{"message": m} for ms in exc.errors.values() for m in ms]), 422
-    return jsonify(created=created, id=definition.id, version=definition.version, process_key=definition.process_key)
+    return jsonify(
+        created=created,
+        id=definition.id,
+        version=definition.version,
+        process_key=definition.process_key,
+        region=definition.region,
+    )
 
 
 @bp.route("/upload", methods=["POST"])
 def upload():
-    """A .bpmn from disk; diagrams of other engines are converted first, with the report shown either way."""
+    """A .bpmn from disk; diagrams of other engines are converted first, with the report shown either way.
+
+    A process id the base uses for another diagram is not deployed: the page offers a new id (the file comes
+    back in a hidden field, so the designer need not choose it again)."""
     upload = request.files.get("file")
-    data = upload.read() if upload else b""
+    data, name = (upload.read(), upload.filename or "upload.bpmn") if upload else _carried_file()
     if not data:
         return render_template("design/upload.html", error="请选择 BPMN 文件", conversion=None, problems=[]), 400
+    rename_to = (request.form.get("rename_to") or "").strip() or None
+    page = {"name": name, "conversion": None, "problems": []}
     try:
         definition, created, conversion = vendor.deploy_vendor_diagram(
-            db.session, current_account(), data, upload.filename
+            db.session, current_account(), data, name, rename_to=rename_to
         )
     except vendor.InvalidVendorDiagram as exc:
-        return render_template(
-            "design/upload.html",
-            name=upload.filename,
-            error=exc.message,
-            problems=exc.problems,
-            conversion=exc.conversion.to_dict(),
-        ), 422
+        page.update(error=exc.message, problems=exc.problems, conversion=exc.conversion.to_dict())
+        return render_template("design/upload.html", **page), 422
     except InvalidDiagram as exc:
-        return render_template(
-            "design/upload.html", name=upload.filename, error=exc.message, problems=exc.problems, conversion=None
-        ), 422
-    return render_template(
-        "design/upload.html",
-        name=upload.filename,
-        definition=definition,
-        created=created,
-        conversion=conversion.to_dict(),
-        problems=[],
-    )
+        page.update(error=exc.message, problems=exc.problems)
+        return render_template("design/upload.html", **page), 422
+    except ProcessIdClash as exc:
+        page.update(error=exc.message, clash=exc, carried=base64.b64encode(data).decode("ascii"))
+        return render_template("design/upload.html", **page), 409
+    except Invalid as exc:
+        if "rename_to" not in exc.errors:
+            raise
+        page.update(
+            error=exc.message,
+            rename_error=exc.errors["rename_to"][0],
+            rename_to=rename_to,
+            carried=base64.b64encode(data).decode("ascii"),
+        )
+        return render_template("design/upload.html", **page), 422
+    page.update(definition=definition, created=created, conversion=conversion.to_dict())
+    return render_template("design/upload.html", **page)
+
+
+def _carried_file() -> tuple[bytes, str]:
+    """The upload carried back by the rename form, or nothing."""
+    try:
+        data = base64.b64decode(request.form.get("carried", ""), validate=True)
+    except (binascii.Error, ValueError):
+        data = b""
+    return data, request.form.get("name") or "upload.bpmn"
