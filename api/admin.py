@@ -1,8 +1,8 @@
 """Administrators' actions on a case: suspend, resume, terminate (with a reason), retry a failed step."""
 
-from flask import request
 from flask_smorest import Blueprint
 
+from api import bodies
 from api.schemas import CaseOut
 from engine.cases import admin
 from server.extensions import db
@@ -13,12 +13,12 @@ blp.before_request(require_login)
 
 
 def _reason() -> str:
-    body = request.get_json(silent=True) or {}
-    reason = body.get("reason", "")
+    reason = bodies.json_object().get("reason", "")
     return reason if isinstance(reason, str) else ""
 
 
 @blp.route("/instances/<int:case_id>/suspend", methods=["POST"])
+@blp.doc(requestBody=bodies.reason_body(required=False))
 @blp.response(200, CaseOut)
 def suspend(case_id: int):
     """Suspend a running case: its open tasks leave every inbox until it is resumed. Body: `{"reason": "…"}`."""
@@ -33,6 +33,7 @@ def resume(case_id: int):
 
 
 @blp.route("/instances/<int:case_id>/terminate", methods=["POST"])
+@blp.doc(requestBody=bodies.reason_body(required=True))
 @blp.response(200, CaseOut)
 def terminate(case_id: int):
     """Terminate a case and cancel its waiting tasks; `{"reason": "…"}` is required (422 without)."""

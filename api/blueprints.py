@@ -15,8 +15,10 @@ def register(app: Flask) -> None:
     from api.documents import blp as documents
     from api.health import blp as health
     from api.instances import blp as instances
+    from api.personal_data import blp as personal_data
     from api.progress import blp as progress
     from api.ratings import blp as ratings
+    from api.security import blp as security
     from api.sla import blp as sla
     from api.tasks import blp as tasks
     from api.timers import blp as timers
@@ -34,7 +36,9 @@ def register(app: Flask) -> None:
         timers,
         documents,
         attachments,
+        personal_data,
         admin,
         progress,
+        security,
     ):
         api.register_blueprint(blp)

@@ -1,9 +1,9 @@
 """Cases (办件): start one at a window, read its state and history."""
 
-from flask import request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, pre_dump
 
+from api import bodies
 from api.schemas import CaseDetailOut, CaseOut, TaskOut
 from engine.cases import acceptance, casefile, queries
 from server.args import CaseListQuery, PageQuery
@@ -15,10 +15,13 @@ blp.before_request(require_login)
 
 
 @blp.route("", methods=["POST"])
+@blp.doc(requestBody=bodies.CASE_START)
 @blp.response(201, CaseOut)
+@blp.alt_response(403, description="调用者不是该单位的窗口人员")
+@blp.alt_response(422, description="受理登记或事项表单填写有误（errors 按字段说明）")
 def start():
     """Accept an application (受理) and start its flow; the body is the `case_start` form."""
-    return acceptance.start_case(db.session, current_account(), request.get_json(silent=True) or {})
+    return acceptance.start_case(db.session, current_account(), bodies.json_object())
 
 
 @blp.route("/<int:case_id>")

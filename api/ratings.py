@@ -1,9 +1,10 @@
 """好差评 over HTTP: record a concluded case's rating (by id or by 办件编号) and read it back."""
 
-from flask import current_app, request
+from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from api import bodies
 from api.schemas import OrgRef, UserRef
 from engine.reporting import ratings
 from server.extensions import db
@@ -38,10 +39,11 @@ def _rectification_days() -> int | None:
 
 
 @blp.route("/instances/<int:case_id>/rating", methods=["POST"])
+@blp.doc(requestBody=bodies.RATING)
 @blp.response(201, RatingOut)
 def rate(case_id: int):
     """Record the applicant's rating of a concluded case (the `rating` form); a 差评 opens 整改."""
-    body = request.get_json(silent=True) or {}
+    body = bodies.json_object()
     return ratings.rate_case(db.session, current_account(), case_id, body, _rectification_days())
 
 
@@ -53,8 +55,10 @@ def rating(case_id: int):
 
 
 @blp.route("/ratings", methods=["POST"])
+@blp.doc(requestBody=bodies.RATING_BY_CASE_NO)
 @blp.response(201, RatingOut)
+@blp.alt_response(422, description="填写有误；没有该编号的办件与无权查看的办件答复相同（errors.case_no）")
 def rate_by_case_no():
     """Record a rating later, by the 办件编号 the applicant quotes: `{case_no, level, comment}`."""
-    body = request.get_json(silent=True) or {}
+    body = bodies.json_object()
     return ratings.rate_by_case_no(db.session, current_account(), body, _rectification_days())

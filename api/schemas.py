@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, fields, pre_dump
 
+from engine.cases.applicants import masked_applicant
 from engine.cases.deadlines import deadline_status
 from engine.cases.history import ACTION_LABELS
 from engine.core.reference import reference
@@ -56,7 +57,7 @@ class TaskDetailOut(TaskOut):
             "item": case.item_name,
             "status": case.status,
             "org": OrgRef().dump(case.org),
-            "applicant": case.applicant,
+            "applicant": masked_applicant(case.applicant),
             "started_at": case.started_at.isoformat(),
             "due_at": case.due_at.isoformat() if case.due_at else None,
         }
@@ -70,13 +71,17 @@ class PageOut(Schema):
 
 
 class EventOut(Schema):
+    """An event of the case's history as the caller may read it (`engine.cases.history.shown`)."""
+
     at = fields.DateTime()
     action = fields.String()
     action_label = fields.Function(lambda e: ACTION_LABELS.get(e.action, e.action))
     task = fields.String(attribute="task_title", allow_none=True)
     user = fields.Nested(UserRef, allow_none=True)
     org = fields.Nested(OrgRef, allow_none=True)
-    detail = fields.Dict()
+    detail = fields.Dict(
+        metadata={"description": "事件内容；流程出错（error）的 trace 只向系统管理员显示，且不含服务器路径"}
+    )
 
 
 class CaseOut(Schema):
@@ -86,7 +91,14 @@ class CaseOut(Schema):
     item = fields.String(attribute="item_name")
     status = fields.String()
     org = fields.Nested(OrgRef)
-    applicant = fields.Dict()
+    applicant = fields.Function(
+        lambda case: masked_applicant(case.applicant),
+        metadata={
+            "type": "object",
+            "description": "申请人：身份证号、手机号已脱敏（如 3609**********1234、139****1234）；"
+            "完整号码见 POST /api/instances/{case_id}/personal-data",
+        },
+    )
     started_at = fields.DateTime()
     due_at = fields.DateTime(allow_none=True)
     completed_at = fields.DateTime(allow_none=True)
@@ -225,7 +237,7 @@ class _CaseWithWork:
         view = file.view
         self.file = file
         self.open_tasks = view.open_tasks
-        self.events = view.events
+        self.events = file.history
         self.transfers = view.transfers
         self._case = view.case
 

@@ -1,11 +1,12 @@
 """Role inboxes and work on tasks: claim, release (unclaim), complete."""
 
-from flask import request
-from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from flask_smorest import Blueprint, abort
+from marshmallow import fields, validate
 
+from api import bodies
 from api.schemas import PageOut, TaskDetailOut, TaskOut
 from engine.tasks import work
+from server.args import PageQuery
 from server.extensions import db
 from server.login import current_account, require_login
 
@@ -13,10 +14,11 @@ blp = Blueprint("tasks", __name__, url_prefix="/api/tasks", description="待办�
 blp.before_request(require_login)
 
 
-class InboxQuery(Schema):
-    view = fields.String(load_default=work.CANDIDATE, validate=validate.OneOf([work.CANDIDATE, work.MINE]))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
+class InboxQuery(PageQuery):
+    view = fields.String(
+        load_default=work.CANDIDATE,
+        validate=validate.OneOf([work.CANDIDATE, work.MINE], error="应为 candidate（待认领）或 mine（我的待办）"),
+    )
 
 
 @blp.route("")
@@ -49,8 +51,11 @@ def unclaim(task_id: str):
 
 
 @blp.route("/<task_id>/complete", methods=["POST"])
+@blp.doc(requestBody=bodies.COMPLETION)
 @blp.response(200, TaskOut)
 def complete(task_id: str):
     """Complete the caller's task; the body is `{"data": {...}}` as the task's form asks."""
-    body = request.get_json(silent=True) or {}
-    return work.complete(db.session, current_account(), task_id, body.get("data") or {})
+    data = bodies.json_object().get("data") or {}
+    if not isinstance(data, dict):
+        abort(422, message="请求体格式有误", errors={"data": ["应为 JSON 对象：该任务表单的数据"]})
+    return work.complete(db.session, current_account(), task_id, data)

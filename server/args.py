@@ -4,6 +4,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from engine.cases import lifecycle, queries
 from engine.core.errors import Invalid
+from engine.org import security_log
 
 DATE_MESSAGES = {"invalid": "日期格式应为 YYYY-MM-DD，例如 2026-10-08"}
 
@@ -16,16 +17,34 @@ def _search_text(value: str) -> None:
         raise ValidationError(exc.errors["q"]) from None
 
 
+MAX_PAGE = 100_000
+"""The last page a listing may ask for: with 200 a page, an offset far inside what any store takes."""
+MAX_PER_PAGE = 200
+PAGE_MESSAGE = f"页码应为1到{MAX_PAGE}的整数"
+PER_PAGE_MESSAGE = f"每页条数应为1到{MAX_PER_PAGE}"
+
+
+def page_number(raw: object) -> int:
+    """A page's `?page=` as the pages read it: a bad or out-of-range value is the nearest page there is."""
+    try:
+        number = int(str(raw))
+    except ValueError:
+        return 1
+    return min(max(number, 1), MAX_PAGE)
+
+
 class PageQuery(Schema):
     page = fields.Integer(
         load_default=1,
-        validate=validate.Range(min=1, error="页码应为正整数"),
-        error_messages={"invalid": "页码应为正整数"},
+        validate=validate.Range(min=1, max=MAX_PAGE, error=PAGE_MESSAGE),
+        error_messages={"invalid": PAGE_MESSAGE},
+        metadata={"description": "页码，从1起"},
     )
     per_page = fields.Integer(
         load_default=20,
-        validate=validate.Range(min=1, max=200, error="每页条数应为1到200"),
-        error_messages={"invalid": "每页条数应为1到200"},
+        validate=validate.Range(min=1, max=MAX_PER_PAGE, error=PER_PAGE_MESSAGE),
+        error_messages={"invalid": PER_PAGE_MESSAGE},
+        metadata={"description": "每页条数"},
     )
 
 
@@ -61,4 +80,23 @@ class SlaQuery(Schema):
     @validates_schema(skip_on_field_errors=True)
     def ordered(self, data, **kwargs):
         if data.get("first") and data.get("last") and data["last"] < data["first"]:
+            raise ValidationError("结束日期不能早于开始日期", field_name="to")
+
+
+class SecurityEventQuery(PageQuery):
+    """The security log's filters (`GET /api/security-events`, /admin/security)."""
+
+    action = fields.String(
+        validate=validate.OneOf(list(security_log.ACTION_LABELS), error="未知事件类型"),
+        metadata={
+            "description": "事件类型：" + "、".join(f"{k}（{v}）" for k, v in security_log.ACTION_LABELS.items())
+        },
+    )
+    username = fields.String(validate=validate.Length(max=60), metadata={"description": "用户名（完整）"})
+    since = fields.Date(data_key="from", error_messages=DATE_MESSAGES, metadata={"description": "日期起（含）"})
+    until = fields.Date(data_key="to", error_messages=DATE_MESSAGES, metadata={"description": "日期止（含）"})
+
+    @validates_schema(skip_on_field_errors=True)
+    def ordered(self, data, **kwargs):
+        if data.get("since") and data.get("until") and data["until"] < data["since"]:
             raise ValidationError("结束日期不能早于开始日期", field_name="to")

@@ -20,7 +20,8 @@ DEMO = tomllib.loads((Path(__file__).resolve().parents[1] / "engine" / "data" / 
 SLUG = {unit["code"]: unit["slug"] for unit in DEMO["unit"]}
 VILLAGE = "360981104201"  # 曲江村, under 曲江镇
 TOWNSHIP = "360981104"  # 曲江镇
-ADMIN = "fengcheng.admin"
+ADMIN = "fengcheng.admin"  # 丰城市's administrator: acts on 丰城市 and the units under it
+SYSTEM_ADMIN = "platform.admin"  # 医保经办平台（全系统）: acts on every unit
 
 
 def window_user(unit_code: str, role: str) -> str:

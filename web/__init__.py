@@ -18,12 +18,27 @@ def register(app: Flask) -> None:
         dashboard,
         design,
         people,
+        personal_data,
         progress,
+        security,
         session,
         vendor,
     )
 
-    for module in (session, clerk, attachments, admin, dashboard, calendar_admin, people, design, vendor, progress):
+    for module in (
+        session,
+        clerk,
+        attachments,
+        admin,
+        dashboard,
+        calendar_admin,
+        people,
+        personal_data,
+        security,
+        design,
+        vendor,
+        progress,
+    ):
         app.register_blueprint(module.bp)
     filters.register(app)
     nav.register(app)

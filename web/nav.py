@@ -20,6 +20,8 @@ def _passes(check: Callable[[], object]) -> bool:
 def menu() -> list[tuple[str, str]]:
     """(endpoint, label) pairs for the header."""
     user = current_user.user
+    if user.must_change_password:
+        return []  # only the change-password page answers until then
     entries = []
     if user.roles - {ADMIN, DESIGNER}:
         entries.append(("clerk.inbox", "我的工作台"))
@@ -28,7 +30,12 @@ def menu() -> list[tuple[str, str]]:
     if _passes(lambda: sla_scope(user, None)):
         entries += [("manage.instances", "办件监控"), ("dashboard.sla_page", "时效统计")]
     if _passes(lambda: ensure_admin(user)):
-        entries += [("calendar_admin.years", "工作日历"), ("people.users", "用户与单位")]
+        entries += [
+            ("calendar_admin.years", "工作日历"),
+            ("people.users", "用户与单位"),
+            ("privacy.views", "个人信息查看记录"),
+            ("security.events", "安全日志"),
+        ]
     if DESIGNER in user.roles:
         entries.append(("design.processes", "流程设计"))
     return entries

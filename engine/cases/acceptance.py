@@ -82,7 +82,7 @@ def _accept(
     flow = flow_for(item)
     details = clean(flow.start_form, data.get("details") or {}, today=today) if flow.start_form else {}
 
-    definition = deployment.latest_definition(session, flow.process_key)
+    definition = deployment.latest_definition(session, flow.process_key, item.region)
     spec, subprocess_specs = deployment.specs_of(definition)
     now = clock.now()
     limit = item.limit_at(level_of(unit))

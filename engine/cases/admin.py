@@ -1,5 +1,7 @@
 """What an administrator may do to a case: suspend, resume, terminate, retry a failed step.
 
+Only to a case of their scope (`engine.org.permissions.scope_root`): any other answers 404 as a missing one.
+
 Each function is one unit of work and records the action in the case history; the lifecycle
 (`engine.cases.lifecycle`) decides which action a status allows. A suspended case stops its clock:
 its open tasks leave every inbox (`suspended`), its timers are held, and resuming puts every pending
@@ -33,7 +35,8 @@ from engine.core.errors import Conflict, DomainError, Invalid, NotFound, StepFai
 from engine.core.models import AuditEvent, CaseInstance, Task, Timer, User
 from engine.core.typing import Workflow
 from engine.core.uow import unit_of_work
-from engine.org.permissions import ensure_admin
+from engine.org import security_log
+from engine.org.permissions import ensure_admin, may_see_case
 from engine.workflow import data as workflow_data
 from engine.workflow import snapshot
 
@@ -42,8 +45,8 @@ ACTION_LABELS = {"suspended": "挂起", "resumed": "恢复", "terminated": "终�
 
 
 def suspend(session: Session, user: User, case_id: int, reason: str = "") -> CaseInstance:
+    case = _case_for(session, user, case_id, "挂起")
     with unit_of_work(session):
-        case = _case_for(session, user, case_id)
         lifecycle.transition(case, "suspend")
         write_case(session, case)
         move_tasks(session, case, (TASK_OPEN,), TASK_SUSPENDED)
@@ -54,8 +57,8 @@ def suspend(session: Session, user: User, case_id: int, reason: str = "") -> Cas
 
 def resume(session: Session, user: User, case_id: int) -> CaseInstance:
     """Carry the case on where it stopped, every pending deadline put off by the days suspended."""
+    case = _case_for(session, user, case_id, "恢复")
     with unit_of_work(session):
-        case = _case_for(session, user, case_id)
         lifecycle.transition(case, "resume")
         days = working_days_suspended(_suspended_since(session, case), clock.now())
         workflow = _put_off(session, case, days) if days else None
@@ -68,10 +71,10 @@ def resume(session: Session, user: User, case_id: int) -> CaseInstance:
 
 def terminate(session: Session, user: User, case_id: int, reason: str) -> CaseInstance:
     """End a case for good; the reason is mandatory since the applicant must be told why."""
+    case = _case_for(session, user, case_id, "终止")
     if not (reason or "").strip():
         raise Invalid("终止办件必须填写原因", {"reason": ["请填写终止原因"]})
     with unit_of_work(session):
-        case = _case_for(session, user, case_id)
         lifecycle.transition(case, "terminate")
         case.completed_at = clock.now()
         write_case(session, case)
@@ -89,7 +92,7 @@ def retry(session: Session, user: User, case_id: int) -> CaseInstance:
     set); once the cause is fixed (a redeployed rule, loaded holidays) this carries the flow on.
     A failing retry keeps the state and records the new error.
     """
-    case = _case_for(session, user, case_id)
+    case = _case_for(session, user, case_id, "重试")
     lifecycle.ensure_allowed(case, "retry")
     if not case.last_error:
         raise Conflict("该办件没有出错的环节，无需重试")
@@ -119,10 +122,16 @@ def retry(session: Session, user: User, case_id: int) -> CaseInstance:
     return case
 
 
-def _case_for(session: Session, user: User, case_id: int) -> CaseInstance:
+def _case_for(session: Session, user: User, case_id: int, right: str) -> CaseInstance:
+    """The case, if it lies in the administrator's scope (`may_see_case`); else 404 as if it did not exist, the
+    refusal kept in the security log. Read before the action's unit of work, which a refusal never opens."""
     ensure_admin(user)
     case = session.get(CaseInstance, case_id)
     if case is None:
+        raise NotFound("办件不存在")
+    task_orgs = set(session.scalars(select(Task.org_id).where(Task.instance_id == case.id)))
+    if not may_see_case(user, case.org_id, task_orgs):
+        security_log.record_alone(session, security_log.SCOPE_REFUSED, user=user, scope=f"{right}办件 {case.case_no}")
         raise NotFound("办件不存在")
     return case
 

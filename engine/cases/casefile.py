@@ -4,7 +4,9 @@ The application as the window took it (applicant, the item's start data laid out
 the materials received at 受理 and at each 补正 with their scans, every decision so far with its opinion and amounts,
 the case's and the open stages' deadlines, and what a form of the current stage is offered pre-filled
 (`suggested_values`). Read from the case's history: a step records what it decided, so nothing here
-loads the workflow.
+loads the workflow. The applicant is masked (`applicants.shown_applicant`) unless the file is read with
+the full numbers a recorded showing answered (`personal_data.reveal`); the history is as the reader may
+read it (`history.shown`).
 """
 
 from dataclasses import dataclass
@@ -15,13 +17,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.attachments.service import Scan, attachments_of
-from engine.cases import money
+from engine.cases import history, money
 from engine.cases.acceptance import CaseView, case_view, missing_materials
+from engine.cases.applicants import ShownApplicant, shown_applicant
 from engine.cases.deadlines import DeadlineStatus, deadline_status, provisional_between
 from engine.cases.layout import Layout, laid_out
 from engine.catalogue.flows import catalog, flow_for
 from engine.catalogue.items import Item
 from engine.core.models import AuditEvent, Task, User
+from engine.org.permissions import may_see_personal_data
 from forms.choices import options
 
 SUPPLEMENT = "supplement"
@@ -63,6 +67,12 @@ class CaseFile:
     stages: list[tuple[Task, DeadlineStatus]]
     approvals: list[Decimal]
     scans: list[Scan]
+    applicant: ShownApplicant
+    """The applicant as shown: masked, or in full after a recorded showing."""
+    may_see_personal_data: bool
+    """The reader may ask for the full ID number and mobile (`personal_data.reveal`)."""
+    history: list[history.Shown]
+    """The case's events as the reader may read them (a failed step's trace for administrators only)."""
 
     def scans_of(self, material: str) -> list[Scan]:
         """The scans attached to one material, oldest first."""
@@ -86,8 +96,9 @@ class CaseFile:
         return payee
 
 
-def case_file(session: Session, user: User, case_id: int) -> CaseFile:
-    """The file of a case the user may see (404 otherwise, as `case_view`)."""
+def case_file(session: Session, user: User, case_id: int, revealed: ShownApplicant | None = None) -> CaseFile:
+    """The file of a case the user may see (404 otherwise, as `case_view`); with the applicant `revealed`
+    in full when given (what `personal_data.reveal` answered for this case), else masked."""
     view = case_view(session, user, case_id)
     form_keys = {
         task_id: form_key
@@ -124,6 +135,9 @@ def case_file(session: Session, user: User, case_id: int) -> CaseFile:
         stages=[(task, deadline_status(task.due_at, task.warn_at)) for task in view.open_tasks],
         approvals=approvals,
         scans=scans,
+        applicant=revealed if revealed is not None else shown_applicant(view.case.applicant),
+        may_see_personal_data=may_see_personal_data(user, {task.org_id for task in view.open_tasks}),
+        history=history.shown(view.events, user),
     )
 
 

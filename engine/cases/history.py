@@ -1,12 +1,17 @@
-"""The audit trail of a case: who did what, when, at which unit."""
+"""The audit trail of a case: who did what, when, at which unit; and what an event shows to whom (`shown`)."""
 
-from typing import cast
+import re
+import traceback
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, cast
 
 from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from engine.core.clock import clock
 from engine.core.models import AuditEvent, CaseInstance, JSONObject, Task, User
+from engine.org.permissions import may_read_step_traces
 
 _INSERT_EVENT = cast(Table, AuditEvent.__table__).insert()
 
@@ -26,6 +31,7 @@ ACTION_LABELS = {
     "attachment_added": "上传附件",
     "attachment_viewed": "查看附件",
     "attachment_deleted": "删除附件",
+    "personal_data_viewed": "查看完整证件号",
 }
 
 
@@ -55,3 +61,57 @@ def record(
             "detail": detail or {},
         },
     )
+
+
+ERROR = "error"
+TRACE_FRAMES = 8
+# An absolute path (POSIX or Windows) up to its last separator: what a trace or an error message must not show.
+_DIRECTORIES = re.compile(r"""(?:[A-Za-z]:)?[\\/](?:[^\s"'<>|\\/]+[\\/])+(?=[^\s"'<>|\\/])""")
+
+
+def without_paths(text: str) -> str:
+    """`text` with every absolute file path cut to its base name (`File "/srv/app/engine/x.py"` → `File "x.py"`)."""
+    return _DIRECTORIES.sub("", text)
+
+
+def failure(exc: BaseException) -> JSONObject:
+    """The detail of an `error` event: the error, and the innermost frames of where it was raised, each named by
+    the file's base name (the server's directories are nobody's business, administrators' included)."""
+    frames = traceback.extract_tb(exc.__traceback__, limit=-TRACE_FRAMES)
+    lines = [f"{without_paths(frame.filename)}:{frame.lineno} in {frame.name}" for frame in frames]
+    return {"error": error_text(exc), "trace": "\n".join(lines)}
+
+
+def error_text(exc: BaseException) -> str:
+    """A failed step's one line, as `last_error` and the `error` event keep it."""
+    return without_paths(f"{type(exc).__name__}: {exc}")
+
+
+@dataclass(frozen=True)
+class Shown:
+    """An event as one viewer reads it: the event, with `detail` as `shown` leaves it for them."""
+
+    event: AuditEvent
+    detail: JSONObject
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.event, name)
+
+
+def shown(events: Iterable[AuditEvent], viewer: User) -> list[Shown]:
+    """The history as `viewer` may read it: the trace of a failed step only for those `may_read_step_traces`
+    allows, and no server path in it for anyone (events recorded before paths were cut included)."""
+    traces = may_read_step_traces(viewer)
+    return [Shown(event, _shown_detail(event, traces)) for event in events]
+
+
+def _shown_detail(event: AuditEvent, traces: bool) -> JSONObject:
+    detail = dict(event.detail or {})
+    if event.action != ERROR:
+        return detail
+    trace = detail.pop("trace", None)
+    if isinstance(detail.get("error"), str):
+        detail["error"] = without_paths(detail["error"])
+    if traces and isinstance(trace, str):
+        detail["trace"] = without_paths(trace)
+    return detail

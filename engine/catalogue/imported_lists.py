@@ -25,7 +25,7 @@ from engine.catalogue.tsv import parse_tsv
 from engine.core.clock import clock
 from engine.core.models import Base, CaseInstance
 from engine.core.uow import unit_of_work
-from engine.org.permissions import Actor, ensure_admin
+from engine.org.permissions import Actor, ensure_admin, regions_in_scope
 
 ITEM_ID_LENGTH = 40  # CaseInstance.item_id
 FRESHNESS_SECONDS = 1.0
@@ -105,7 +105,8 @@ def merged(reviewed: Catalog, items: list[Item]) -> Catalog:
 
 def import_table(session: Session, actor: Actor, path: str | os.PathLike[str], reviewed: Catalog) -> list[Item]:
     """Import every row of the table or none, as `actor` (an administrator, or the system); a list imported
-    again is replaced as a whole.
+    again is replaced as a whole. A region's administrator imports only lists whose region (地区) is their unit
+    or a unit under it (`permissions.regions_in_scope`); a system-level one, and the system, any region's.
 
     Raises CatalogImportError with (line, reason) for every bad row (line 0: the table as a whole).
     """
@@ -117,8 +118,11 @@ def import_table(session: Session, actor: Actor, path: str | os.PathLike[str], r
     list_ids = {item.list_id for item in items}
     reviewed_ids = {item.id for item in reviewed.items}
     errors: list[tuple[int, str]] = []
+    regions = regions_in_scope(session, actor)
     for item in items:
         line = lines.get((item.list_id, item.source.row), 0)
+        if regions is not None and item.region not in regions:
+            errors.append((line, f"地区“{item.region}”不在您管理的范围内，不能导入该地区的清单"))
         if item.list_id in reviewed.lists:
             errors.append((line, f"清单编号“{item.list_id}”是已审核的清单，不能通过导入修改"))
         elif item.id in reviewed_ids:

@@ -1,19 +1,31 @@
 """Where an item is offered: only in the region whose list names it, at a level that list allows.
 
 One rule for starting a case (`ensure_offered_at`), showing a unit its items (`offered_at`,
-`acceptable_items`) and the filters of a unit's region (`items_of_region`).
+`acceptable_items`), the filters of a unit's region (`items_of_region`) and of an administrator's scope
+(`items_under`, `items_of_scope`).
 """
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from engine.catalogue.flows import catalog, flow_for, reviewed_catalog
 from engine.catalogue.items import Item
 from engine.core.errors import Invalid
 from engine.core.models import OrgUnit
-from engine.org.routing import ancestry, level_of
+from engine.org.permissions import Actor, scope_root
+from engine.org.routing import ancestry, level_of, subtree_ids
 
 
 def _region_names(unit: OrgUnit) -> set[str]:
     """A list's region is named by the unit itself or by a unit above it (丰城市 for 曲江镇)."""
     return {u.name for u in ancestry(unit)}
+
+
+def region_of(unit: OrgUnit) -> str | None:
+    """The region of a unit: the name of the nearest unit at or above it that a list names as its region
+    (丰城市 for 曲江镇, 福州市 for 鼓楼区); None for a unit in no region (e.g. the system above the cities)."""
+    regions = {catalogue_list.region for catalogue_list in catalog().lists.values()}
+    return next((u.name for u in ancestry(unit) if u.name in regions), None)
 
 
 def in_region(item: Item, unit: OrgUnit) -> bool:
@@ -27,6 +39,23 @@ def items_of_region(unit: OrgUnit | None) -> list[Item]:
         return list(items)
     regions = _region_names(unit)
     return [item for item in items if item.region in regions]
+
+
+def items_under(session: Session, unit: OrgUnit | None) -> list[Item]:
+    """Items of the lists of the unit's region and of every region below it (what figures and listings covering
+    the unit's subtree are filtered by: a city's, a county's, every region's for the system); every item when there
+    is no unit."""
+    items = catalog().items
+    if unit is None:
+        return list(items)
+    below = session.scalars(select(OrgUnit.name).where(OrgUnit.id.in_(subtree_ids(unit.id))))
+    regions = _region_names(unit) | set(below)
+    return [item for item in items if item.region in regions]
+
+
+def items_of_scope(session: Session, user: Actor) -> list[Item]:
+    """The items the filters of 办件监控 and 时效统计 offer a user: those of their scope (`scope_root`)."""
+    return items_under(session, scope_root(user))
 
 
 def acceptable_items(unit: OrgUnit) -> list[Item]:

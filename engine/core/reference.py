@@ -23,6 +23,8 @@ class OrgKind:
     name: str
     level: str
     window_role: str | None
+    system_wide: bool = False
+    """`scope = "all"`: administrators and designers of such a unit act on every unit."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ def reference() -> Reference:
         roles={r["code"]: Role(r["code"], r["name"], r["works_at"]) for r in roles_doc["role"]},
         lane_aliases={a["name"]: a["resolves_to"] for a in roles_doc.get("lane_alias", [])},
         kinds={
-            code: OrgKind(code, k["name"], k["level"], k.get("window_role")) for code, k in kinds_doc["kind"].items()
+            code: OrgKind(code, k["name"], k["level"], k.get("window_role"), k.get("scope") == "all")
+            for code, k in kinds_doc["kind"].items()
         },
     )

@@ -10,8 +10,16 @@ from engine.core.errors import Conflict, Invalid, NotFound
 from engine.core.models import OrgUnit, RoleGrant, User
 from engine.core.reference import DATA_DIR, reference
 from engine.core.uow import unit_of_work
-from engine.org.passwords import hash_password, verify_password
-from engine.org.permissions import Actor, ensure_admin
+from engine.org import security_log, signin
+from engine.org.passwords import hash_password
+from engine.org.permissions import (
+    Actor,
+    ensure_admin,
+    ensure_may_create_unit_of_kind,
+    in_scope,
+    is_system_level,
+    unit_scope_condition,
+)
 
 STATION = "station"
 
@@ -40,16 +48,25 @@ def create_unit(
 
 
 def create_user(
-    session: Session, username: str, password: str, roles: list[str], org_code: str, display_name: str | None = None
+    session: Session,
+    username: str,
+    password: str,
+    roles: list[str],
+    org_code: str,
+    display_name: str | None = None,
+    check_password: bool = True,
 ) -> User:
+    """A user with roles at a unit; the password keeps the rules (`signin.password_problems`) unless it is the
+    demo organisation's, seeded as it is (`check_password=False`)."""
     errors: dict[str, list[str]] = {}
     unknown = [r for r in roles if r not in reference().roles]
     if unknown:
         errors["role"] = [f"未知角色：{', '.join(unknown)}；可用角色：{', '.join(reference().roles)}"]
     if not roles:
         errors["role"] = ["至少需要一个角色"]
-    if len(password) < 8:
-        errors["password"] = ["密码至少 8 位"]
+    problems = signin.password_problems(password, username) if check_password else []
+    if problems:
+        errors["password"] = problems
     unit = session.scalars(select(OrgUnit).where(OrgUnit.code == org_code)).first()
     if unit is None:
         errors["org"] = [f"未知单位编码：{org_code}"]
@@ -79,13 +96,6 @@ def active_user(session: Session, user_id: int | str) -> User | None:
     """
     user = session.execute(_USER_WITH_ROLES, {"user_id": user_id}).unique().scalar_one_or_none()
     return user if user is not None and user.active else None
-
-
-def authenticate(session: Session, username: str, password: str) -> User | None:
-    user = session.scalars(select(User).where(User.username == username)).first()
-    if user is None or not user.active or not verify_password(user.password_hash, password):
-        return None
-    return user
 
 
 @dataclass(frozen=True)
@@ -119,7 +129,13 @@ def seed_demo(session: Session) -> bool:
             unit_entry = next(u for u in doc["unit"] if u["name"] == login.unit)
             role = login.username.split(".", 1)[1]
             create_user(
-                session, login.username, login.password, [role], unit_entry["code"], f"{login.unit}{login.role}"
+                session,
+                login.username,
+                login.password,
+                [role],
+                unit_entry["code"],
+                f"{login.unit}{login.role}",
+                check_password=False,
             )
     return True
 
@@ -132,23 +148,40 @@ def units(session: Session) -> list[OrgUnit]:
     return list(session.scalars(select(OrgUnit).order_by(OrgUnit.code)))
 
 
+def units_in_scope(session: Session, user: Actor) -> list[OrgUnit]:
+    """The units of a user's scope (`permissions.scope_root`: their unit and those under it, every unit at the
+    system level) in code order: what the units page and the unit filters offer."""
+    return list(session.scalars(select(OrgUnit).where(unit_scope_condition(user, OrgUnit.id)).order_by(OrgUnit.code)))
+
+
 def users(session: Session, admin: User) -> list[User]:
+    """The users of the units of the administrator's scope."""
     ensure_admin(admin)
     return list(
-        session.scalars(select(User).join(OrgUnit, OrgUnit.id == User.org_id).order_by(OrgUnit.code, User.username))
+        session.scalars(
+            select(User)
+            .join(OrgUnit, OrgUnit.id == User.org_id)
+            .where(unit_scope_condition(admin, User.org_id))
+            .order_by(OrgUnit.code, User.username)
+        )
     )
 
 
 def deactivate_user(session: Session, admin: User, username: str) -> User:
-    """停用: the account keeps its history but can no longer log in or use a token it holds."""
+    """停用: the account keeps its history but can no longer log in or use a token it holds. Only a user of a unit
+    of the administrator's scope; any other is as unknown (404)."""
     ensure_admin(admin)
     user = session.scalars(select(User).where(User.username == username)).first()
     if user is None:
+        raise NotFound(f"用户不存在：{username}")
+    if not in_scope(admin, user.org):
+        _scope_refused(session, admin, f"停用用户 {username}")
         raise NotFound(f"用户不存在：{username}")
     if user.id == admin.id:
         raise Conflict("不能停用自己的账号")
     with unit_of_work(session):
         user.active = False
+        security_log.record(session, security_log.USER_DEACTIVATED, user=user, by=admin.username)
     return user
 
 
@@ -160,17 +193,26 @@ def add_user(
     roles: list[str],
     org_code: str,
     display_name: str | None = None,
+    must_change_password: bool = True,
 ) -> User:
-    """Create a user (the administrators' page, `flask users create`): every problem reported at once."""
+    """Create a user (the administrators' page, `flask users create`): every problem reported at once. Only at a
+    unit of the administrator's scope: a unit outside is refused as an unknown code. The administrator chose the
+    password, so its owner must replace it at the first sign-in (`flask users create --no-forced-change` not)."""
     ensure_admin(admin)
-    missing = {"username": ["请填写用户名"]} if not username else {}
+    refused: dict[str, list[str]] = {"username": ["请填写用户名"]} if not username else {}
+    unit = session.scalars(select(OrgUnit).where(OrgUnit.code == org_code)).first()
+    if unit is not None and not in_scope(admin, unit):
+        refused["org"] = [f"未知单位编码：{org_code}"]
+        _scope_refused(session, admin, f"在{unit.name}（{unit.code}）新建用户 {username}")
     with unit_of_work(session):
         try:
             user = create_user(session, username, password, roles, org_code, display_name)
         except Invalid as exc:
-            raise Invalid(exc.message, missing | exc.errors) from None
-        if missing:
-            raise Invalid("用户信息有误", missing)
+            raise Invalid(exc.message, refused | exc.errors) from None
+        if refused:
+            raise Invalid("用户信息有误", refused)
+        user.must_change_password = must_change_password
+        security_log.record(session, security_log.USER_CREATED, user=user, by=admin.username, roles=sorted(user.roles))
     return user
 
 
@@ -183,6 +225,8 @@ def add_unit(
     parent_code: str | None,
     station_type: str | None = None,
 ) -> OrgUnit:
+    """Create a unit under a unit of the administrator's scope (one outside is refused as an unknown code); only a
+    system-level administrator creates a unit at the top or of a system-wide kind."""
     ensure_admin(admin)
     errors = {}
     if not code:
@@ -191,8 +235,26 @@ def add_unit(
         errors["code"] = [f"单位编码已存在：{code}"]
     if not name:
         errors["name"] = ["请填写单位名称"]
+    if parent_code:
+        parent = session.scalars(select(OrgUnit).where(OrgUnit.code == parent_code)).first()
+        if parent is not None and not in_scope(admin, parent):
+            errors["parent"] = [f"未知单位编码：{parent_code}"]
+            _scope_refused(session, admin, f"在{parent.name}（{parent.code}）下新建单位 {code}")
+    elif not is_system_level(admin):
+        errors["parent"] = ["请选择上级单位（本单位或下级单位）"]
+    try:
+        ensure_may_create_unit_of_kind(admin, kind)
+    except Invalid as exc:
+        errors |= exc.errors
+        _scope_refused(session, admin, f"新建{reference().kinds[kind].name}单位 {code}")
     if errors:
         raise Invalid("单位信息有误", errors)
     with unit_of_work(session):
         unit = create_unit(session, code, name, kind, parent_code or None, station_type or None)
     return unit
+
+
+def _scope_refused(session: Session, admin: Actor, what: str) -> None:
+    """Keep a refusal outside the administrator's scope in the security log (in a unit of work of its own: the
+    refused change writes nothing)."""
+    security_log.record_alone(session, security_log.SCOPE_REFUSED, user=admin, scope=what)

@@ -4,11 +4,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, bindparam, or_, select, true
+from sqlalchemy.orm import Session, object_session
 
-from engine.core.errors import Forbidden
-from engine.core.models import CaseInstance, OrgUnit, Task, User
-from engine.org.routing import ancestry, window_role
+from engine.core.errors import Forbidden, Invalid
+from engine.core.models import CaseInstance, OrgUnit, ProcessDefinition, Task, User
+from engine.core.reference import OrgKind, reference
+from engine.org.routing import ancestry, subtree_ids, window_role
 
 DESIGNER = "designer"
 ADMIN = "admin"
@@ -49,8 +51,11 @@ def candidate_params(user: User) -> dict[str, Any]:
 
 
 def may_see_case(user: User, case_org_id: int, task_org_ids: set[int]) -> bool:
-    """Administrators see every case; others the cases their unit accepted or holds a task of."""
-    return ADMIN in user.roles or user.org_id == case_org_id or user.org_id in task_org_ids
+    """Clerks see the cases their unit accepted or holds a task of; administrators the cases accepted or worked
+    at a unit of their scope (`scope_root`), every case for a system-level administrator."""
+    if ADMIN in user.roles:
+        return any_in_scope(user, {case_org_id} | task_org_ids)
+    return user.org_id == case_org_id or user.org_id in task_org_ids
 
 
 def ensure_may_accept(user: User, unit: OrgUnit) -> None:
@@ -69,6 +74,107 @@ def ensure_admin(user: Actor) -> None:
         raise Forbidden("只有系统管理员可以执行此操作")
 
 
+# --- The scope of administrative rights ----------------------------------------------------------
+#
+# One rule: an administrator's or designer's rights reach the subtree of the unit they belong to — a county's
+# administrator acts on the county and every unit below it, a city's on the city, its centre and its counties —
+# and the administrators and designers of a system-wide unit (an org kind with `scope = "all"`, the demo's
+# 医保经办平台（全系统）) on every unit, as does `SYSTEM`. What lies outside is as if it did not exist: an object
+# named by id answers the same `NotFound` as a missing one, a unit code in a form or filter the same `Invalid`
+# as an unknown code, and listings leave it out. A case lies in a scope when the unit that accepted it, or a
+# unit working one of its tasks, does.
+
+
+def scope_root(user: Actor) -> OrgUnit | None:
+    """The unit at the top of a user's scope, whose subtree they act on; None means every unit (`SYSTEM`, and the
+    staff of a system-wide unit)."""
+    if isinstance(user, SystemActor) or reference().kinds[user.org.kind].system_wide:
+        return None
+    return user.org
+
+
+def is_system_level(user: Actor) -> bool:
+    """True for whoever acts on every unit: `SYSTEM`, and staff of a system-wide unit."""
+    return scope_root(user) is None
+
+
+def in_scope(user: Actor, unit: OrgUnit) -> bool:
+    """True when `unit` is the user's scope root or lies under it."""
+    root = scope_root(user)
+    return root is None or any(each.id == root.id for each in ancestry(unit))
+
+
+def scope_units(user: Actor) -> Select[tuple[int]] | None:
+    """The ids of the units of a user's scope as a subquery; None when the scope is every unit."""
+    root = scope_root(user)
+    return None if root is None else subtree_ids(root.id)
+
+
+def unit_scope_condition(user: Actor, column: Any) -> ColumnElement[bool]:
+    """A SQL condition keeping rows whose unit (`column`, an org unit id) lies in the user's scope."""
+    units = scope_units(user)
+    return true() if units is None else column.in_(units)
+
+
+def any_in_scope(user: Actor, unit_ids: Iterable[int]) -> bool:
+    """True when one of the units lies in the user's scope (asked of the user's own session)."""
+    units = scope_units(user)
+    if units is None:
+        return True
+    wanted = set(unit_ids)
+    session = object_session(user)
+    if session is None or not wanted:
+        return False
+    return session.scalar(select(OrgUnit.id).where(OrgUnit.id.in_(wanted), OrgUnit.id.in_(units)).limit(1)) is not None
+
+
+def cases_in_scope(user: Actor) -> ColumnElement[bool]:
+    """The cases of a user's scope as a SQL condition on cases: accepted, or with a task worked, at a unit of it."""
+    units = scope_units(user)
+    if units is None:
+        return true()
+    return or_(
+        CaseInstance.org_id.in_(units),
+        CaseInstance.id.in_(select(Task.instance_id).where(Task.org_id.in_(units))),
+    )
+
+
+def unit_in_scope(session: Session, user: Actor, code: str, field: str) -> OrgUnit:
+    """The unit with this code if it lies in the user's scope; otherwise the `Invalid` an unknown code gives."""
+    unit = session.scalars(select(OrgUnit).where(OrgUnit.code == code)).first()
+    if unit is None or not in_scope(user, unit):
+        raise Invalid("单位不存在", {field: [f"未知单位编码：{code}"]})
+    return unit
+
+
+def regions_in_scope(session: Session, user: Actor) -> set[str] | None:
+    """The region names (unit names) whose item lists a user may import: those of the units of their scope;
+    None means any region."""
+    units = scope_units(user)
+    if units is None:
+        return None
+    return set(session.scalars(select(OrgUnit.name).where(OrgUnit.id.in_(units))))
+
+
+def unit_kinds_for(user: Actor) -> dict[str, OrgKind]:
+    """The kinds of unit an administrator may create: a system-wide kind (whose staff act on every unit) only at the
+    system level."""
+    return {code: kind for code, kind in reference().kinds.items() if not kind.system_wide or is_system_level(user)}
+
+
+def ensure_may_create_unit_of_kind(user: Actor, kind: str) -> None:
+    known = reference().kinds.get(kind)
+    if known is not None and kind not in unit_kinds_for(user):
+        raise Invalid("单位类型有误", {"kind": [f"只有全系统管理员可以新建“{known.name}”单位"]})
+
+
+def ensure_may_load_notice(user: Actor) -> None:
+    """Holiday notices are national: only a system-level administrator loads one (everyone reads the calendar)."""
+    ensure_admin(user)
+    if not is_system_level(user):
+        raise Forbidden("放假安排全国统一，只有全系统管理员可以载入")
+
+
 # --- 好差评, SLA figures and case listings -----------------------------------------------------
 
 SUPERVISOR = "supervisor"
@@ -83,7 +189,7 @@ def ensure_may_rate(user: User, case_org_id: int) -> None:
 def visible_cases_filter(user: User) -> ColumnElement[bool]:
     """The rule of `may_see_case` as a SQL condition on cases, for listings."""
     if ADMIN in user.roles:
-        return true()
+        return cases_in_scope(user)
     return or_(
         CaseInstance.org_id == user.org_id,
         CaseInstance.id.in_(select(Task.instance_id).where(Task.org_id == user.org_id)),
@@ -93,9 +199,14 @@ def visible_cases_filter(user: User) -> ColumnElement[bool]:
 def sla_scope(user: User, requested: OrgUnit | None) -> OrgUnit | None:
     """The unit whose figures (with those below it) a user may read; None means every unit.
 
-    Administrators read any unit's; a 督办员 reads their own unit's and those below it.
+    Administrators read those of any unit of their scope (their own scope without one asked; a unit outside is
+    refused as an unknown one); a 督办员 reads their own unit's and those below it.
     """
     if ADMIN in user.roles:
+        if requested is None:
+            return scope_root(user)
+        if not in_scope(user, requested):
+            raise Invalid("单位不存在", {"org": [f"未知单位编码：{requested.code}"]})
         return requested
     if SUPERVISOR not in user.roles:
         raise Forbidden("只有系统管理员和督办员可以查看时效统计")
@@ -126,3 +237,55 @@ def may_attach(user: User, case_org_id: int, case_running: bool, held_task: Task
 def may_withdraw_attachment(user: User, uploaded_org_id: int) -> bool:
     """A scan is withdrawn only by the unit that uploaded it (and only while its stage lasts: the service's rule)."""
     return user.active and user.org_id == uploaded_org_id
+
+
+# --- process designers and their regions ---------------------------------------------------------
+#
+# A process version belongs to a region (the name of a unit whose item lists name it, `ProcessDefinition.region`)
+# or to the national base (None). A region's items run its own latest version of a process, else the base one.
+
+
+def designer_region(user: Actor, unit_region: str | None) -> str | None:
+    """The region whose versions a designer deploys: `unit_region`, the region of their unit
+    (`catalogue.offering.region_of`); None, the national base, for a system-level designer (`SYSTEM`, the
+    designers of a system-wide unit). A designer of any other unit in no region may deploy nothing."""
+    ensure_designer(user)
+    if is_system_level(user):
+        return None
+    if unit_region is None:
+        raise Forbidden("您所在的单位不属于任何地区的事项清单，不能设计流程")
+    return unit_region
+
+
+def ensure_may_deploy_for(designer_scope: str | None, region: str | None) -> None:
+    """A region's designer deploys versions of their own region only; a system-level designer (`designer_scope`
+    None) those of the base or of any region."""
+    if designer_scope is not None and region != designer_scope:
+        raise Forbidden(f"您只能部署{designer_scope}的流程版本")
+
+
+def may_see_version(designer_scope: str | None, version_region: str | None) -> bool:
+    """A region's designer sees the base versions and their own region's, never another region's; a system-level
+    designer sees every version."""
+    return designer_scope is None or version_region is None or version_region == designer_scope
+
+
+def visible_versions_condition(designer_scope: str | None) -> ColumnElement[bool]:
+    """The rule of `may_see_version` as a SQL condition on process versions."""
+    if designer_scope is None:
+        return true()
+    return or_(ProcessDefinition.region.is_(None), ProcessDefinition.region == designer_scope)
+
+
+# --- applicants' personal data (个人信息保护法) and what a failed step left ------------------------------
+
+
+def may_see_personal_data(user: User, open_task_org_ids: set[int]) -> bool:
+    """An applicant's full ID number and mobile are shown, on asking, to the staff of a unit that holds an open
+    task of the case (who work it now); everyone else, administrators included, reads them masked."""
+    return user.active and user.org_id in open_task_org_ids
+
+
+def may_read_step_traces(user: User) -> bool:
+    """Where in the code a step failed (the `trace` of an `error` event) is for administrators only."""
+    return ADMIN in user.roles

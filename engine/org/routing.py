@@ -6,7 +6,7 @@ hospital stations to the centre (管理部) they are attached to.
 
 from collections.abc import Iterator
 
-from sqlalchemy import CTE, bindparam, inspect, literal, or_, select
+from sqlalchemy import CTE, Select, bindparam, inspect, literal, or_, select
 from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -50,6 +50,13 @@ def ancestry(unit: OrgUnit) -> Iterator[OrgUnit]:
     while current is not None:
         yield current
         current = current.parent
+
+
+def subtree_ids(unit_id: int) -> Select[tuple[int]]:
+    """The ids of a unit and of every unit under it, as a subquery (a recursive CTE) for `IN` conditions."""
+    start = select(OrgUnit.id).where(OrgUnit.id == unit_id).cte(recursive=True)
+    below = start.union_all(select(OrgUnit.id).join(start, OrgUnit.parent_id == start.c.id))
+    return select(below.c.id)
 
 
 def level_of(unit: OrgUnit) -> str:

@@ -72,15 +72,21 @@ def rate_case(
 def rate_by_case_no(
     session: Session, user: User, payload: dict[str, Any], rectification_days: int | None = None
 ) -> Rating:
-    """The same as `rate_case`, finding the case by its 办件编号 as the applicant quotes it."""
+    """The same as `rate_case`, finding the case by its 办件编号 as the applicant quotes it.
+
+    A number no case has and the number of a case the caller may not see get the same answer (422 on
+    `case_no`), so that the answer never tells whether another unit's case exists.
+    """
     body = dict(payload)
     case_no = str(body.pop("case_no", "") or "").strip()
     if not case_no:
         raise Invalid("请填写办件编号", {"case_no": ["此项为必填项"]})
-    case_id = session.scalar(select(CaseInstance.id).where(CaseInstance.case_no == case_no))
-    if case_id is None:
-        raise Invalid("办件编号不存在", {"case_no": [f"没有编号为“{case_no}”的办件"]})
-    return rate_case(session, user, case_id, body, rectification_days)
+    case = session.scalars(select(CaseInstance).where(CaseInstance.case_no == case_no)).first()
+    try:
+        case = _visible_case(session, user, case)
+    except NotFound:
+        raise Invalid("办件编号不存在", {"case_no": [f"没有编号为“{case_no[:40]}”的办件"]}) from None
+    return rate_case(session, user, case.id, body, rectification_days)
 
 
 def rating_of(session: Session, user: User, case_id: int) -> Rating:

@@ -9,7 +9,8 @@
 
 `org` covers the unit and the units under it: cases by accepting unit, tasks by the unit working them.
 `sla_breakdowns` splits the concluded cases by the units directly under the scope and by the items of
-the scope's region, each in one grouped query.
+the scope's regions, each in one grouped query. An administrator reads the figures of their scope only
+(`engine.org.permissions.sla_scope`).
 """
 
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ from sqlalchemy.orm import Session
 from engine import workcalendar
 from engine.cases.lifecycle import TASK_COMPLETED, TASK_OPEN
 from engine.cases.queries import day_start, unit_by_code, units_at_or_below
-from engine.catalogue.offering import items_of_region
+from engine.catalogue.offering import items_under
 from engine.core.clock import clock
 from engine.core.models import CaseInstance, OrgUnit, Rating, Task, User
 from engine.org.permissions import sla_scope
@@ -142,7 +143,7 @@ def _rates(total: int, on_time: int, late: int) -> dict[str, Any]:
 
 def sla_breakdowns(session: Session, user: User, filters: SlaFilter) -> dict[str, list[dict[str, Any]]]:
     """Concluded cases per unit directly under the scope (`by_unit`: each with its own subtree, listed even
-    when empty) and per item of the scope's region (`by_item`: only items with concluded cases)."""
+    when empty) and per item of the scope's regions (`by_item`: only items with concluded cases)."""
     scope, unit_ids = _scope(session, user, filters)
     units = session.scalars(select(OrgUnit).order_by(OrgUnit.code)).all()
     parent_of = {unit.id: unit.parent_id for unit in units}
@@ -165,7 +166,7 @@ def sla_breakdowns(session: Session, user: User, filters: SlaFilter) -> dict[str
         "by_unit": [{"org": unit, "concluded": _rates(*per_head[unit.id])} for unit in heads],
         "by_item": [
             {"item": item, "concluded": _rates(*per_item[item.id])}
-            for item in items_of_region(scope)
+            for item in items_under(session, scope)
             if item.id in per_item
         ],
     }

@@ -1,7 +1,6 @@
 """Work on tasks: the inbox, claiming, releasing and completing. One unit of work per call."""
 
 import logging
-import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -20,7 +19,7 @@ from engine.cases.step import complete_task, take_task, write_step
 from engine.catalogue.flows import catalog
 from engine.catalogue.items import Item
 from engine.core.clock import clock
-from engine.core.errors import Conflict, DomainError, Forbidden, NotFound, StepFailed
+from engine.core.errors import Conflict, DomainError, Forbidden, NotFound, StepFailed, Unavailable
 from engine.core.models import CaseInstance, Task, User
 from engine.core.typing import Workflow
 from engine.core.uow import unit_of_work
@@ -110,6 +109,13 @@ def task_for(session: Session, user: User, task_id: str, options: Sequence[ORMOp
 
 
 def claim(session: Session, user: User, task_id: str) -> Task:
+    """Take an open task one may work; claiming one's own task again, however often and at once, is no change.
+
+    The first of concurrent claims takes it (`take_task`: one UPDATE only an unclaimed open task passes) and
+    records the one `claimed` event; every other claim, refused by that UPDATE or by the store while it waited,
+    reads the row afresh and answers the task when it is now the caller's, so the holder is never told it is
+    someone else's.
+    """
     task = session.get(Task, task_id)
     if task is None:
         raise NotFound("任务不存在")
@@ -121,11 +127,10 @@ def claim(session: Session, user: User, task_id: str) -> Task:
         with unit_of_work(session):
             take_task(session, task, user)
             history.record(session, task.instance, "claimed", user, task)
-    except Conflict:
-        session.refresh(task)
-        if task.assignee_id == user.id and task.state == TASK_OPEN:
-            return task  # the same holder claiming twice at once: both are told it is theirs
-        raise
+    except (Conflict, Unavailable):
+        session.refresh(task)  # the unit of work rolled back: read the row as the winner committed it
+        if task.assignee_id != user.id or task.state != TASK_OPEN:
+            raise
     return task
 
 
@@ -207,8 +212,5 @@ def _record_failure(session: Session, case_id: int, user: User, task_id: str, ex
     with unit_of_work(session):
         case = session.get_one(CaseInstance, case_id)
         task = session.get(Task, task_id)
-        message = f"{type(exc).__name__}: {exc}"
-        case.last_error = message
-        history.record(
-            session, case, "error", user, task, detail={"error": message, "trace": traceback.format_exc(limit=5)}
-        )
+        case.last_error = history.error_text(exc)
+        history.record(session, case, history.ERROR, user, task, detail=history.failure(exc))

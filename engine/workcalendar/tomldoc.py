@@ -49,6 +49,9 @@ def read_toml(path: Path) -> TomlDocument:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise HolidayDataError(path, 1, f"cannot be read: {exc}") from None
+    too_deep = _too_deep(text)
+    if too_deep is not None:
+        raise HolidayDataError(path, too_deep, f"数组或内联表嵌套超过 {MAX_NESTING} 层，放假安排文件用不到这样的结构")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -57,6 +60,55 @@ def read_toml(path: Path) -> TomlDocument:
         line = int(found.group(1)) if found else max(1, text.count("\n"))
         raise HolidayDataError(path, line, _DECODE_POSITION.sub("", message).strip()) from None
     return TomlDocument(path, data, _key_lines(text))
+
+
+MAX_NESTING = 16
+"""Arrays and inline tables inside one another at most this deep; tomllib parses nesting by recursion, so a file
+nested thousands deep would exhaust the stack instead of being refused with its line."""
+_STRING_QUOTES = ('"""', "'''", '"', "'")
+
+
+def _too_deep(text: str) -> int | None:
+    """The line where brackets and braces (outside strings and comments) first nest past `MAX_NESTING`, or None.
+
+    Only counts: a malformed file is left to tomllib, which names its line."""
+    depth, line, i, end = 0, 1, 0, len(text)
+    while i < end:
+        char = text[i]
+        if char == "\n":
+            line += 1
+        elif char == "#":
+            newline = text.find("\n", i)
+            i = end if newline < 0 else newline
+            continue
+        elif char in "\"'":
+            after = _after_string(text, i)
+            line += text.count("\n", i, after)
+            i = after
+            continue
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                return line
+        elif char in "]}":
+            depth = max(depth - 1, 0)
+        i += 1
+    return None
+
+
+def _after_string(text: str, start: int) -> int:
+    """Where the string opening at `start` ends: after its closing quote, or at the end of its line when a
+    one-line string is not closed there (tomllib names that line)."""
+    quote = next(q for q in _STRING_QUOTES if text.startswith(q, start))
+    basic = quote[0] == '"'
+    i = start + len(quote)
+    while i < len(text):
+        if text.startswith(quote, i):
+            return i + len(quote)
+        if text[i] == "\n" and len(quote) == 1:
+            return i
+        i += 2 if basic and text[i] == "\\" else 1
+    return i
 
 
 def _key_lines(text: str) -> dict[tuple[str, str], int]:

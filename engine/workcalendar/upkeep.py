@@ -5,6 +5,7 @@ page: check the file, copy it into the holidays directory as <year>.toml, forget
 far and recompute the pending deadlines that reach into that year.
 """
 
+import re
 import shutil
 from dataclasses import dataclass
 from datetime import date
@@ -13,7 +14,9 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from engine import workcalendar
-from engine.org.permissions import Actor, ensure_admin
+from engine.core.errors import Forbidden
+from engine.org import security_log
+from engine.org.permissions import Actor, ensure_admin, ensure_may_load_notice
 from engine.timers.recompute import recompute_pending_deadlines
 from engine.workcalendar import SUPPORTED_YEARS, HolidayDataError
 from engine.workcalendar.tomldoc import read_toml
@@ -43,9 +46,14 @@ class YearOverview:
 
 
 def load_notice(session: Session, actor: Actor, directory: str | Path, source: Path) -> LoadedNotice:
-    """Install a checked year file as `actor` (an administrator, or the system); HolidayDataError names the
-    file and line of any problem. Commits."""
+    """Install a checked year file as `actor` (a system-level administrator, or the system: notices are national);
+    HolidayDataError names the file and line of any problem. Commits."""
     ensure_admin(actor)
+    try:
+        ensure_may_load_notice(actor)
+    except Forbidden:
+        security_log.record_alone(session, security_log.SCOPE_REFUSED, user=actor, scope="载入放假安排（全国统一）")
+        raise
     schedule = read_year_file(source)
     if schedule.year not in SUPPORTED_YEARS:
         raise HolidayDataError(
@@ -84,3 +92,17 @@ def year_overview(directory: str | Path, year: int) -> YearOverview:
         sorted(schedule.make_up_days.items()),
         working_days,
     )
+
+
+MAX_NAME_LENGTH = 100
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def uploaded_notice_name(filename: str | None) -> str | None:
+    """What an uploaded notice is called in messages: the base name of the name the browser sent (directories,
+    forward or backward, dropped); None when that is no file name — empty, "." or "..", a control character, or
+    longer than `MAX_NAME_LENGTH`. The upload is read from a scratch file of the caller's naming, never this one."""
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    if name in ("", ".", "..") or len(name) > MAX_NAME_LENGTH or _UNPRINTABLE.search(name):
+        return None
+    return name

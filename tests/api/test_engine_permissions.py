@@ -30,8 +30,14 @@ def test_only_designers_and_the_system_deploy(fresh):
             deployment.deploy(db.session, user("fengcheng.admin"), DIAGRAM.read_bytes(), DIAGRAM.name)
         with pytest.raises(Forbidden):
             vendor.deploy_vendor_diagram(db.session, user("qujiang.township_clerk"), DIAGRAM.read_bytes(), DIAGRAM.name)
-        definition, _ = deployment.deploy(db.session, user("fengcheng.designer"), DIAGRAM.read_bytes(), DIAGRAM.name)
+        definition, _ = deployment.deploy(db.session, SYSTEM, DIAGRAM.read_bytes(), DIAGRAM.name)
+        assert definition.region is None
         assert deployment.deploy(db.session, SYSTEM, DIAGRAM.read_bytes(), DIAGRAM.name) == (definition, False)
+        # 丰城's designer deploying the base's very diagram: 丰城 already runs it, nothing new
+        assert deployment.deploy(db.session, user("fengcheng.designer"), DIAGRAM.read_bytes(), DIAGRAM.name) == (
+            definition,
+            False,
+        )
 
 
 def test_only_administrators_and_the_system_load_a_notice_or_import_a_catalogue(fresh, tmp_path):

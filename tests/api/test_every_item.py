@@ -12,7 +12,7 @@ import pytest
 
 from engine.catalogue.flows import catalog, flow_for
 from tests.factories import applicant, reimbursement_details
-from tests.scenarios import ADMIN, DEMO, TASK_DATA, TODAY, window_user
+from tests.scenarios import DEMO, SYSTEM_ADMIN, TASK_DATA, TODAY, window_user
 
 pytestmark = pytest.mark.usefixtures("fresh")
 
@@ -118,7 +118,7 @@ def start(as_user, item, unit_code):
 
 def walk_to_conclusion(as_user, case_id: int, start_unit: str) -> list[tuple[str, str, str]]:
     """Work every open task with a user of the unit it must land at; returns (title, role, unit) worked."""
-    admin = as_user(ADMIN)
+    admin = as_user(SYSTEM_ADMIN)
     worked = []
     for _ in range(12):
         detail = admin.get(f"/api/instances/{case_id}").get_json()
@@ -149,7 +149,7 @@ def test_item_runs_at_every_allowed_level_and_is_refused_elsewhere(as_user, item
         case = response.get_json()
         worked = walk_to_conclusion(as_user, case["id"], unit)
         assert worked, "a case is concluded by a person, never by acceptance alone"
-        transfers = as_user(ADMIN).get(f"/api/instances/{case['id']}").get_json()["transfers"]
+        transfers = as_user(SYSTEM_ADMIN).get(f"/api/instances/{case['id']}").get_json()["transfers"]
         for transfer in transfers:
             sender = transfer["from_org"]["code"]
             assert transfer["to_org"]["code"] == CENTRE_OF[start_unit_of(sender, unit)]

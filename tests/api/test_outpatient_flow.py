@@ -117,17 +117,18 @@ def test_claim_by_a_second_clerk_conflicts(app, as_user):
             "create",
             "qujiang.clerk2",
             "--password",
-            "yibao2026",
+            "Clerk2-pass-2026",
             "--role",
             "township_clerk",
             "--org",
             TOWNSHIP,
+            "--no-forced-change",
         ]
     )
     if "用户名已存在" not in result.output:
         assert result.exit_code == 0, result.output
     start_at_village(as_user)
-    first, second = as_user("qujiang.township_clerk"), as_user("qujiang.clerk2")
+    first, second = as_user("qujiang.township_clerk"), as_user("qujiang.clerk2", "Clerk2-pass-2026")
     task = only_task(first, "乡镇初审")
     assert first.post(f"/api/tasks/{task['id']}/claim").status_code == 200
     assert first.post(f"/api/tasks/{task['id']}/claim").status_code == 200

@@ -27,7 +27,8 @@ def holidays_dir(app, tmp_path, monkeypatch):
 
 @pytest.fixture
 def admin(fresh, holidays_dir):
-    client, _ = page_login(fresh, "fengcheng.admin")
+    """Notices are national: the system-level administrator loads them."""
+    client, _ = page_login(fresh, "platform.admin")
     return client
 
 
@@ -90,4 +91,20 @@ def test_only_administrators_load_notices_and_only_with_csrf(fresh, holidays_dir
     token = csrf_token(admin.get("/admin/calendar").get_data(as_text=True))
     empty = admin.post("/admin/calendar", data={"csrf_token": token}, content_type="multipart/form-data")
     assert empty.status_code == 400 and "请选择放假安排文件（.toml）" in empty.get_data(as_text=True)
+    assert not (holidays_dir / "2026.toml").exists()
+
+
+def test_a_regions_administrator_reads_the_calendar_but_loads_no_notice(fresh, holidays_dir):
+    region, _ = page_login(fresh, "fengcheng.admin")
+    page = region.get("/admin/calendar?year=2025").get_data(as_text=True)
+    assert "国办发明电〔2024〕12号" in page
+    assert 'class="load-notice"' not in page and "放假安排全国统一，由全系统管理员载入" in page
+    token = csrf_token(region.get("/admin/people").get_data(as_text=True))
+    content = (PROJECT_HOLIDAYS_DIR / "2026.toml").read_bytes()
+    response = region.post(
+        "/admin/calendar",
+        data={"csrf_token": token, "notice": (BytesIO(content), "2026.toml")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 403 and "只有全系统管理员可以载入" in response.get_data(as_text=True)
     assert not (holidays_dir / "2026.toml").exists()

@@ -46,10 +46,28 @@ def test_created_user_is_listed_and_works_at_their_unit(admin, fresh, client):
     assert token["org"] == "360981104" and token["roles"] == ["supervisor", "township_clerk"]
 
 
+def first_sign_in(app, username: str, password: str = "s3cret-pass", new_password: str = "Zhou-min-2026"):
+    """The new user's session after replacing the initial password the administrator gave."""
+    session, response = page_login(app, username, password)
+    assert response.headers["Location"].endswith("/password")
+    token = csrf_token(session.get("/password").get_data(as_text=True))
+    changed = session.post(
+        "/password",
+        data={
+            "csrf_token": token,
+            "current_password": password,
+            "new_password": new_password,
+            "confirm_password": new_password,
+        },
+    )
+    assert changed.status_code == 302, changed.get_data(as_text=True)
+    return session
+
+
 def test_deactivated_user_can_no_longer_log_in_or_use_a_token(admin, fresh, client):
     username = new_clerk(admin)
-    token = client.post("/api/auth/token", json={"username": username, "password": "s3cret-pass"}).get_json()["token"]
-    session, _ = page_login(fresh, username, "s3cret-pass")
+    session = first_sign_in(fresh, username)
+    token = client.post("/api/auth/token", json={"username": username, "password": "Zhou-min-2026"}).get_json()["token"]
     assert session.get("/inbox").status_code == 200
     headers = {"Authorization": f"Bearer {token}"}
     assert client.get("/api/tasks", headers=headers).status_code == 200
@@ -60,9 +78,9 @@ def test_deactivated_user_can_no_longer_log_in_or_use_a_token(admin, fresh, clie
 
     assert client.get("/api/tasks", headers=headers).status_code == 401
     assert session.get("/inbox").status_code == 302, "the open session ends too"
-    again = client.post("/api/auth/token", json={"username": username, "password": "s3cret-pass"})
+    again = client.post("/api/auth/token", json={"username": username, "password": "Zhou-min-2026"})
     assert again.status_code == 401
-    _, login = page_login(fresh, username, "s3cret-pass")
+    _, login = page_login(fresh, username, "Zhou-min-2026")
     assert login.status_code == 401 and "账号已停用" in login.get_data(as_text=True)
 
 
@@ -72,7 +90,7 @@ def test_bad_user_form_names_every_field(admin):
     assert response.status_code == 422
     for field, message in [
         ("username", "请填写用户名"),
-        ("password", "密码至少 8 位"),
+        ("password", "密码至少 10 位"),
         ("org", "未知单位编码：nowhere"),
         ("role", "至少需要一个角色"),
     ]:

@@ -8,7 +8,7 @@ from marshmallow import ValidationError, fields, validate
 from engine.bpmn.marks import case_diagram
 from engine.cases import admin, casefile, lifecycle, queries
 from engine.cases.history import ACTION_LABELS
-from engine.catalogue.flows import catalog
+from engine.catalogue.offering import items_of_scope
 from engine.core.errors import Invalid
 from engine.org import accounts
 from engine.org.permissions import ADMIN
@@ -45,9 +45,10 @@ def instances():
         errors, status = {}, 200
     page, per_page = query.pop("page"), query.pop("per_page")
     result = queries.CasePage([], 0, page, per_page)
+    user = current_account()
     if not errors:
         try:
-            result = queries.list_cases(db.session, current_account(), queries.CaseFilter(**query), page, per_page)
+            result = queries.list_cases(db.session, user, queries.CaseFilter(**query), page, per_page)
         except Invalid as exc:
             errors, status = flat_errors(exc.errors), 400
     rows = queries.listed_cases(db.session, result.items)
@@ -59,8 +60,8 @@ def instances():
         pages=max(ceil(result.total / per_page), 1),
         args=request.args,
         errors=errors,
-        items=catalog().items,
-        units=accounts.units(db.session),
+        items=items_of_scope(db.session, user),
+        units=accounts.units_in_scope(db.session, user),
         status_labels=lifecycle.STATUS_LABELS,
     ), status
 

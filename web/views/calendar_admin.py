@@ -1,12 +1,12 @@
 """The calendar page: years covered, which are provisional, a year's days, and loading a new notice."""
 
 import tempfile
-from pathlib import Path, PurePath
+from pathlib import Path
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 
 from engine.core.clock import clock
-from engine.org.permissions import ensure_admin
+from engine.org.permissions import ensure_admin, is_system_level
 from engine.workcalendar import HolidayDataError, upkeep
 from server.extensions import db
 from server.login import current_account
@@ -21,7 +21,8 @@ def _directory() -> str:
 
 @bp.route("")
 def years(errors: list[str] | None = None, status: int = 200):
-    ensure_admin(current_account())
+    user = current_account()
+    ensure_admin(user)
     supported, official = upkeep.covered_years(_directory())
     this_year = clock.now().year
     year = request.args.get("year", type=int) or this_year
@@ -35,6 +36,7 @@ def years(errors: list[str] | None = None, status: int = 200):
         shown=shown,
         official=set(official),
         supported=supported,
+        may_load=is_system_level(user),
         errors=errors or [],
     ), status
 
@@ -45,9 +47,11 @@ def load():
     upload = request.files.get("notice")
     if upload is None or not upload.filename:
         return years(["请选择放假安排文件（.toml）"], 400)
-    name = PurePath(upload.filename.replace("\\", "/")).name or "notice.toml"
+    name = upkeep.uploaded_notice_name(upload.filename)
+    if name is None:
+        return years(["文件名无效，请选择放假安排文件（.toml）后重新上传"], 400)
     with tempfile.TemporaryDirectory() as scratch:
-        source = Path(scratch) / name
+        source = Path(scratch) / "notice.toml"  # the page's own name: what the browser sent names no path here
         upload.save(source)
         try:
             loaded = upkeep.load_notice(db.session, current_account(), _directory(), source)

@@ -5,7 +5,7 @@ from math import ceil
 from flask import current_app, flash, redirect, render_template, request, url_for
 
 from engine.attachments import service as scans
-from engine.cases import acceptance, casefile, lifecycle, notices, queries
+from engine.cases import acceptance, casefile, lifecycle, notices, personal_data, queries
 from engine.cases.deadlines import deadline_status
 from engine.cases.history import ACTION_LABELS
 from engine.catalogue.flows import catalog, flow_for
@@ -15,6 +15,7 @@ from engine.org.permissions import ensure_may_rate
 from engine.reporting import ratings
 from engine.tasks import work
 from forms.registry import FormInvalid, json_schema, title_of
+from server.args import page_number
 from server.extensions import db
 from server.login import current_account
 from web.formdata import flat_errors, flat_values, from_form
@@ -29,7 +30,7 @@ VIEWS = {work.CANDIDATE: "待认领", work.MINE: "我的待办"}
 @bp.route("/inbox")
 def inbox():
     user = current_account()
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_number(request.args.get("page", 1))
     q = request.args.get("q", "")
     if q.strip():
         return _found_cases(user, q, page)
@@ -86,7 +87,7 @@ def _found_cases(user, q: str, page: int):
 def accepted():
     """我受理的办件: what the clerk's unit accepted, newest first, with where each case is now and who holds it."""
     user = current_account()
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_number(request.args.get("page", 1))
     found = queries.cases_accepted_by(db.session, user, page, PER_PAGE)
     return render_template(
         "clerk/accepted.html",
@@ -156,9 +157,15 @@ def complete(task_id: str):
 
 
 @bp.route("/cases/<int:case_id>")
-def case(case_id: int, values: dict | None = None, errors: dict | None = None, status: int = 200):
+def case(
+    case_id: int,
+    values: dict | None = None,
+    errors: dict | None = None,
+    status: int = 200,
+    revealed: personal_data.Revealed | None = None,
+):
     user = current_account()
-    file = casefile.case_file(db.session, user, case_id)
+    file = casefile.case_file(db.session, user, case_id, revealed.applicant if revealed else None)
     view = file.view
     try:
         rating = ratings.rating_of(db.session, user, case_id)
@@ -181,6 +188,12 @@ def case(case_id: int, values: dict | None = None, errors: dict | None = None, s
         values=values or {},
         errors=errors or {},
     ), status
+
+
+@bp.route("/cases/<int:case_id>/personal-data", methods=["POST"])
+def personal_data_shown(case_id: int):
+    """显示完整证件号: the case page with the applicant's full ID number and mobile, the showing recorded."""
+    return case(case_id, revealed=personal_data.reveal(db.session, current_account(), case_id))
 
 
 def _may_rate(user, case, rating) -> bool:

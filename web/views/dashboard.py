@@ -6,7 +6,7 @@ Every figure and breakdown comes from `engine.reporting.sla`; this page only lay
 from flask import render_template, request
 from marshmallow import ValidationError
 
-from engine.catalogue.flows import catalog
+from engine.catalogue.offering import items_of_scope
 from engine.core.errors import Invalid
 from engine.org import accounts
 from engine.reporting import sla
@@ -26,14 +26,14 @@ def sla_page():
     try:
         query = SlaQuery().load(args)
     except ValidationError as exc:
-        return _page(None, [], [], args, flat_errors(exc.messages), 400)
+        return _page(user, None, [], [], args, flat_errors(exc.messages), 400)
     filters = sla.SlaFilter(query.get("first"), query.get("last"), query.get("org") or user.org.code, query.get("item"))
     try:
         figures = sla.sla_figures(db.session, user, filters)
     except Invalid as exc:
-        return _page(None, [], [], args, flat_errors(exc.errors), 400)
+        return _page(user, None, [], [], args, flat_errors(exc.errors), 400)
     breakdowns = sla.sla_breakdowns(db.session, user, filters)
-    return _page(figures, breakdowns["by_unit"], breakdowns["by_item"], args, {}, 200)
+    return _page(user, figures, breakdowns["by_unit"], breakdowns["by_item"], args, {}, 200)
 
 
 def _bar(name: str, timeliness: dict) -> dict:
@@ -45,7 +45,7 @@ def _bar(name: str, timeliness: dict) -> dict:
     }
 
 
-def _page(figures, by_unit, by_item, args, errors, status):
+def _page(user, figures, by_unit, by_item, args, errors, status):
     charts = None
     if figures is not None:
         charts = {
@@ -64,6 +64,6 @@ def _page(figures, by_unit, by_item, args, errors, status):
         overdue_by_stage=sla.overdue_by_stage(figures["overdue_tasks"]) if figures else {},
         args=args,
         errors=errors,
-        units=accounts.units(db.session),
-        items=catalog().items,
+        units=accounts.units_in_scope(db.session, user),
+        items=items_of_scope(db.session, user),
     ), status

@@ -6,7 +6,7 @@ from engine.catalogue.flows import reviewed_catalog
 from engine.core.errors import Invalid
 from engine.core.reference import reference
 from engine.org import accounts
-from engine.org.permissions import ensure_admin
+from engine.org.permissions import ensure_admin, is_system_level, unit_kinds_for
 from server.extensions import db
 from server.login import current_account
 from web.formdata import flat_errors
@@ -22,9 +22,11 @@ def users(values: dict | None = None, errors: dict | None = None, form: str | No
     return render_template(
         "admin/people.html",
         users=accounts.users(db.session, admin),
-        units=accounts.units(db.session),
+        units=accounts.units_in_scope(db.session, admin),
         roles=reference().roles,
         kinds=reference().kinds,
+        new_kinds=unit_kinds_for(admin),
+        top_level=is_system_level(admin),
         station_types=reviewed_catalog().vocabulary.station_types,
         values=values or {},
         errors=errors or {},
