@@ -4,7 +4,9 @@ refused access, for administrators to read.
 `record` adds one event to the caller's unit of work (it never commits: the event belongs to the change it
 describes, and a refused change leaves no event unless the caller records one in a unit of work of its own,
 as `record_alone` does). `events` lists them for administrators, newest first, filtered by action, user
-name, day range and the org units an administrator may see (`org_ids`, for the scope of a region).
+name and day range, and always kept to the administrator's scope: the events of accounts of the units of their
+subtree (`permissions.unit_scope_condition`). An event naming no account (a failed sign-in under an unknown
+name) belongs to no unit, so only the system level reads it.
 """
 
 from collections.abc import Collection
@@ -19,7 +21,7 @@ from engine.core.clock import SHANGHAI, clock
 from engine.core.models import OrgUnit, SecurityEvent, User
 from engine.core.reference import reference
 from engine.core.uow import unit_of_work
-from engine.org.permissions import Actor, ensure_admin
+from engine.org.permissions import Actor, ensure_admin, unit_scope_condition
 
 LOGIN = "login"
 LOGIN_FAILED = "login_failed"
@@ -110,7 +112,6 @@ class EventFilter:
     username: str | None = None
     since: date | None = None  # first day, inclusive (Asia/Shanghai)
     until: date | None = None  # last day, inclusive
-    org_ids: Collection[int] | None = None  # the units of the accounts concerned; None: all, unknown names too
 
 
 @dataclass(frozen=True)
@@ -152,8 +153,6 @@ def _conditions(wanted: EventFilter) -> list[ColumnElement[bool]]:
         conditions.append(SecurityEvent.at >= _day_start(wanted.since))
     if wanted.until:
         conditions.append(SecurityEvent.at < _day_start(wanted.until + timedelta(days=1)))
-    if wanted.org_ids is not None:
-        conditions.append(SecurityEvent.org_id.in_(sorted(wanted.org_ids)))
     return conditions
 
 
@@ -174,7 +173,7 @@ def described(detail: dict[str, Any]) -> list[str]:
 def events(session: Session, admin: Actor, wanted: EventFilter, page: int = 1, per_page: int = 50) -> EventPage:
     """The security log for administrators, newest first, one page of it with the count of all that match."""
     ensure_admin(admin)
-    conditions = _conditions(wanted)
+    conditions = [*_conditions(wanted), unit_scope_condition(admin, SecurityEvent.org_id)]
     listing = (
         select(SecurityEvent, OrgUnit.code, OrgUnit.name)
         .outerjoin(OrgUnit, OrgUnit.id == SecurityEvent.org_id)

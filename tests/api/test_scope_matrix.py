@@ -12,6 +12,7 @@ in `PUBLIC`: a new endpoint needs its scope rule written down here.
 
 from dataclasses import dataclass
 from io import BytesIO
+from pathlib import Path
 
 import pytest
 from pypdf import PdfWriter
@@ -317,7 +318,9 @@ PUBLIC = {
 }
 CASE = "the case's scope: may_see_case (clerks: accepted or holding a task; administrators: their subtree)"
 TASK = "is_candidate or the assignee: a clerk's own unit and role"
-REGIONS_HELPER = "designer scope per region: owned by the regions work (flows per region)"
+VERSION = "bpmn.versions: may_see_version (the base and the designer's own region; 404 otherwise)"
+DEPLOY = "bpmn.deployment: ensure_may_deploy_for (a region's designer deploys for that region only)"
+LISTING = "bpmn.versions: visible_versions_condition (the base and the designer's own region)"
 SCOPED = {
     # cases and their file
     "GET /api/instances": "visible_cases_filter (cases_in_scope for administrators)",
@@ -332,7 +335,7 @@ SCOPED = {
     "GET /api/attachments/<int:attachment_id>/thumbnail": CASE + " of the scan's case",
     "GET /api/instances/<int:case_id>/rating": CASE,
     "POST /api/instances/<int:case_id>/rating": CASE + ", then ensure_may_rate (the accepting unit)",
-    "POST /api/ratings": "ensure_may_rate: the accepting unit (findings work: its refusals)",
+    "POST /api/ratings": "ensure_may_rate: the accepting unit; another unit's case answers as an unknown number",
     "GET /cases/<int:case_id>": CASE,
     "POST /cases/<int:case_id>/rating": CASE + ", then ensure_may_rate",
     "POST /cases/<int:case_id>/attachments": CASE + ", then may_attach",
@@ -376,20 +379,20 @@ SCOPED = {
     "POST /admin/people/users/<username>/deactivate": "accounts.deactivate_user: only a user of the scope",
     "GET /admin/calendar": "every administrator reads the national calendar",
     "POST /admin/calendar": "ensure_may_load_notice: notices are national, system level only",
-    "GET /admin/security": "security log (auth work): engine.org.security_log.events",
-    "GET /api/security-events": "security log (auth work): engine.org.security_log.events",
-    # process versions: the designers' scope is the regions work's
-    "GET /api/definitions": REGIONS_HELPER,
-    "POST /api/definitions": REGIONS_HELPER,
-    "GET /api/definitions/<int:definition_id>": REGIONS_HELPER,
-    "GET /api/definitions/<int:definition_id>/diff": REGIONS_HELPER,
-    "GET /design/processes": REGIONS_HELPER,
-    "POST /design/upload": REGIONS_HELPER,
-    "POST /design/deploy": REGIONS_HELPER,
-    "GET /design/versions/<int:definition_id>.bpmn": REGIONS_HELPER,
-    "GET /design/versions/<int:definition_id>/edit": REGIONS_HELPER,
-    "GET /design/versions/<int:definition_id>/source": REGIONS_HELPER,
-    "GET /design/versions/<int:definition_id>/diff": REGIONS_HELPER,
+    "GET /admin/security": "org.security_log.events: events of the administrator's subtree",
+    "GET /api/security-events": "org.security_log.events: events of the administrator's subtree",
+    # process versions: a designer sees the base and their region's versions and deploys for their region
+    "GET /api/definitions": LISTING,
+    "POST /api/definitions": DEPLOY,
+    "GET /api/definitions/<int:definition_id>": VERSION,
+    "GET /api/definitions/<int:definition_id>/diff": VERSION,
+    "GET /design/processes": LISTING,
+    "POST /design/upload": DEPLOY,
+    "POST /design/deploy": DEPLOY,
+    "GET /design/versions/<int:definition_id>.bpmn": VERSION,
+    "GET /design/versions/<int:definition_id>/edit": VERSION,
+    "GET /design/versions/<int:definition_id>/source": VERSION,
+    "GET /design/versions/<int:definition_id>/diff": VERSION,
 }
 
 
@@ -404,3 +407,56 @@ def test_every_route_is_scoped_or_public(app):
     assert not SCOPED.keys() & PUBLIC.keys()
     stale = sorted((SCOPED.keys() | PUBLIC.keys()) - routes)
     assert not stale, f"listed routes that no longer exist: {stale}"
+
+
+# --- designers: each region's process versions ----------------------------------------------------------
+
+DESIGNERS = {"丰城市": "fengcheng.designer", "福州市": "fuzhou.designer", "永州市": "yongzhou.designer"}
+FLOW = Path(__file__).resolve().parents[2] / "processes" / "bpmn" / "township_review_pay.bpmn"
+
+
+def regional_edit(region: str) -> bytes:
+    """township_review_pay with 乡镇初审 named for `region`: that region's own version."""
+    return FLOW.read_bytes().replace('name="乡镇初审"'.encode(), f'name="乡镇初审（{region}）"'.encode())
+
+
+@pytest.fixture
+def versions(as_user) -> dict[str, int]:
+    """Each region's designer deploys a version of township_review_pay: {region: its version's id}."""
+    deployed = {}
+    for region, designer in DESIGNERS.items():
+        response = as_user(designer).post(
+            "/api/definitions",
+            data={"file": (BytesIO(regional_edit(region)), "township_review_pay.bpmn")},
+            content_type="multipart/form-data",
+        )
+        assert response.status_code == 201, response.get_json()
+        assert response.get_json()["region"] == region
+        deployed[region] = response.get_json()["id"]
+    return deployed
+
+
+@pytest.mark.parametrize(("username", "home"), [(designer, region) for region, designer in DESIGNERS.items()])
+def test_other_regions_process_versions_are_not_found(as_user, versions, username, home):
+    caller = as_user(username)
+    listed = {row["id"] for row in caller.get("/api/definitions").get_json()}
+    assert versions[home] in listed
+    assert caller.get(f"/api/definitions/{versions[home]}/diff").status_code == 200
+    for name in others(home):
+        where = f"{username} → {name}"
+        assert versions[name] not in listed, where
+        assert caller.get(f"/api/definitions/{versions[name]}").status_code == 404, where
+        assert caller.get(f"/api/definitions/{versions[name]}/diff").status_code == 404, where
+
+
+@pytest.mark.parametrize(("username", "home"), CALLERS)
+def test_administrators_and_clerks_hold_no_designers_right(as_user, versions, username, home):
+    caller = as_user(username)
+    assert caller.get("/api/definitions").status_code == 403
+    assert caller.get(f"/api/definitions/{versions[home]}").status_code == 403
+    upload = caller.post(
+        "/api/definitions",
+        data={"file": (BytesIO(regional_edit(home)), "township_review_pay.bpmn")},
+        content_type="multipart/form-data",
+    )
+    assert upload.status_code == 403, upload.get_json()

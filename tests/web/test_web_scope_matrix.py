@@ -5,6 +5,7 @@ administrator sees every region. (The REST API's matrix and the route check: tes
 import re
 from dataclasses import dataclass
 from io import BytesIO
+from pathlib import Path
 from uuid import uuid4
 
 import pytest
@@ -238,3 +239,38 @@ def test_the_system_administrator_sees_every_region_on_the_pages(app, world):
         assert f'data-username="{REGIONS[name].admin}"' in people, name
         if attachment_id is not None:
             assert client.get(f"/attachments/{attachment_id}").status_code == 200
+
+
+DESIGNERS = {"丰城市": "fengcheng.designer", "福州市": "fuzhou.designer", "永州市": "yongzhou.designer"}
+FLOW = Path(__file__).resolve().parents[2] / "processes" / "bpmn" / "township_review_pay.bpmn"
+
+
+@pytest.fixture
+def versions(as_user) -> dict[str, int]:
+    """Each region's designer deploys their own version of township_review_pay: {region: its id}."""
+    deployed = {}
+    for region, designer in DESIGNERS.items():
+        edit = FLOW.read_bytes().replace('name="乡镇初审"'.encode(), f'name="乡镇初审（{region}）"'.encode())
+        response = as_user(designer).post(
+            "/api/definitions",
+            data={"file": (BytesIO(edit), "township_review_pay.bpmn")},
+            content_type="multipart/form-data",
+        )
+        assert response.status_code == 201, response.get_json()
+        deployed[region] = response.get_json()["id"]
+    return deployed
+
+
+@pytest.mark.parametrize(("username", "home"), [(designer, region) for region, designer in DESIGNERS.items()])
+def test_other_regions_process_versions_are_not_found_on_the_design_pages(app, versions, username, home):
+    client, _ = page_login(app, username)
+    listing = client.get("/design/processes").get_data(as_text=True)
+    assert f"/design/versions/{versions[home]}/diff" in listing
+    for name in others(home):
+        where = f"{username} → {name}"
+        assert f"/design/versions/{versions[name]}/" not in listing, where
+        assert f"乡镇初审（{name}）" not in listing, where
+        for page in (".bpmn", "/source", "/diff", "/edit"):
+            assert client.get(f"/design/versions/{versions[name]}{page}").status_code == 404, (where, page)
+    for page in (".bpmn", "/source", "/diff", "/edit"):
+        assert client.get(f"/design/versions/{versions[home]}{page}").status_code == 200, page
