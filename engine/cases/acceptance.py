@@ -4,6 +4,7 @@
 nothing of it.
 """
 
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -26,6 +27,8 @@ from engine.org.permissions import ensure_may_accept, may_see_case
 from engine.org.routing import level_of
 from engine.workflow import snapshot
 from forms.registry import clean
+
+log = logging.getLogger("yibao.steps")
 
 
 def missing_materials(item: Item, received: Iterable[str], scanned: Iterable[str] | None = None) -> list[str]:
@@ -136,7 +139,8 @@ def _accept(
     except DomainError:
         raise
     except Exception as exc:
-        raise StepFailed(f"流程在受理后执行出错，未能受理：{type(exc).__name__}") from exc
+        log.warning("case start failed: item %s at %s: %s: %s", item.id, unit.code, type(exc).__name__, exc)
+        raise StepFailed("流程在受理后执行出错，未能受理，已记录错误，请联系管理员") from exc
     write_step(session, case, item, workflow)
     history.record(
         session,

@@ -10,7 +10,6 @@ Terminating cancels every task and timer still pending.
 """
 
 import logging
-import traceback
 from datetime import datetime
 
 from sqlalchemy import select
@@ -110,14 +109,11 @@ def retry(session: Session, user: User, case_id: int) -> CaseInstance:
     except DomainError:
         raise
     except Exception as exc:
-        message = f"{type(exc).__name__}: {exc}"
-        log.warning("retry failed: case %s: %s", case_no, message)
+        log.warning("retry failed: case %s: %s: %s", case_no, type(exc).__name__, exc)
         with unit_of_work(session):
             case = session.get_one(CaseInstance, case_id)
-            case.last_error = message
-            history.record(
-                session, case, "error", user, detail={"error": message, "trace": traceback.format_exc(limit=5)}
-            )
+            case.last_error = history.error_text(exc)
+            history.record(session, case, history.ERROR, user, detail=history.failure(exc))
         raise StepFailed("重试仍然出错，办件停留在当前环节") from exc
     return case
 

@@ -3,9 +3,9 @@ path for anyone."""
 
 import pytest
 
-from engine.cases import history
+from engine.cases import admin, history
 from engine.core.clock import clock
-from engine.core.models import AuditEvent
+from engine.core.models import AuditEvent, CaseInstance
 from engine.tasks import work
 from server.extensions import db
 from tests.scenarios import ADMIN, only_task, start_at_village
@@ -72,3 +72,17 @@ def test_traces_recorded_before_paths_were_cut_are_shown_without_them(app, as_us
     clerk_view = as_user("qujiang.township_clerk").get(f"/api/instances/{case['id']}").get_json()
     [event] = [e for e in clerk_view["history"] if e["action"] == "error"]
     assert event["detail"] == {"error": "KeyError: 'x'"}
+
+
+def test_a_failed_retry_is_recorded_like_a_failed_step(app, as_user, monkeypatch):
+    case = start_at_village(as_user)
+    with app.app_context():
+        db.session.get(CaseInstance, case["id"]).last_error = "KeyError: 'x'"
+        db.session.commit()
+    monkeypatch.setattr(admin.snapshot, "load_state", _failing_step)
+    response = as_user(ADMIN).post(f"/api/admin/instances/{case['id']}/retry")
+    assert response.status_code == 422 and "重试仍然出错" in response.get_json()["message"]
+    admin_view = as_user(ADMIN).get(f"/api/instances/{case['id']}").get_json()
+    event = [e for e in admin_view["history"] if e["action"] == "error"][-1]
+    assert "_read_config" in event["detail"]["trace"] and SECRET_DIRECTORY not in str(event["detail"])
+    assert admin_view["last_error"] == "FileNotFoundError: [Errno 2] No such file or directory: 'pay.key'"
