@@ -5,7 +5,7 @@ import click
 from flask.cli import with_appcontext
 
 from api.commands.output import fail_on_domain_error
-from engine.org import accounts, signin
+from engine.org import accounts
 from engine.org.permissions import SYSTEM
 from server.extensions import db
 
@@ -55,7 +55,7 @@ def create(username, password, roles, org_code, display_name, keep_password):
 @fail_on_domain_error
 def reset_password(username, password):
     """Give USERNAME a new initial password: the account is unlocked and must change it at the next sign-in."""
-    user = signin.reset_password(db.session, SYSTEM, username, password)
+    user = accounts.reset_password(db.session, SYSTEM, username, password)
     click.echo(f"已重置 {user.username} 的密码，并已解除锁定；下次登录须修改密码")
 
 
@@ -65,5 +65,5 @@ def reset_password(username, password):
 @fail_on_domain_error
 def unlock(username):
     """End the lock-out of USERNAME after repeated failed sign-ins, before its time."""
-    user = signin.unlock(db.session, SYSTEM, username)
+    user = accounts.unlock(db.session, SYSTEM, username)
     click.echo(f"已解除 {user.username} 的锁定")

@@ -167,21 +167,49 @@ def users(session: Session, admin: User) -> list[User]:
     )
 
 
-def deactivate_user(session: Session, admin: User, username: str) -> User:
-    """停用: the account keeps its history but can no longer log in or use a token it holds. Only a user of a unit
-    of the administrator's scope; any other is as unknown (404)."""
+def managed_user(session: Session, admin: Actor, username: str, what: str) -> User:
+    """The user an administrator acts on: one of a unit of their scope. Any other answers as unknown (404), and
+    the refusal (`what`, in words) goes to the security log."""
     ensure_admin(admin)
     user = session.scalars(select(User).where(User.username == username)).first()
     if user is None:
         raise NotFound(f"用户不存在：{username}")
     if not in_scope(admin, user.org):
-        _scope_refused(session, admin, f"停用用户 {username}")
+        _scope_refused(session, admin, f"{what} {username}")
         raise NotFound(f"用户不存在：{username}")
-    if user.id == admin.id:
+    return user
+
+
+def deactivate_user(session: Session, admin: Actor, username: str) -> User:
+    """停用: the account keeps its history but can no longer log in or use a token it holds."""
+    user = managed_user(session, admin, username, "停用用户")
+    if isinstance(admin, User) and user.id == admin.id:
         raise Conflict("不能停用自己的账号")
     with unit_of_work(session):
         user.active = False
         security_log.record(session, security_log.USER_DEACTIVATED, user=user, by=admin.username)
+    return user
+
+
+def reset_password(session: Session, admin: Actor, username: str, password: str) -> User:
+    """An administrator gives a user of their scope a new initial password: the account is unlocked and its owner
+    must change the password at the next sign-in."""
+    user = managed_user(session, admin, username, "重置密码")
+    signin.ensure_password_allowed(password, username)
+    with unit_of_work(session):
+        signin.set_password(user, password)
+        user.must_change_password = True
+        security_log.record(session, security_log.PASSWORD_RESET, user=user, by=admin.username)
+    return user
+
+
+def unlock(session: Session, admin: Actor, username: str) -> User:
+    """An administrator ends the lock-out of a user of their scope before its time."""
+    user = managed_user(session, admin, username, "解除锁定")
+    with unit_of_work(session):
+        user.failed_logins = 0
+        user.locked_until = None
+        security_log.record(session, security_log.UNLOCKED, user=user, by=admin.username)
     return user
 
 

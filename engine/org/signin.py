@@ -19,12 +19,11 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from engine.core.clock import clock
-from engine.core.errors import Invalid, NotFound
+from engine.core.errors import Invalid
 from engine.core.models import RevokedToken, SecurityEvent, User
 from engine.core.reference import DATA_DIR
 from engine.core.uow import unit_of_work
 from engine.org import passwords, security_log
-from engine.org.permissions import Actor, ensure_admin
 
 REFUSED = "用户名或密码错误，或账号已停用"
 LOCKED_MESSAGE = "账号已锁定，请 {minutes} 分钟后再试或联系管理员"
@@ -192,10 +191,11 @@ def record_logout(session: Session, user: User, remote_addr: str | None = None, 
     security_log.record_alone(session, security_log.LOGOUT, user=user, remote_addr=remote_addr, via=via)
 
 
-# --- Changing, resetting, unlocking ------------------------------------------------------------------
+# --- Changing a password --------------------------------------------------------------------------
 
 
-def _set_password(user: User, password: str) -> None:
+def set_password(user: User, password: str) -> None:
+    """A new password hash; a lock-out and the count of failures end with it."""
     user.password_hash = passwords.hash_password(password)
     user.password_changed_at = clock.now()
     user.failed_logins = 0
@@ -222,40 +222,9 @@ def change_password(
             )
         raise Invalid("密码未修改", errors)
     with unit_of_work(session):
-        _set_password(user, new)
+        set_password(user, new)
         user.must_change_password = False
         security_log.record(session, security_log.PASSWORD_CHANGED, user=user, remote_addr=remote_addr, via=via)
-    return user
-
-
-def _account(session: Session, username: str) -> User:
-    user = session.scalars(select(User).where(User.username == username)).first()
-    if user is None:
-        raise NotFound(f"用户不存在：{username}")
-    return user
-
-
-def reset_password(session: Session, admin: Actor, username: str, password: str) -> User:
-    """An administrator gives a user a new initial password (`flask users reset-password`): the account is
-    unlocked and its owner must change the password at the next sign-in."""
-    ensure_admin(admin)
-    user = _account(session, username)
-    ensure_password_allowed(password, username)
-    with unit_of_work(session):
-        _set_password(user, password)
-        user.must_change_password = True
-        security_log.record(session, security_log.PASSWORD_RESET, user=user, by=admin.username)
-    return user
-
-
-def unlock(session: Session, admin: Actor, username: str) -> User:
-    """An administrator ends a lock-out before its time (`flask users unlock`)."""
-    ensure_admin(admin)
-    user = _account(session, username)
-    with unit_of_work(session):
-        user.failed_logins = 0
-        user.locked_until = None
-        security_log.record(session, security_log.UNLOCKED, user=user, by=admin.username)
     return user
 
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from engine.core.clock import clock
-from engine.core.models import OrgUnit, User
+from engine.core.models import User
 from engine.org import accounts, security_log
 from engine.org.permissions import SYSTEM
 from server.extensions import db

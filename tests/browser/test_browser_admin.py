@@ -74,3 +74,26 @@ def test_an_overdue_case_shows_in_the_inbox_and_on_the_dashboard(app, as_user, l
         screenshot(admin, "instances_overdue_case")
     finally:
         clock.thaw()
+
+
+def test_an_administrator_unlocks_and_resets_on_the_people_page(client, login, screenshot):
+    """曲江镇's clerk locked out by five wrong passwords: 已锁定 with 解除锁定, and a 重置密码 form, on a phone too."""
+    for _ in range(5):
+        client.post("/api/auth/token", json={"username": "qujiang.township_clerk", "password": "wrong-password"})
+    admin = login("fengcheng.admin")
+    admin.goto("/admin/people")
+    row = admin.locator("table.users tr[data-username='qujiang.township_clerk']")
+    assert "已锁定" in row.inner_text()
+    row.locator("summary", has_text="重置密码").click()
+    assert row.locator("input[name=password]").is_visible()
+    admin.set_viewport_size({"width": 390, "height": 844})
+    row.scroll_into_view_if_needed()
+    assert admin.evaluate("document.documentElement.scrollWidth") <= 390 + 1, "the page does not widen"
+    screenshot(admin, "people_locked_phone")
+    admin.set_viewport_size({"width": 1366, "height": 900})
+    row.locator("button", has_text="解除锁定").click()
+    admin.wait_for_load_state()
+    assert "已解除 qujiang.township_clerk 的锁定" in admin.locator(".flash").inner_text()
+    row = admin.locator("table.users tr[data-username='qujiang.township_clerk']")
+    assert "在用" in row.inner_text() and row.locator("button", has_text="解除锁定").count() == 0
+    screenshot(admin, "people_unlocked")

@@ -124,3 +124,46 @@ def test_administrators_cannot_deactivate_themselves(admin):
     response = post(admin, "/admin/people/users/fengcheng.admin/deactivate", {})
     assert response.status_code == 302
     assert "不能停用自己的账号" in admin.get("/admin/people").get_data(as_text=True)
+
+
+def locked_out(client, username: str) -> None:
+    for _ in range(5):
+        client.post("/api/auth/token", json={"username": username, "password": "not-the-password"})
+    refused = client.post("/api/auth/token", json={"username": username, "password": "s3cret-pass"})
+    assert refused.status_code == 401 and "锁定" in refused.get_json()["message"]
+
+
+def test_an_administrator_unlocks_a_locked_out_user(admin, client):
+    username = new_clerk(admin)
+    locked_out(client, username)
+    page = admin.get("/admin/people").get_data(as_text=True)
+    row = page[page.index(f'data-username="{username}"') :].split("</tr>", 1)[0]
+    assert "已锁定" in row and "解除锁定" in row
+    response = post(admin, f"/admin/people/users/{username}/unlock", {})
+    assert response.status_code == 302
+    assert f"已解除 {username} 的锁定" in admin.get("/admin/people").get_data(as_text=True)
+    assert client.post("/api/auth/token", json={"username": username, "password": "s3cret-pass"}).status_code == 200
+    events = admin.get(f"/admin/security?username={username}&action=unlocked").get_data(as_text=True)
+    assert events.count('data-action="unlocked"') == 1
+
+
+def test_an_administrator_resets_a_password_to_a_new_initial_one(admin, fresh, client):
+    username = new_clerk(admin)
+    locked_out(client, username)
+    weak = post(admin, f"/admin/people/users/{username}/reset-password", {"password": username})
+    assert weak.status_code == 302
+    assert "未能重置" in admin.get("/admin/people").get_data(as_text=True)
+    response = post(admin, f"/admin/people/users/{username}/reset-password", {"password": "Reset-pass-2026"})
+    assert response.status_code == 302
+    assert client.post("/api/auth/token", json={"username": username, "password": "s3cret-pass"}).status_code == 401
+    session, login = page_login(fresh, username, "Reset-pass-2026")
+    assert login.status_code == 302 and login.headers["Location"].endswith("/password"), "a forced change"
+
+
+def test_users_of_another_region_are_neither_unlocked_nor_reset(fresh):
+    other, _ = page_login(fresh, "fuzhou.admin")
+    for action, data in (("unlock", {}), ("reset-password", {"password": "Taken-over-2026"})):
+        response = post(other, f"/admin/people/users/qujiang.township_clerk/{action}", data)
+        assert response.status_code == 404, action
+    _, login = page_login(fresh, "qujiang.township_clerk")
+    assert login.status_code == 302, "the password is unchanged"

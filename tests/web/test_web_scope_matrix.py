@@ -173,6 +173,9 @@ def test_people_and_units_of_other_regions_are_out_of_reach(app, username, home)
         where = f"{username} → {name}"
         victim = REGIONS[name].agent
         assert post(client, f"/admin/people/users/{victim}/deactivate", {}).status_code == 404, where
+        assert post(client, f"/admin/people/users/{victim}/unlock", {}).status_code == 404, where
+        reset = post(client, f"/admin/people/users/{victim}/reset-password", {"password": "Taken-over-2026"})
+        assert reset.status_code == 404, where
         username_new = f"intruder-{uuid4().hex[:8]}"
         created = post(
             client,
@@ -194,7 +197,8 @@ def test_people_and_units_of_other_regions_are_out_of_reach(app, username, home)
         )
         assert unit.status_code == 422, where
         with app.app_context():
-            assert db.session.scalar(select(User.active).where(User.username == victim)) is True, where
+            victim_row = db.session.scalars(select(User).where(User.username == victim)).one()
+            assert victim_row.active and not victim_row.must_change_password, where
             assert db.session.scalar(select(User.id).where(User.username == username_new)) is None, where
             assert db.session.scalar(select(OrgUnit.id).where(OrgUnit.code == unit_code)) is None, where
             db.session.remove()
@@ -205,7 +209,9 @@ def test_people_and_units_of_other_regions_are_out_of_reach(app, username, home)
             )
         ).all()
         db.session.remove()
-    assert len(refused) == 3 * len(others(home)), "停用, 新建用户 and 新建单位, each refused and logged"
+    assert len(refused) == 5 * len(others(home)), (
+        "停用, 解除锁定, 重置密码, 新建用户 and 新建单位, each refused and logged"
+    )
 
 
 def test_a_regions_administrator_creates_no_unit_at_the_top_or_of_the_system_kind(app):
