@@ -79,13 +79,31 @@ class DiffOut(Schema):
     changes = fields.List(fields.Nested(ElementChangeOut))
 
 
-class UploadArgs(Schema):
-    convert = fields.String(metadata={"description": "`vendor`: convert Camunda/Flowable/Activiti settings first"})
-    rename_to = fields.String(
-        metadata={
-            "description": "Deploy the diagram's process under this id (when its id is the base's for another diagram)"
-        }
-    )
+DIAGRAM = {"type": "string", "format": "binary", "description": "BPMN 2.0 XML（UTF-8、UTF-16 或 XML 声明所写的编码）"}
+UPLOAD_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {"type": "object", "required": ["file"], "properties": {"file": DIAGRAM}},
+        },
+        "application/xml": {"schema": DIAGRAM},
+        "text/xml": {"schema": DIAGRAM},
+    },
+}
+UPLOAD_PARAMETERS = [
+    {
+        "in": "query",
+        "name": "convert",
+        "schema": {"type": "string", "enum": ["vendor"]},
+        "description": "`vendor`: convert Camunda/Flowable/Activiti settings first",
+    },
+    {
+        "in": "query",
+        "name": "rename_to",
+        "schema": {"type": "string"},
+        "description": "Deploy the diagram's process under this id (when its id is the base's for another diagram)",
+    },
+]
 
 
 class _Listed:
@@ -100,7 +118,7 @@ class _Listed:
 
 
 @blp.route("", methods=["POST"])
-@blp.doc(parameters=[{"in": "query", "name": name, "schema": {"type": "string"}} for name in ("convert", "rename_to")])
+@blp.doc(parameters=UPLOAD_PARAMETERS, requestBody=UPLOAD_BODY)
 @blp.response(201, UploadedDefinitionOut)
 @blp.alt_response(
     409,

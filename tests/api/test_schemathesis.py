@@ -87,3 +87,30 @@ def test_no_input_from_a_clerk_answers_a_server_error(case, clerk):
 @FUZZING
 def test_no_input_from_an_administrator_answers_a_server_error(case, admin):
     _call(case, "admin", admin)
+
+
+# Operations whose whole input is the path and the caller: they read no body, so the document shows none.
+BODILESS = {
+    "POST /api/auth/logout",
+    "POST /api/tasks/{task_id}/claim",
+    "POST /api/tasks/{task_id}/unclaim",
+    "POST /api/instances/{case_id}/personal-data",
+    "POST /api/admin/instances/{case_id}/resume",
+    "POST /api/admin/instances/{case_id}/retry",
+    "DELETE /api/attachments/{attachment_id}",
+}
+
+
+def test_every_operation_that_reads_a_body_documents_it(client):
+    """What fuzzers and client generators see: a request body for every operation that takes one."""
+    document = client.get("/api/openapi.json").get_json()
+    writes = {
+        f"{method.upper()} {path}": operation
+        for path, operations in document["paths"].items()
+        for method, operation in operations.items()
+        if method in ("post", "put", "patch", "delete")
+    }
+    undocumented = sorted(name for name, operation in writes.items() if "requestBody" not in operation)
+    assert undocumented == sorted(BODILESS), "document the body, or list the operation as reading none"
+    upload = writes["POST /api/definitions"]["requestBody"]["content"]
+    assert upload["multipart/form-data"]["schema"]["required"] == ["file"] and "application/xml" in upload
