@@ -53,6 +53,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         access_key_id=app.config["S3_ACCESS_KEY_ID"],
         secret_access_key=app.config["S3_SECRET_ACCESS_KEY"],
         prefix=app.config["S3_PREFIX"],
+        encryption=app.config["S3_SERVER_SIDE_ENCRYPTION"],
+        kms_key_id=app.config["S3_KMS_KEY_ID"],
     )
     db.init_app(app)
     with app.app_context():

@@ -60,6 +60,9 @@ def settings(instance_path: Path) -> dict:
         "S3_ACCESS_KEY_ID": os.environ.get("S3_ACCESS_KEY_ID", ""),
         "S3_SECRET_ACCESS_KEY": os.environ.get("S3_SECRET_ACCESS_KEY", ""),
         "S3_PREFIX": os.environ.get("S3_PREFIX", ""),
+        # Encryption at rest of the scans in the bucket: "AES256" (the store's keys) or "aws:kms" (with S3_KMS_KEY_ID)
+        "S3_SERVER_SIDE_ENCRYPTION": os.environ.get("S3_SERVER_SIDE_ENCRYPTION", ""),
+        "S3_KMS_KEY_ID": os.environ.get("S3_KMS_KEY_ID", ""),
         # Flask-Limiter (the public progress lookup): one store per process unless pointed at e.g. redis://host:6379
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,

@@ -127,12 +127,21 @@ class S3Store:
         access_key_id: str | None = None,
         secret_access_key: str | None = None,
         prefix: str = "",
+        encryption: str = "",
+        kms_key_id: str = "",
         client: Any = None,
     ) -> None:
         if not bucket:
             raise ValueError("an S3 store needs a bucket (S3_BUCKET)")
         self.bucket = bucket
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
+        # Server-side encryption of every object written ("AES256", or "aws:kms" with a key): the scans are the
+        # applicants' identity papers, and the store keeps them encrypted at rest under its own key management.
+        self.encryption: dict[str, str] = {}
+        if encryption:
+            self.encryption["ServerSideEncryption"] = encryption
+            if kms_key_id:
+                self.encryption["SSEKMSKeyId"] = kms_key_id
         self.client = client or boto3.client(
             "s3",
             endpoint_url=endpoint_url or None,
@@ -147,7 +156,9 @@ class S3Store:
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
         try:
-            self.client.put_object(Bucket=self.bucket, Key=self.object_key(key), Body=data, ContentType=content_type)
+            self.client.put_object(
+                Bucket=self.bucket, Key=self.object_key(key), Body=data, ContentType=content_type, **self.encryption
+            )
         except (BotoCoreError, ClientError) as exc:
             raise StoreFailure(f"cannot write s3://{self.bucket}/{self.object_key(key)}: {exc}") from exc
 
@@ -197,6 +208,8 @@ def configure(
     access_key_id: str | None = None,
     secret_access_key: str | None = None,
     prefix: str = "",
+    encryption: str = "",
+    kms_key_id: str = "",
 ) -> ObjectStore:
     """Name the store scans go to: `local` (a folder, `instance/attachments` unless told) or `s3` (a bucket)."""
     store: ObjectStore
@@ -210,6 +223,8 @@ def configure(
             access_key_id=access_key_id,
             secret_access_key=secret_access_key,
             prefix=prefix,
+            encryption=encryption,
+            kms_key_id=kms_key_id,
         )
     else:
         raise ValueError(f"unknown attachment store {kind!r}: use {LOCAL!r} or {S3!r}")

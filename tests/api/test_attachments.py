@@ -388,6 +388,8 @@ def s3_bucket(s3_endpoint, monkeypatch):
         access_key_id="testing",
         secret_access_key="testing",
         prefix="fengcheng/",
+        encryption="aws:kms",
+        kms_key_id="alias/yibao-scans",
     )
     assert isinstance(configured, store.S3Store) and store.current() is configured
     yield client
@@ -409,6 +411,8 @@ def test_scans_round_trip_through_an_s3_compatible_store(fresh, as_user, client,
     assert len(keys) == 3  # the PDF, the PNG and the PNG's thumbnail
     head = s3_bucket.head_object(Bucket="yibao-scans", Key=f"fengcheng/{key[:2]}/{key[2:4]}/{key}")
     assert head["ContentType"] == "application/pdf"
+    assert head["ServerSideEncryption"] == "aws:kms", "scans are encrypted at rest under the named key"
+    assert head["SSEKMSKeyId"].endswith("alias/yibao-scans")
 
     response = as_user(TOWNSHIP_CLERK).get(f"/api/attachments/{scan['id']}")
     assert response.status_code == 200 and response.data == data
