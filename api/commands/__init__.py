@@ -10,6 +10,7 @@ def register(app: Flask) -> None:
     from api.commands.processes import processes
     from api.commands.timers import timers
     from api.commands.users import users
+    from api.commands.workers import workers
 
-    for command in (demo, processes, users, calendar, catalog, timers):
+    for command in (demo, processes, users, calendar, catalog, timers, workers):
         app.cli.add_command(command)

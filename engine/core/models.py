@@ -368,3 +368,62 @@ class SecurityEvent(Base):
     org_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"), index=True)
     remote_addr: Mapped[str | None] = mapped_column(String(45))
     detail: Mapped[JSONObject]
+
+
+# --- external tasks (Camunda 7 external-task REST) and worker credentials --------------------------------
+
+
+class WorkerCredential(Base):
+    """A program (an external-task worker) allowed to call /engine-rest for the cases of one unit's subtree.
+
+    The secret is shown once when issued; only its hash is kept. `key_id` is the public part of the secret,
+    so that a secret sent alone (`Authorization: Bearer …`) finds its credential without a scan.
+    """
+
+    __tablename__ = "worker_credential"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+    key_id: Mapped[str] = mapped_column(String(24), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(255))
+    org_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), comment="the top of the worker's scope")
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(60))
+    revoked_at: Mapped[datetime | None]
+
+    org: Mapped[OrgUnit] = relationship(lazy="joined", viewonly=True)
+
+
+class ExternalTask(Base):
+    """A service task of a case waiting for an external worker (Camunda's external task), with its lock.
+
+    A projection of the workflow like `Task`: written by the step writer, completed through it. A row is
+    locked by a worker until `lock_expires_at`; with `retries` 0 it is an incident for administrators.
+    """
+
+    __tablename__ = "external_task"
+    __table_args__ = (
+        Index("ix_external_task_fetch", "topic", "state", "lock_expires_at"),
+        Index("ix_external_task_incident", "state", "retries"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"), index=True)
+    business_key: Mapped[str | None] = mapped_column(String(40), index=True, comment="the case's 办件编号")
+    process_key: Mapped[str] = mapped_column(String(100))
+    activity_id: Mapped[str] = mapped_column(String(100))
+    activity_name: Mapped[str] = mapped_column(String(200))
+    topic: Mapped[str] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(String(20))
+    variables: Mapped[JSONObject] = mapped_column(comment="the task data when the task started waiting")
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    worker_id: Mapped[str | None] = mapped_column(String(255))
+    lock_expires_at: Mapped[datetime | None]
+    retries: Mapped[int | None] = mapped_column(Integer)
+    retry_at: Mapped[datetime | None]
+    error_message: Mapped[str | None] = mapped_column(Text)
+    error_details: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+
+    instance: Mapped[CaseInstance] = relationship(viewonly=True)

@@ -31,8 +31,29 @@ class SystemActor:
 
 
 SYSTEM = SystemActor()
-Actor = User | SystemActor
-"""Who acts in the engine functions that also run from the command line: a logged-in user or the system."""
+
+
+@dataclass(frozen=True)
+class WorkerActor:
+    """An external-task worker signed in with its credential (`engine.org.workers`): a program, not a person.
+
+    Its scope is the subtree of its unit, as an administrator's (`scope_root`); it holds no role, so it passes
+    no administrator's or designer's check, and it acts on external tasks only (`engine.tasks.external`).
+    """
+
+    username: str
+    org: OrgUnit
+    credential_id: int
+    roles: frozenset[str] = field(default=frozenset())
+    active: bool = True
+
+    @property
+    def org_id(self) -> int:
+        return self.org.id
+
+
+Actor = User | SystemActor | WorkerActor
+"""Who acts in the engine functions: a logged-in user, an external-task worker, or the system (commands)."""
 
 
 def is_candidate(user: User, task: Task) -> bool:
@@ -122,7 +143,7 @@ def any_in_scope(user: Actor, unit_ids: Iterable[int]) -> bool:
     if units is None:
         return True
     wanted = set(unit_ids)
-    session = object_session(user)
+    session = object_session(user.org if isinstance(user, WorkerActor) else user)
     if session is None or not wanted:
         return False
     return session.scalar(select(OrgUnit.id).where(OrgUnit.id.in_(wanted), OrgUnit.id.in_(units)).limit(1)) is not None
