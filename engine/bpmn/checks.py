@@ -12,9 +12,10 @@ from typing import Any
 
 from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from SpiffWorkflow.spiff.parser.process import VALIDATOR
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
 
+from engine.bpmn import error_texts
 from engine.bpmn.xmlread import BPMN_NS, Element, local_name, owner_id
 from engine.sandbox.restricted import SandboxEnvironment, check_expression, check_script
 
@@ -45,6 +46,40 @@ def _tag(name: str) -> str:
     return f'{{{BPMN_NS}}}{name}'
 
 
+# The flow nodes of BPMN 2.0 (every element of the flowNode substitution group), named as a designer knows them.
+_FLOW_NODE_NAMES = {
+    'task': '任务',
+    'userTask': '用户任务',
+    'manualTask': '人工任务',
+    'scriptTask': '脚本任务',
+    'serviceTask': '服务任务',
+    'sendTask': '发送任务',
+    'receiveTask': '接收任务',
+    'businessRuleTask': '业务规则任务',
+    'subProcess': '子流程',
+    'transaction': '事务子流程',
+    'adHocSubProcess': '自由子流程（ad-hoc）',
+    'callActivity': '调用活动',
+    'startEvent': '开始事件',
+    'endEvent': '结束事件',
+    'boundaryEvent': '边界事件',
+    'intermediateCatchEvent': '中间捕获事件',
+    'intermediateThrowEvent': '中间抛出事件',
+    'implicitThrowEvent': '隐式抛出事件',
+    'exclusiveGateway': '排他网关',
+    'inclusiveGateway': '包容网关',
+    'parallelGateway': '并行网关',
+    'eventBasedGateway': '事件网关',
+    'complexGateway': '复杂网关',
+    'choreographyTask': '编排任务',
+    'callChoreography': '调用编排',
+    'subChoreography': '子编排',
+}
+FLOW_NODES = frozenset(_tag(name) for name in _FLOW_NODE_NAMES)
+# The flow nodes SpiffWorkflow's parser builds task specs for; any other stops it ("no support implemented").
+_PARSED_NODES = frozenset(SpiffBpmnParser.PARSER_CLASSES) | frozenset(SpiffBpmnParser.OVERRIDE_PARSER_CLASSES)
+
+
 def _at(element: Element, message: str) -> Problem:
     return Problem(owner_id(element), element.sourceline, message)
 
@@ -59,13 +94,60 @@ def _label(element: Element) -> str:
     return f'“{name}”' if name else f'（{element.get("id") or local_name(element)}）'
 
 
+_OTHER_NAMES = {'process': '流程', 'sequenceFlow': '顺序流', 'lane': '泳道', 'message': '消息', 'participant': '参与者'}
+
+
+def named(element: Element, *, with_id: bool = True) -> str:
+    """An element as a designer finds it in the modeler: its kind, then its name (or else its id)."""
+    local = local_name(element)
+    kind = _FLOW_NODE_NAMES.get(local) or _OTHER_NAMES.get(local) or f'元素 bpmn:{local}'
+    name = ' '.join((element.get('name') or '').split())
+    if name:
+        return f'{kind}“{name}”'
+    return f'{kind}{_label(element)}' if with_id else kind
+
+
 def _listing(names: Iterable[str]) -> str:
     return '、'.join(sorted(names)) or '（无）'
 
 
+def _executable(process: Element) -> bool:
+    """A missing isExecutable counts as executable, as in SpiffWorkflow's parser."""
+    return bool(process.get('isExecutable', 'true') == 'true')
+
+
+def _has_flow_nodes(process: Element) -> bool:
+    return any(isinstance(child.tag, str) and child.tag in FLOW_NODES for child in process)
+
+
 def executable_processes(root: Element) -> list[Element]:
-    """Processes SpiffWorkflow will run: a missing isExecutable counts as executable, as in its parser."""
-    return [p for p in root.iterchildren(_tag('process')) if p.get('isExecutable', 'true') == 'true']
+    """The processes the product runs: those marked executable and the processes of this file they call, or, when
+    none is marked (isExecutable="false" is the modelers' default), every process that has flow nodes."""
+    processes = list(root.iterchildren(_tag('process')))
+    marked = [p for p in processes if _executable(p)]
+    if not marked:
+        return [p for p in processes if _has_flow_nodes(p)]
+    by_id = {p.get('id'): p for p in processes}
+    runnable: dict[str, Element] = {}
+    pending = list(marked)
+    while pending:
+        process = pending.pop()
+        if runnable.setdefault(process.get('id'), process) is not process:
+            continue
+        for call in process.iter(_tag('callActivity')):
+            called = by_id.get(call.get('calledElement'))
+            if called is not None and called.get('id') not in runnable:
+                pending.append(called)
+    return [p for p in processes if p.get('id') in runnable]
+
+
+def run_anyway_notes(executable: list[Element]) -> list[Problem]:
+    """What an upload's answer tells of processes run although marked isExecutable="false"."""
+    return [
+        _at(p, f'流程{_label(p)}标为不可执行（isExecutable="false"，建模工具的默认值）；平台照常部署并运行它')
+        for p in executable
+        if not _executable(p)
+    ]
 
 
 _SCHEMA_LOCK = threading.Lock()
@@ -78,7 +160,8 @@ def schema_problems(root: Element) -> list[Problem]:
         VALIDATOR.validator.validate(root)
         errors = [(error.path, error.line, error.message) for error in VALIDATOR.validator.error_log]
     return [
-        Problem(_element_at(root, path), line, f'不符合 BPMN 2.0 规范：{message}') for path, line, message in errors
+        Problem(_element_at(root, path), line, f'不符合 BPMN 2.0 规范：{error_texts.chinese(message)}')
+        for path, line, message in errors
     ]
 
 
@@ -98,7 +181,7 @@ def no_executable_process(root: Element, executable: list[Element]) -> list[Prob
     processes = list(root.iterchildren(_tag('process')))
     if not processes:
         return [Problem(None, root.sourceline, '文件中没有流程（bpmn:process），无法部署')]
-    return [_at(p, f'流程{_label(p)}未设为可执行（isExecutable="true"），平台只部署可执行流程') for p in processes]
+    return [_at(p, f'流程{_label(p)}中没有任何环节（开始事件、任务等），无法部署') for p in processes]
 
 
 _UNSUPPORTED = {
@@ -110,11 +193,15 @@ _UNSUPPORTED = {
 
 
 def unsupported_elements(root: Element, executable: list[Element]) -> Iterator[Problem]:
+    """Elements the product refuses, and flow nodes the engine cannot run, at any depth of sub-processes."""
     for store in root.iterchildren(_tag('dataStore')):
         yield _at(store, f'不支持数据存储{_label(store)}：平台没有外部数据存储')
     for process in executable:
         for element in process.iter(*(_tag(name) for name in _UNSUPPORTED)):
             yield _at(element, f'不支持的元素：{_UNSUPPORTED[local_name(element)]}{_label(element)}')
+        for element in process.iter(*(FLOW_NODES - _PARSED_NODES)):
+            if local_name(element) not in _UNSUPPORTED:
+                yield _at(element, f'流程引擎不支持的元素：{_FLOW_NODE_NAMES[local_name(element)]}{_label(element)}')
 
 
 def lane_problems(executable: list[Element], rules: Rules) -> Iterator[Problem]:
@@ -161,27 +248,30 @@ def _vendor_form_key(task: Element) -> str | None:
     return None
 
 
+# Tasks that wait for a person (SpiffWorkflow's manual specs): a plain <task> too, which modelers draw by default.
+_HUMAN_TASKS = {'userTask': '用户任务', 'manualTask': '人工任务', 'task': '任务'}
+_WAITS = '（它会等待经办人办理）'
+
+
 def user_task_problems(root: Element, executable: list[Element], rules: Rules) -> Iterator[Problem]:
+    """Every task that waits for a person needs a lane of a known role (checked by `lane_problems`) and a form."""
     lanes_by_node = {ref.text: ref.getparent() for ref in root.iter(_tag('flowNodeRef'))}
     for process in executable:
-        for task in process.iter(_tag('userTask')):
+        for task in process.iter(*(_tag(name) for name in _HUMAN_TASKS)):
+            kind = _HUMAN_TASKS[local_name(task)] + _label(task) + ('' if local_name(task) == 'userTask' else _WAITS)
             if _lane_element(task, lanes_by_node) is None:
-                yield _at(task, f'用户任务{_label(task)}不在任何泳道中：请把它放进经办角色的泳道')
+                yield _at(task, f'{kind}不在任何泳道中：请把它放进经办角色的泳道')
             try:
                 form_key = extensions_of(task).get('properties', {}).get('formKey')
             except (KeyError, IndexError):
-                yield _at(
-                    task, f'用户任务{_label(task)}的扩展属性格式错误（spiffworkflow:property 需要 name 和 value）'
-                )
+                yield _at(task, f'{kind}的扩展属性格式错误（spiffworkflow:property 需要 name 和 value）')
                 continue
             if form_key is None:
                 vendor = _vendor_form_key(task)
                 hint = f'；检测到其他引擎的 formKey="{vendor}"，平台只读取 spiffworkflow:property' if vendor else ''
-                yield _at(task, f'用户任务{_label(task)}没有表单（spiffworkflow:property name="formKey"）{hint}')
+                yield _at(task, f'{kind}没有表单（spiffworkflow:property name="formKey"）{hint}')
             elif form_key not in rules.known_forms:
-                yield _at(
-                    task, f'用户任务{_label(task)}的表单“{form_key}”不存在；可用表单：{_listing(rules.known_forms)}'
-                )
+                yield _at(task, f'{kind}的表单“{form_key}”不存在；可用表单：{_listing(rules.known_forms)}')
 
 
 # Names SpiffWorkflow gives its own task specs; an element with one of these ids is silently
@@ -346,6 +436,29 @@ def reference_problems(
                 ref = definition.get(attribute)
                 if ref and ref not in defined:
                     yield _on_owner(definition, f'引用了未定义的{label}“{ref}”')
+        yield from _awaited_messages(root, process)
+        for definition in process.iter(_tag('conditionalEventDefinition')):
+            if definition.find(_tag('condition')) is None:
+                yield _on_owner(definition, '条件事件没有条件（bpmn:condition）')
+
+
+_CATCHING_EVENTS = frozenset(_tag(name) for name in ('startEvent', 'intermediateCatchEvent', 'boundaryEvent'))
+
+
+def _awaited_messages(root: Element, process: Element) -> Iterator[Problem]:
+    """A message a case waits for must be one the system can send: a defined message with a name (nameless ones
+    are refused wherever they are); a receive or send task's messageRef must name a defined message."""
+    defined = {message.get('id') for message in root.iterchildren(_tag('message'))}
+    for task in process.iter(_tag('receiveTask'), _tag('sendTask')):
+        ref = task.get('messageRef')
+        if ref is None and local_name(task) == 'receiveTask':
+            yield _at(task, f'接收任务{_label(task)}没有指定要等待的消息（messageRef）：没有人能发送它')
+        elif ref is not None and ref not in defined:
+            yield _at(task, f'{_FLOW_NODE_NAMES[local_name(task)]}{_label(task)}引用了未定义的消息“{ref}”')
+    for definition in process.iter(_tag('messageEventDefinition')):
+        event = definition.getparent()
+        if event.tag in _CATCHING_EVENTS and not definition.get('messageRef'):
+            yield _at(event, f'消息事件{_label(event)}没有指定要等待的消息（messageRef）：没有人能发送它')
 
 
 # Markup a browser runs when it shows the XML (or a page embeds it): a stored diagram is served back to designers,

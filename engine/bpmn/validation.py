@@ -17,6 +17,7 @@ from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
+from engine.bpmn import error_texts
 from engine.bpmn.checks import (
     Problem,
     Rules,
@@ -24,9 +25,11 @@ from engine.bpmn.checks import (
     expression_problems,
     lane_problems,
     markup_problems,
+    named,
     no_executable_process,
     reference_problems,
     reserved_id_problems,
+    run_anyway_notes,
     schema_problems,
     script_problems,
     timer_problems,
@@ -53,9 +56,12 @@ class ProcessSpecs(NamedTuple):
 
 @dataclass
 class Report:
+    """What validation found: problems refusing the diagram, or its specs with notes for the designer."""
+
     errors: list[Problem] = field(default_factory=list)
     process_ids: list[str] = field(default_factory=list)
     specs: dict[str, ProcessSpecs] = field(default_factory=dict)
+    notes: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -108,25 +114,29 @@ def validate_diagram(
         *script_problems(executable),
         *timer_problems(executable, rules),
     ]
-    process_ids, specs, parse_problem = _parse(root)
+    notes = run_anyway_notes(executable)
+    process_ids, specs, parse_problem = _parse(root, executable)
     if parse_problem is not None and _adds_information(parse_problem, problems):
         problems.append(parse_problem)
     if problems:
         return Report(errors=sorted(problems, key=lambda p: (p.line or 0, p.element_id or '')))
-    return Report(process_ids=process_ids, specs=specs)
+    return Report(process_ids=process_ids, specs=specs, notes=notes)
 
 
-def _parse(root: Element) -> tuple[list[str], dict[str, ProcessSpecs], Problem | None]:
-    """Run SpiffWorkflow's own parser; its first complaint becomes a Problem instead of a crash."""
+def _parse(root: Element, executable: list[Element]) -> tuple[list[str], dict[str, ProcessSpecs], Problem | None]:
+    """Run SpiffWorkflow's own parser on the processes the product runs (it skips those not marked executable);
+    its first complaint becomes a Problem instead of a crash."""
+    for process in executable:
+        process.set('isExecutable', 'true')
     parser = SpiffBpmnParser()
     try:
         parser.add_bpmn_xml(root)
         process_ids = parser.get_process_ids()
         specs = {process_id: _process_specs(parser, process_id) for process_id in process_ids}
     except ValidationException as refused:
-        return [], {}, _problem_from(root, refused.id or None, refused.args[0] if refused.args else refused)
+        return [], {}, _problem_from(root, refused.id or None, error_texts.of_exception(refused))
     except Exception as crash:
-        return [], {}, _problem_from(root, None, f'{type(crash).__name__}: {crash}')
+        return [], {}, _problem_from(root, None, error_texts.of_exception(crash))
     return process_ids, specs, None
 
 
@@ -149,12 +159,14 @@ def _process_specs(parser: SpiffBpmnParser, process_id: str) -> ProcessSpecs:
     return ProcessSpecs(parser.get_spec(process_id), used, frozenset(elsewhere))
 
 
-def _problem_from(root: Element, element_id: str | None, detail: object) -> Problem:
-    line = None
-    if element_id:
-        found = root.xpath('//*[@id=$id]', id=element_id)
-        line = found[0].sourceline if found else None
-    return Problem(element_id, line, f'流程引擎无法解析此处：{detail}')
+def _problem_from(root: Element, element_id: str | None, detail: str) -> Problem:
+    """SpiffWorkflow's refusal, naming the element it blames (kind, name, id and line) when it names one."""
+    found = root.xpath('//*[@id=$id]', id=element_id) if element_id else []
+    if not found:
+        return Problem(element_id, None, f'流程引擎无法解析此处：{detail}')
+    element = found[0]
+    where = f'{named(element, with_id=False)}（id {element_id}，第 {element.sourceline} 行）'
+    return Problem(element_id, element.sourceline, f'流程引擎无法解析此处，{where}：{detail}')
 
 
 def _adds_information(parse_problem: Problem, problems: list[Problem]) -> bool:

@@ -17,6 +17,8 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as screened_fromstring
 from lxml import etree
 
+from engine.bpmn import error_texts
+
 BPMN_NS = 'http://www.omg.org/spec/BPMN/20100524/MODEL'
 NSMAP = {'bpmn': BPMN_NS}
 
@@ -46,7 +48,9 @@ def parse_diagram_xml(data: bytes, *, max_bytes: int) -> etree._Element:
     try:
         root = etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as broken:
-        raise XmlRefused(f'XML 格式错误：{broken.msg}', broken.lineno) from None
+        raise XmlRefused(
+            f'XML 格式错误（第 {broken.lineno} 行）：{error_texts.chinese(broken.msg)}', broken.lineno
+        ) from None
     if root.getroottree().docinfo.doctype:
         raise XmlRefused('不允许 DOCTYPE 声明（DTD 与实体可被用于攻击）', 1)
     if etree.QName(root).text != f'{{{BPMN_NS}}}definitions':
@@ -133,7 +137,7 @@ def _screen(data: bytes) -> None:
         ) from None
     except ParseError as broken:
         line, _column = broken.position
-        raise XmlRefused(f'XML 格式错误：{broken}', line) from None
+        raise XmlRefused(f'XML 格式错误（第 {line} 行）：{error_texts.chinese(str(broken))}', line) from None
     except ValueError as unsupported:
         raise XmlRefused(f'不支持的文件编码，请以 UTF-8 保存：{unsupported}', 1) from None
 

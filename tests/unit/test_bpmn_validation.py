@@ -167,11 +167,13 @@ def test_parser_error_without_a_precheck_is_translated():
     assert problem.message.startswith('流程引擎无法解析此处')
 
 
-def test_diagram_without_executable_process_is_refused_naming_the_processes():
-    report = _validate((MIWG / 'A.4.0.bpmn').read_bytes())
-    found = _problems_by_element(report)
-    assert {'WFP-6-1', 'WFP-6-2'} <= set(found)
-    assert 'isExecutable' in found['WFP-6-1'][0]
+def test_diagram_whose_processes_have_nothing_to_run_is_refused_naming_them():
+    report = _validate(
+        b'<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" targetNamespace="x">\n'
+        b'  <bpmn:process id="Empty" isExecutable="false" />\n</bpmn:definitions>'
+    )
+    [problem] = report.errors
+    assert problem.element_id == 'Empty' and problem.line == 2 and '没有任何环节' in problem.message
 
 
 @pytest.mark.parametrize(
