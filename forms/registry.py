@@ -10,6 +10,7 @@ from forms.base import FormSchema
 from forms.closing import ArchiveForm, ConcludeForm, HandoverForm
 from forms.enrolment import CertificateForm, InfoChangeForm, InsuredRegistrationForm, RemoteCareFilingForm
 from forms.intake import CaseStartForm, MissingMaterialsNoticeForm, SupplementForm
+from forms.investigation import InjuryInvestigationForm
 from forms.json_schema import form_json_schema
 from forms.people import ApplicantForm
 from forms.rating import FollowUpVisitForm, RectificationForm
@@ -41,6 +42,7 @@ FORMS: dict[str, type[FormSchema]] = {
     "escalation_notice": EscalationNoticeForm,
     "rectification": RectificationForm,
     "follow_up_visit": FollowUpVisitForm,
+    "injury_investigation": InjuryInvestigationForm,
 }
 
 

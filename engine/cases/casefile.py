@@ -17,14 +17,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.attachments.service import Scan, attachments_of
-from engine.cases import history, money
+from engine.cases import history, money, waits
 from engine.cases.acceptance import CaseView, case_view, missing_materials
 from engine.cases.applicants import ShownApplicant, shown_applicant
 from engine.cases.deadlines import DeadlineStatus, deadline_status, provisional_between
 from engine.cases.layout import Layout, laid_out
+from engine.cases.lifecycle import ENDED
 from engine.catalogue.flows import catalog, flow_for
 from engine.catalogue.items import Item
-from engine.core.models import AuditEvent, Task, User
+from engine.core.models import AuditEvent, MessageWait, Task, User
 from engine.org.permissions import may_see_personal_data
 from forms.choices import options
 
@@ -73,6 +74,8 @@ class CaseFile:
     """The reader may ask for the full ID number and mobile (`personal_data.reveal`)."""
     history: list[history.Shown]
     """The case's events as the reader may read them (a failed step's trace for administrators only)."""
+    waiting: list[MessageWait]
+    """The messages the case waits for (`engine.cases.waits`), e.g. the 外伤调查结果; none once it ended."""
 
     def scans_of(self, material: str) -> list[Scan]:
         """The scans attached to one material, oldest first."""
@@ -138,6 +141,7 @@ def case_file(session: Session, user: User, case_id: int, revealed: ShownApplica
         applicant=revealed if revealed is not None else shown_applicant(view.case.applicant),
         may_see_personal_data=may_see_personal_data(user, {task.org_id for task in view.open_tasks}),
         history=history.shown(view.events, user),
+        waiting=[] if view.case.status in ENDED else waits.waits_listed(session, case_id),
     )
 
 

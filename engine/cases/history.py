@@ -32,6 +32,7 @@ ACTION_LABELS = {
     "attachment_viewed": "查看附件",
     "attachment_deleted": "删除附件",
     "personal_data_viewed": "查看完整证件号",
+    "message_received": "收到消息",
 }
 
 

@@ -2,8 +2,8 @@
 
 A case runs (办理中) from acceptance; it ends concluded (已办结) when its flow ends or terminated (已终止)
 by an administrator; an administrator may suspend (挂起) a running case and resume it. Work on a case —
-completing a task, firing a timer, retrying a failed step — needs it running. Each action names itself
-here, and `ensure_allowed` refuses one the case's status does not allow with a 409.
+completing a task, firing a timer, retrying a failed step, receiving a message — needs it running. Each
+action names itself here, and `ensure_allowed` refuses one the case's status does not allow with a 409.
 
 ```mermaid
 stateDiagram-v2
@@ -49,6 +49,7 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "complete": (frozenset({RUNNING}), None),
     "fire_timer": (frozenset({RUNNING}), None),
     "retry": (frozenset({RUNNING}), None),
+    "receive_message": (frozenset({RUNNING}), None),
     "recompute": (frozenset({RUNNING, SUSPENDED}), None),
 }
 REFUSALS = {
@@ -59,6 +60,7 @@ REFUSALS = {
     "complete": "办件不在办理中，不能办理任务",
     "fire_timer": "办件不在办理中，时限提醒不触发",
     "retry": "只有办理中的办件可以重试",
+    "receive_message": "办件不在办理中，不接收消息",
     "recompute": "已结束的办件不重算时限",
 }
 

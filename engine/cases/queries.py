@@ -8,17 +8,18 @@ may see (`visible_cases_filter`).
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from engine.cases import waits
 from engine.cases.deadlines import DeadlineStatus, deadline_status
-from engine.cases.lifecycle import RUNNING, TASK_OPEN
+from engine.cases.lifecycle import ENDED, RUNNING, TASK_OPEN
 from engine.core.clock import SHANGHAI, clock
 from engine.core.errors import Invalid
-from engine.core.models import CaseInstance, OrgUnit, Task, User
+from engine.core.models import CaseInstance, MessageWait, OrgUnit, Task, User
 from engine.org.permissions import visible_cases_filter
 
 
@@ -49,6 +50,8 @@ class ListedCase:
     case: CaseInstance
     deadline: DeadlineStatus
     steps: list[tuple[Task, DeadlineStatus]]
+    waits: list[MessageWait] = field(default_factory=list)
+    """The messages a running case waits for (`engine.cases.waits`): shown, so that a wait is no silent stall."""
 
     @property
     def running(self) -> bool:
@@ -238,9 +241,10 @@ def cases_of_applicant(
 
 
 def listed_cases(session: Session, cases: list[CaseInstance]) -> list[ListedCase]:
-    """The deadlines of a page of cases and of their open steps with their assignees, in one query whatever the
-    page size."""
+    """The deadlines of a page of cases, their open steps with their assignees and the messages they wait for, in
+    two queries whatever the page size."""
     steps: dict[int, list[tuple[Task, DeadlineStatus]]] = {case.id: [] for case in cases}
+    waiting = waits.waits_of_cases(session, [case.id for case in cases if case.status not in ENDED])
     if cases:
         open_tasks = session.scalars(
             select(Task)
@@ -250,4 +254,6 @@ def listed_cases(session: Session, cases: list[CaseInstance]) -> list[ListedCase
         ).all()
         for task in open_tasks:
             steps[task.instance_id].append((task, deadline_status(task.due_at, task.warn_at)))
-    return [ListedCase(case, deadline_status(case.due_at, None), steps[case.id]) for case in cases]
+    return [
+        ListedCase(case, deadline_status(case.due_at, None), steps[case.id], waiting.get(case.id, [])) for case in cases
+    ]

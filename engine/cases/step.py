@@ -3,9 +3,9 @@
 A step (acceptance, a completion, a timer, an administrator's action, a recomputation) runs inside
 one unit of work (`engine.core.uow`) and is written here in a fixed order: the case row first, with
 one UPDATE that names the version the step read (a mismatch is `StaleDataError`, a 409 from the unit
-of work), then the task rows, then the timer rows; audit events are appended as the step records them.
-Rows are written with plain statements, so the session's object bookkeeping is told here, and only
-here, what each statement wrote (`set_committed_value`).
+of work), then the task rows, then the timer rows and the messages the case waits for; audit events are
+appended as the step records them. Rows are written with plain statements, so the session's object
+bookkeeping is told here, and only here, what each statement wrote (`set_committed_value`).
 """
 
 from collections.abc import Collection
@@ -17,6 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.cases import history, lifecycle
+from engine.cases.waits import sync_waits
 from engine.catalogue.items import Item
 from engine.core.clock import clock
 from engine.core.errors import Conflict
@@ -36,7 +37,7 @@ _WRITE_CASE_AND_STATE = _AT_VERSION.values({c: bindparam(c) for c in (*STEP_COLU
 
 def write_step(session: Session, case: CaseInstance, item: Item | None, workflow: Workflow) -> list[TaskRow]:
     """Store the workflow after a step: the case (concluded when its flow ended), its waiting
-    tasks and its timers. Returns the task rows the step created."""
+    tasks, its timers and the messages it waits for. Returns the task rows the step created."""
     if workflow.is_completed() and case.status == lifecycle.RUNNING:
         lifecycle.transition(case, "conclude")
         case.completed_at = clock.now()
@@ -45,6 +46,7 @@ def write_step(session: Session, case: CaseInstance, item: Item | None, workflow
     ready, waiting = snapshot.pending_tasks(workflow)
     created = project_tasks(session, case, item, ready)
     sync_timers(session, case, workflow, waiting)
+    sync_waits(session, case, workflow, waiting)
     return created
 
 

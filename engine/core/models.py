@@ -427,3 +427,28 @@ class ExternalTask(Base):
     completed_at: Mapped[datetime | None]
 
     instance: Mapped[CaseInstance] = relationship(viewonly=True)
+
+
+# --- messages to cases ----------------------------------------------------------------------------
+
+
+class MessageWait(Base):
+    """A message a running case waits for: a receive task, a message catch or boundary event, or the message
+    start of an event sub-process. Rewritten by the step writer after each step, so a message finds the cases
+    waiting for it with one indexed query instead of reading every workflow state."""
+
+    __tablename__ = "message_wait"
+    __table_args__ = (Index("ix_message_wait_name", "name", "instance_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200), comment="the BPMN message name")
+    element_id: Mapped[str] = mapped_column(String(100), comment="the waiting element's BPMN id")
+    title: Mapped[str] = mapped_column(String(200), comment="the waiting element's name, for people")
+    kind: Mapped[str] = mapped_column(String(30), comment="engine.cases.waits: receive, catch, boundary…")
+    task_id: Mapped[str | None] = mapped_column(String(36), comment="the waiting task; none for an event sub-process")
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"), comment="the unit holding the waiting step")
+    form_key: Mapped[str | None] = mapped_column(String(60), comment="the form the message's variables must pass")
+    since: Mapped[datetime]
+
+    org: Mapped[OrgUnit | None] = relationship(lazy="joined", viewonly=True)

@@ -310,3 +310,17 @@ def may_see_personal_data(user: User, open_task_org_ids: set[int]) -> bool:
 def may_read_step_traces(user: User) -> bool:
     """Where in the code a step failed (the `trace` of an `error` event) is for administrators only."""
     return ADMIN in user.roles
+
+
+# --- messages to cases ---------------------------------------------------------------------------------
+
+
+def may_send_message(user: User, case_org_id: int, task_org_ids: set[int], wait_org_ids: set[int]) -> bool:
+    """A message a case waits for (e.g. the 外伤调查结果 brought on paper) is reported by the staff of a unit holding
+    the waiting step (`MessageWait.org_id`, its lane's unit), or by an administrator of a scope the case lies in.
+    Outside systems send theirs with a worker credential, kept to its unit's subtree (`cases_in_scope`)."""
+    if not user.active:
+        return False
+    if ADMIN in user.roles:
+        return any_in_scope(user, {case_org_id} | task_org_ids)
+    return user.org_id in wait_org_ids
