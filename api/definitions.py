@@ -1,12 +1,14 @@
 """Process definitions (流程设计员 only): upload a diagram as a new version of the designer's region, list the
 versions the designer may see, read one and its diff against the base."""
 
+import json
+
 from flask import jsonify, request
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields
 
 from api.schemas import DefinitionOut
-from engine.bpmn import deployment, vendor, versions
+from engine.bpmn import deployment, validation, vendor, versions
 from engine.bpmn.deployment import ProcessIdClash
 from server.extensions import db
 from server.login import current_account, require_login
@@ -24,7 +26,20 @@ class RegionalDefinitionOut(DefinitionOut):
     )
 
 
+class NoteOut(Schema):
+    element_id = fields.String(allow_none=True)
+    line = fields.Integer(allow_none=True)
+    message = fields.String()
+
+
 class UploadedDefinitionOut(RegionalDefinitionOut):
+    notes = fields.List(
+        fields.Nested(NoteOut),
+        metadata={
+            "description": "What the designer should know although the diagram deployed, e.g. a process marked "
+            'isExecutable="false" that the product runs anyway (element_id, line, message)'
+        },
+    )
     conversion = fields.Dict(
         allow_none=True,
         metadata={
@@ -84,7 +99,25 @@ UPLOAD_BODY = {
     "required": True,
     "content": {
         "multipart/form-data": {
-            "schema": {"type": "object", "required": ["file"], "properties": {"file": DIAGRAM}},
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {
+                    "file": {
+                        **DIAGRAM,
+                        "description": "BPMN 2.0 XML, or with ?convert=vendor a .zip of one diagram and its .form files",
+                    },
+                    "forms": {
+                        "type": "array",
+                        "items": {"type": "string", "format": "binary"},
+                        "description": "With ?convert=vendor: Camunda Forms (.form JSON) the diagram links (formRef, camunda-forms:)",
+                    },
+                    "groups": {
+                        "type": "string",
+                        "description": 'With ?convert=vendor: JSON object candidate group → role code for this upload, over the region\'s table, e.g. {"deptLeader": "township_clerk"}',
+                    },
+                },
+            },
         },
         "application/xml": {"schema": DIAGRAM},
         "text/xml": {"schema": DIAGRAM},
@@ -96,6 +129,12 @@ UPLOAD_PARAMETERS = [
         "name": "convert",
         "schema": {"type": "string", "enum": ["vendor"]},
         "description": "`vendor`: convert Camunda/Flowable/Activiti settings first",
+    },
+    {
+        "in": "query",
+        "name": "timers",
+        "schema": {"type": "string", "enum": ["calendar", "working_days"], "default": "calendar"},
+        "description": "With ?convert=vendor: keep timer durations as calendar time, or count whole days (P3D) as working days",
     },
     {
         "in": "query",
@@ -133,8 +172,10 @@ def upload():
     message) when it does not validate; identical content returns the existing version with `created: false`
     and status 200. A process id the base uses for a different diagram is refused with 409 (see below) unless
     `?rename_to=<new id>` deploys it under a new id. `?convert=vendor` first maps Camunda/Flowable/Activiti
-    `candidateGroups`, `assignee`, `formKey` and bare ISO timer literals, and answers with a `conversion` report
-    (also on a 422).
+    `candidateGroups` (through the region's group table, `groups` over it), the initiator as `assignee`, vendor
+    forms (`formProperty`, `formData`, Camunda Forms given as `forms` files or in a zip) into forms kept with the
+    version, and timer literals and Quartz crons, and answers with a `conversion` report (also on a 422, whose
+    problems then name lines of the uploaded file; `unmapped_groups` lists the groups to map).
     """
     upload = request.files.get("file")
     data = upload.read() if upload else request.get_data()
@@ -144,11 +185,24 @@ def upload():
     if request.args.get("convert", "vendor") != "vendor":
         abort(422, message="参数有误", errors={"convert": ["只能为 vendor（转换 Camunda/Flowable/Activiti 流程图）"]})
     rename_to = request.args.get("rename_to") or None
+    timers = request.args.get("timers", "calendar")
+    if timers not in ("calendar", "working_days"):
+        abort(422, message="参数有误", errors={"timers": ["只能为 calendar（日历时长）或 working_days（工作日）"]})
     try:
         if request.args.get("convert") == "vendor":
+            data, name, form_files = vendor.unpack(
+                data, name, {f.filename or "": f.read() for f in request.files.getlist("forms")}
+            )
             try:
                 definition, created, conversion = vendor.deploy_vendor_diagram(
-                    db.session, current_account(), data, name, rename_to=rename_to
+                    db.session,
+                    current_account(),
+                    data,
+                    name,
+                    rename_to=rename_to,
+                    groups=_chosen_groups(request.form.get("groups")),
+                    form_files=form_files,
+                    working_days=timers == "working_days",
                 )
             except vendor.InvalidVendorDiagram as exc:
                 return jsonify(
@@ -167,7 +221,21 @@ def upload():
             code=409, status="Conflict", message=exc.message, errors=exc.errors, suggested_id=exc.suggestion
         ), 409
     definition.created = created
+    definition.notes = [note.to_dict() for note in validation.notes_of(definition.bpmn_xml.encode("utf-8"))]
     return definition, 201 if created else 200
+
+
+def _chosen_groups(text: str | None) -> dict[str, str]:
+    """The `groups` field: a JSON object of group → role code (422 naming the field otherwise)."""
+    if not text:
+        return {}
+    try:
+        chosen = json.loads(text)
+    except ValueError:
+        chosen = None
+    if not isinstance(chosen, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in chosen.items()):
+        abort(422, message="参数有误", errors={"groups": ["应为 JSON 对象：候选组 → 角色代码"]})
+    return chosen
 
 
 @blp.route("")

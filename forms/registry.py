@@ -1,11 +1,19 @@
-"""Form keys named by processes and the API, and what can be done with a form by its key."""
+"""Form keys named by processes and the API, and what can be done with a form by its key.
+
+Besides the forms written here (`FORMS`), a process version may describe forms of its own (`forms.described`,
+keys `vendor_…`): the deployment registers them (`register_described`), and a process that has not seen one yet
+asks the resolver the application set (`resolve_described_with`), which reads the stored versions.
+"""
 
 import copy
 import datetime as dt
+from collections.abc import Callable
 from functools import cache
+from typing import Any
 
 from marshmallow import Schema, ValidationError
 
+from forms import described
 from forms.base import FormSchema
 from forms.closing import ArchiveForm, ConcludeForm, HandoverForm
 from forms.enrolment import CertificateForm, InfoChangeForm, InsuredRegistrationForm, RemoteCareFilingForm
@@ -63,17 +71,50 @@ class FormInvalid(ValueError):
         self.errors = errors
 
 
+_described: dict[str, type[FormSchema]] = {}
+
+
+def _nowhere(form_key: str) -> dict[str, Any] | None:
+    return None
+
+
+_resolver: Callable[[str], dict[str, Any] | None] = _nowhere
+
+
 def known_form_keys() -> set[str]:
+    """The forms written here; described forms are known to the versions describing them."""
     return set(FORMS)
+
+
+def register_described(description: dict[str, Any]) -> str:
+    """Make a described form known by its key (derived from its content); DescriptionInvalid if it cannot be."""
+    key = described.form_key(description)
+    if key not in _described:
+        _described[key] = described.build(description)
+    return key
+
+
+def resolve_described_with(resolver: Callable[[str], dict[str, Any] | None]) -> None:
+    """Where to find the description of a `vendor_…` key this process has not registered (None: nowhere)."""
+    global _resolver
+    _resolver = resolver
+
+
+def _described_form(form_key: str) -> type[FormSchema] | None:
+    if form_key not in _described and described.is_described_key(form_key):
+        description = _resolver(form_key)
+        if description is not None and described.form_key(description) == form_key:
+            register_described(description)
+    return _described.get(form_key)
 
 
 @cache
 def schema_for(form_key: str) -> Schema:
     """The shared schema instance for `form_key`; raises UnknownForm."""
-    try:
-        return FORMS[form_key]()
-    except KeyError:
-        raise UnknownForm(form_key) from None
+    form = FORMS.get(form_key) or _described_form(form_key)
+    if form is None:
+        raise UnknownForm(form_key)
+    return form()
 
 
 def title_of(form_key: str) -> str:

@@ -9,7 +9,7 @@ from sqlalchemy import inspect
 
 from engine import workcalendar
 from engine.attachments import store as attachment_store
-from engine.bpmn import deployment
+from engine.bpmn import deployment, vendor_forms
 from engine.catalogue import imported_lists
 from engine.core.clock import clock
 from engine.core.storage import tune_sqlite
@@ -60,6 +60,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     with app.app_context():
         tune_sqlite(db.engine)
         imported_lists.bind(db.engine)
+        vendor_forms.bind(db.engine)
     migrate.init_app(app, db, directory=str(config.PROJECT_ROOT / "migrations"))
     api.init_app(app)
     login_manager.init_app(app)

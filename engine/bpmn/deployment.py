@@ -26,6 +26,7 @@ from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from sqlalchemy import ColumnElement, bindparam, func, or_, select
 from sqlalchemy.orm import Session, object_session
 
+from engine.bpmn import vendor_forms
 from engine.bpmn.diff import related
 from engine.bpmn.process_ids import id_problem, renamed, suggested_id
 from engine.bpmn.validation import ProcessSpecs, Report, validate_diagram
@@ -63,14 +64,15 @@ class InvalidDiagram(Invalid):
 
 
 def check_diagram(data: bytes, deployed_processes: frozenset[str] = frozenset()) -> Report:
-    """Validate a diagram against the product's roles, forms, functions and deployed processes."""
+    """Validate a diagram against the product's roles, forms (and those it describes, `vendor_forms`), functions
+    and deployed processes."""
     content_hash = hashlib.sha256(data).hexdigest()
     if content_hash in _checked:
         return _checked[content_hash]
     report = validate_diagram(
         data,
         known_lanes=reference().lane_names(),
-        known_forms=known_form_keys(),
+        known_forms=known_form_keys() | set(vendor_forms.register_in(data)),
         functions=expression_functions(),
         sample_data=sample_task_data(),
         deployed_processes=deployed_processes,
@@ -203,6 +205,7 @@ def _deploy_version(
         region=region,
         calls=bound,
         bpmn_xml=data.decode("utf-8"),
+        forms=vendor_forms.described_in(data) or None,
         source_name=source_name,
         deployed_by=deployed_by,
         deployed_at=clock.now(),

@@ -114,6 +114,9 @@ class ProcessDefinition(Base):
         JSON, comment="process key → version identity of each process of another file it calls"
     )
     bpmn_xml: Mapped[str] = mapped_column(Text, deferred=True)
+    forms: Mapped[JSONObject | None] = mapped_column(
+        JSON, comment="form key → description of each vendor form the diagram describes (engine/bpmn/vendor_forms.py)"
+    )
     source_name: Mapped[str] = mapped_column(String(200))
     deployed_by: Mapped[str] = mapped_column(String(60))
     deployed_at: Mapped[datetime]
@@ -452,3 +455,25 @@ class MessageWait(Base):
     since: Mapped[datetime]
 
     org: Mapped[OrgUnit | None] = relationship(lazy="joined", viewonly=True)
+
+
+# --- vendor candidate groups mapped to roles, per region ----------------------------------------------
+
+
+class GroupRole(Base):
+    """What a vendor diagram's candidate group (`candidateGroups="deptLeader"`) means in one region: the role whose
+    lane its tasks go in. The national defaults are reviewed data (engine/data/vendor_import.toml [groups])."""
+
+    __tablename__ = "group_role"
+    __table_args__ = (UniqueConstraint("region", "group_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region: Mapped[str] = mapped_column(
+        String(100), index=True, comment="a region's name (丰城市), as ProcessDefinition.region"
+    )
+    group_name: Mapped[str] = mapped_column(
+        String(100), comment="the group as diagrams write it, compared without case"
+    )
+    role: Mapped[str] = mapped_column(String(40), comment="a role code of engine/data/roles.toml, or a lane alias's")
+    set_by: Mapped[str] = mapped_column(String(60))
+    set_at: Mapped[datetime]

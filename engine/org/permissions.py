@@ -298,6 +298,28 @@ def visible_versions_condition(designer_scope: str | None) -> ColumnElement[bool
     return or_(ProcessDefinition.region.is_(None), ProcessDefinition.region == designer_scope)
 
 
+# --- what vendor diagrams' candidate groups mean, per region ------------------------------------------
+
+
+def group_table_regions(session: Session, user: Actor, regions: Iterable[str]) -> list[str]:
+    """The regions whose candidate-group table an administrator keeps: those named by a unit of their scope (a
+    city's administrator keeps the city's; every region at the system level). Designers read their own region's."""
+    ensure_admin(user)
+    scope = regions_in_scope(session, user)
+    return sorted(region for region in regions if scope is None or region in scope)
+
+
+def ensure_may_map_groups(session: Session, user: Actor, region: str, regions: Iterable[str]) -> None:
+    """A region outside the administrator's scope is as unknown as a region that does not exist."""
+    if region not in group_table_regions(session, user, regions):
+        raise Invalid("地区有误", {"region": [f"没有可维护的地区“{region}”"]})
+
+
+def may_map_groups(session: Session, user: Actor, region: str | None, regions: Iterable[str]) -> bool:
+    """Whether `user` may keep `region`'s table (None, the base's national table, is reviewed data: no one)."""
+    return region is not None and ADMIN in user.roles and region in group_table_regions(session, user, regions)
+
+
 # --- applicants' personal data (个人信息保护法) and what a failed step left ------------------------------
 
 

@@ -21,6 +21,7 @@ from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
 
 from engine import workcalendar
 from engine.core.clock import clock
+from engine.sandbox.cron import cron_cycle
 from engine.sandbox.limits import MAX_WORKING_DAYS, ScriptTooExpensive
 from engine.sandbox.restricted import make_script_engine
 
@@ -96,6 +97,7 @@ def expression_functions() -> dict[str, Callable[..., str]]:
         "working_days_before": working_days_before,
         "working_days_overdue": working_days_overdue,
         "stage_due": stage_due,
+        "cron_cycle": cron_cycle,
     }
 
 

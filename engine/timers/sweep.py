@@ -8,6 +8,8 @@ the sweep.
 
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState
@@ -24,7 +26,7 @@ from engine.core.clock import clock
 from engine.core.errors import Conflict, Unavailable
 from engine.core.models import CaseInstance, Timer
 from engine.core.uow import unit_of_work
-from engine.timers.table import due_timers, mark_fired, record_incident
+from engine.timers.table import due_timers, is_cycle, mark_fired, record_incident
 from engine.workflow import snapshot
 
 log = logging.getLogger("yibao.timers")
@@ -94,14 +96,24 @@ def fire(session: Session, timer: Timer) -> int:
         )
         or 0
     )
-    task._set_internal_data(event_fired=True)
+    before = task.internal_data.get("event_value")
+    if is_cycle(task):
+        task.internal_data["event_value"] = _due_now(before)  # the sweep, not SpiffWorkflow's now, decides
+    else:
+        task._set_internal_data(event_fired=True)
     workflow.refresh_timers()
     workflow.do_engine_steps()
-    if task.state == TaskState.WAITING:
+    if task.state == TaskState.WAITING and not (is_cycle(task) and task.internal_data.get("event_value") != before):
         raise RuntimeError(f"定时器“{timer.title}”未能触发")
     mark_fired(session, case, timer)
     write_step(session, case, _item_of(case), workflow)
     return due_with_it
+
+
+def _due_now(cycle: dict[str, Any]) -> dict[str, Any]:
+    """A cycle whose next repetition is at latest now, so that SpiffWorkflow fires it (it compares strictly)."""
+    due = min(datetime.fromisoformat(cycle["next"]), clock.now() - timedelta(microseconds=1))
+    return {**cycle, "next": due.isoformat()}
 
 
 def _item_of(case: CaseInstance) -> Item | None:

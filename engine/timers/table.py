@@ -8,10 +8,10 @@ after each step, so a sweep loads only the cases whose timer is due.
 
 import traceback
 from datetime import UTC, datetime, timedelta
-from typing import cast
+from typing import Any, cast
 from uuid import UUID
 
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition, TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Row, Table, bindparam, select
 from sqlalchemy.orm import Session
@@ -51,8 +51,25 @@ def armed_timers(waiting_tasks: list[SpiffTask]) -> list[tuple[SpiffTask, dateti
         definition = getattr(task.task_spec, "event_definition", None)
         value = task.internal_data.get("event_value")
         if isinstance(definition, TimerEventDefinition) and value is not None:
-            found.append((task, TimerEventDefinition.parse_time_or_duration(value)))
+            fire_at = next_instant(value)
+            if fire_at is not None:
+                found.append((task, fire_at))
     return found
+
+
+def next_instant(value: str | dict[str, Any]) -> datetime | None:
+    """When an evaluated timer fires next: its instant, or a cycle's next one (none once its repetitions are done).
+
+    SpiffWorkflow keeps a cycle (`timeCycle`, R/…) as {"cycles": left, "next": ISO instant, "duration": seconds}."""
+    if isinstance(value, dict):
+        return datetime.fromisoformat(value["next"]) if value.get("cycles") != 0 else None
+    instant: datetime = TimerEventDefinition.parse_time_or_duration(value)
+    return instant
+
+
+def is_cycle(task: SpiffTask) -> bool:
+    """A repeating timer (`timeCycle`): it fires once per repetition and stays armed until they are done."""
+    return isinstance(getattr(task.task_spec, "event_definition", None), CycleTimerEventDefinition)
 
 
 def sync_timers(session: Session, case: CaseInstance, workflow: Workflow, waiting_tasks: list[SpiffTask]) -> None:

@@ -49,10 +49,10 @@ def test_what_cannot_be_mapped_is_named_with_element_and_line():
     result = convert(CAMUNDA)
     lines = CAMUNDA.decode().splitlines()
     second = notes_for(result.unmapped, "second_review")
-    assert any("assignee“${initiator}”无法映射" in m for m in second)
+    assert any("assignee“${initiator}”（流程发起人）未采用：任务已按候选组分派" in m for m in second)
     assert any("taskListener" in m for m in second)
     assert any("asyncBefore" in m for m in notes_for(result.unmapped, "first_review"))
-    assert any("initiator" in m for m in notes_for(result.unmapped, "start"))
+    assert any("initiator“initiator”→ 受理办件的窗口" in m for m in notes_for(result.mapped, "start"))
     for note in result.unmapped:
         assert note.line and note.element_id, note
         assert f'id="{note.element_id}"' in lines[note.line - 1] or note.element_id in "\n".join(
@@ -79,12 +79,15 @@ def test_without_the_option_the_vendor_attributes_are_refused_as_before(as_user)
 
 
 def test_an_unknown_group_leaves_the_lane_to_the_validation_list(as_user):
-    data = CAMUNDA.replace(b'camunda:candidateGroups="township_clerk"', b'camunda:candidateGroups="accounting"')
+    data = CAMUNDA.replace(b'camunda:candidateGroups="township_clerk"', b'camunda:candidateGroups="legal"')
     response = upload(as_user("fengcheng.designer"), data, "camunda_review.bpmn")
     body = response.get_json()
     assert response.status_code == 422
     assert any(p["element_id"] == "Lane_township" for p in body["problems"])
-    assert any("候选组“accounting”不是平台角色" in n["message"] for n in body["conversion"]["unmapped"])
+    assert any(
+        "候选组“legal”在丰城市的候选组对照中没有对应角色" in n["message"] for n in body["conversion"]["unmapped"]
+    )
+    assert body["conversion"]["unmapped_groups"] == ["legal"]
 
 
 @pytest.mark.parametrize("path", sorted(MIWG.glob("C.*.bpmn")), ids=lambda p: p.name)
@@ -94,4 +97,4 @@ def test_miwg_diagrams_deploy_or_get_a_clear_list(as_user, path):
     assert response.status_code in (200, 201, 422), body
     if response.status_code == 422:
         assert body["problems"] and all(p["message"] for p in body["problems"])
-        assert set(body["conversion"]) == {"vendors", "mapped", "unmapped"}
+        assert set(body["conversion"]) == {"vendors", "mapped", "unmapped", "unmapped_groups", "region", "timers"}
