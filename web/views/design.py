@@ -3,6 +3,7 @@ base, and the modeler that deploys."""
 
 import base64
 import binascii
+import json
 
 from flask import Response, jsonify, render_template, request
 
@@ -12,6 +13,7 @@ from engine.bpmn.diff import FIELD_LABELS
 from engine.bpmn.versions import process_table, version_diff, version_xml
 from engine.core.errors import Invalid
 from engine.core.reference import reference
+from engine.org import group_roles
 from forms.registry import known_form_keys, title_of
 from server.extensions import db
 from server.login import current_account
@@ -108,13 +110,34 @@ def upload():
     if not data:
         return render_template("design/upload.html", error="请选择 BPMN 文件", conversion=None, problems=[]), 400
     rename_to = (request.form.get("rename_to") or "").strip() or None
-    page = {"name": name, "conversion": None, "problems": []}
+    working_days = "working_days" in request.form
+    page = {"name": name, "conversion": None, "problems": [], "working_days": working_days}
     try:
+        forms = {f.filename or "": f.read() for f in request.files.getlist("forms")} or _carried_forms()
+        data, name, forms = vendor.unpack(data, name, forms)
+        groups = {key[len("group:") :]: role for key, role in request.form.items() if key.startswith("group:") and role}
         definition, created, conversion = vendor.deploy_vendor_diagram(
-            db.session, current_account(), data, name, rename_to=rename_to
+            db.session,
+            current_account(),
+            data,
+            name,
+            rename_to=rename_to,
+            groups=groups,
+            form_files=forms,
+            working_days=working_days,
         )
     except vendor.InvalidVendorDiagram as exc:
         page.update(error=exc.message, problems=exc.problems, conversion=exc.conversion.to_dict())
+        if exc.conversion.unmapped_groups:
+            region = exc.conversion.region
+            page.update(
+                carried=base64.b64encode(data).decode("ascii"),
+                carried_forms=_carry(forms),
+                groups_to_map=exc.conversion.unmapped_groups,
+                role_choices=group_roles.role_choices(),
+                may_keep=group_roles.may_edit(db.session, current_account(), region),
+                keepers=group_roles.keepers_of(region),
+            )
         return render_template("design/upload.html", **page), 422
     except InvalidDiagram as exc:
         page.update(error=exc.message, problems=exc.problems)
@@ -134,6 +157,19 @@ def upload():
         return render_template("design/upload.html", **page), 422
     page.update(definition=definition, created=created, conversion=conversion.to_dict())
     return render_template("design/upload.html", **page)
+
+
+def _carry(forms: dict[str, bytes]) -> str:
+    return json.dumps({name: base64.b64encode(content).decode("ascii") for name, content in forms.items()})
+
+
+def _carried_forms() -> dict[str, bytes]:
+    """The Camunda Forms carried back by the group-mapping form, or none."""
+    try:
+        carried = json.loads(request.form.get("carried_forms") or "{}")
+        return {str(name): base64.b64decode(text, validate=True) for name, text in dict(carried).items()}
+    except (ValueError, TypeError, binascii.Error):
+        return {}
 
 
 def _carried_file() -> tuple[bytes, str]:
