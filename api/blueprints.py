@@ -13,6 +13,7 @@ def register(app: Flask) -> None:
     from api.catalog import blp as catalog
     from api.definitions import blp as definitions
     from api.documents import blp as documents
+    from api.engine_rest.message import blp as engine_rest_message
     from api.health import blp as health
     from api.instances import blp as instances
     from api.personal_data import blp as personal_data
@@ -40,5 +41,6 @@ def register(app: Flask) -> None:
         admin,
         progress,
         security,
+        engine_rest_message,
     ):
         api.register_blueprint(blp)

@@ -81,3 +81,37 @@ def reason_body(required: bool) -> dict[str, Any]:
     if required:
         schema["required"] = ["reason"]
     return json_body(schema, "操作原因" + ("（必填）" if required else "（可选）"), required=required)
+
+
+MESSAGE = json_body(
+    {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string", "maxLength": 200, "title": "消息名称", "example": "外伤调查结果"},
+            "variables": {
+                "type": "object",
+                "additionalProperties": {},
+                "title": "消息变量",
+                "description": "按等待环节的表单填写（如 injury_investigation：investigation_result、investigated_on…）",
+            },
+        },
+        "required": ["name"],
+    },
+    "给办件的消息：`{\"name\": \"外伤调查结果\", \"variables\": {...}}`",
+)
+
+
+def message_parts(body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """(name, variables) of a message body; 422 naming the field for anything else."""
+    errors: dict[str, list[str]] = {}
+    name, variables = body.get("name"), body.get("variables", {})
+    if not isinstance(name, str) or not name.strip():
+        errors["name"] = ["请填写消息名称（文字）"]
+    if not isinstance(variables, dict):
+        errors["variables"] = ["消息变量应为 JSON 对象（{…}）"]
+    unknown = sorted(set(body) - {"name", "variables"})
+    if unknown:
+        errors.update({key: ["消息中没有这一项"] for key in unknown})
+    if errors:
+        abort(422, message="消息有误", errors=errors)
+    return name, variables

@@ -5,7 +5,7 @@ from marshmallow import Schema, fields, pre_dump
 
 from api import bodies
 from api.schemas import CaseDetailOut, CaseOut, TaskOut
-from engine.cases import acceptance, casefile, queries
+from engine.cases import acceptance, casefile, messages, queries
 from server.args import CaseListQuery, PageQuery
 from server.extensions import db
 from server.login import current_account, require_login
@@ -88,3 +88,24 @@ class ListedPageOut(Schema):
 def accepted(query):
     """我受理的办件: the cases the caller's unit accepted, newest first, each with its current steps and who holds them."""
     return queries.cases_accepted_by(db.session, current_account(), query["page"], query["per_page"])
+
+
+class DeliveredOut(Schema):
+    case_no = fields.String(attribute="case.case_no", metadata={"description": "办件编号"})
+    element = fields.String(attribute="title", metadata={"description": "接收消息的环节"})
+    kind = fields.String(metadata={"description": "receive、catch、boundary、boundary_interrupting、event_subprocess"})
+
+
+@blp.route("/<int:case_id>/messages", methods=["POST"])
+@blp.doc(requestBody=bodies.MESSAGE)
+@blp.response(200, DeliveredOut)
+@blp.alt_response(403, description="调用者能查看该办件，但不是办理其等待环节的单位或管理员")
+@blp.alt_response(404, description="办件不存在或不在调用者的范围内")
+@blp.alt_response(409, description="办件当前不在等待该消息（message 说明它在等待什么），或已被他人同时办理")
+@blp.alt_response(422, description="消息名称或变量有误（errors 按字段说明）")
+def message(case_id: int):
+    """Deliver a message the case waits for (e.g. 外伤调查结果 brought on paper): `{"name": …, "variables": {…}}`;
+    the variables must pass the waiting step's form. The case runs on to its next step."""
+    body = bodies.json_object()
+    name, variables = bodies.message_parts(body)
+    return messages.send_to_case(db.session, current_account(), case_id, name, variables)

@@ -5,6 +5,7 @@ from marshmallow import Schema, fields, pre_dump
 from engine.cases.applicants import masked_applicant
 from engine.cases.deadlines import deadline_status
 from engine.cases.history import ACTION_LABELS
+from engine.cases.waits import shown as shown_wait
 from engine.core.reference import reference
 from forms.registry import json_schema
 
@@ -211,8 +212,23 @@ class CaseFileOut(Schema):
     scans = fields.List(fields.Nested(ScanRef), metadata={"description": "扫描件（附件）"})
 
 
+class WaitOut(Schema):
+    """A message the case waits for (`engine.cases.waits`)."""
+
+    message = fields.String(attribute="name", metadata={"description": "消息名称，如“外伤调查结果”"})
+    element = fields.String(attribute="title", metadata={"description": "等待的环节"})
+    kind = fields.String(metadata={"description": "receive、catch、boundary、boundary_interrupting、event_subprocess"})
+    org = fields.Nested(OrgRef, allow_none=True, metadata={"description": "办理该等待环节的单位"})
+    form_key = fields.String(allow_none=True, metadata={"description": "消息变量须符合的表单"})
+    since = fields.DateTime()
+    text = fields.Function(shown_wait, metadata={"description": "给人看的说明"})
+
+
 class CaseDetailOut(CaseOut):
     tasks = fields.List(fields.Nested(TaskOut), attribute="open_tasks")
+    waiting = fields.List(
+        fields.Nested(WaitOut), metadata={"description": "办件正在等待的消息（如外伤调查结果）；已结束的办件为空"}
+    )
     history = fields.List(fields.Nested(EventOut), attribute="events")
     transfers = fields.List(fields.Nested(TransferOut), metadata={"description": "移交与归档记录"})
     file = fields.Nested(CaseFileOut, metadata={"description": "办件卷宗"})
@@ -239,6 +255,7 @@ class _CaseWithWork:
         self.open_tasks = view.open_tasks
         self.events = file.history
         self.transfers = view.transfers
+        self.waiting = file.waiting
         self._case = view.case
 
     def __getattr__(self, name):

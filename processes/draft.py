@@ -8,6 +8,9 @@ draft of a flow so that every diagram opens with a readable layout in any BPMN m
 A sketch names the process, its lanes (top to bottom), its nodes (each in a lane and a
 column) and its flows. A `callActivity` node names the process it calls (`calledElement`);
 a sketch with `shared = true` is a sub-flow other diagrams call, drafted into bpmn/shared/.
+A sketch with `rows = 2` draws its lanes twice as high, for nodes with `row = 1` below the others.
+A `receiveTask` node waits for the message it names (`message`, the id of one of the sketch's
+`[[message]]` entries, each with an `id` and the `name` outside systems send).
 A user task with a `stage` and `deadlines = true` gets its 即将超期/超期/超期通报 timers and the
 督办 steps they open (see `with_deadlines`); `clock = "pause" | "restart"` marks the 补正 clock rule.
 See processes/sketches/ for examples.
@@ -30,6 +33,7 @@ SIZES = {
     "userTask": (110, 80),
     "scriptTask": (110, 80),
     "callActivity": (110, 80),
+    "receiveTask": (110, 80),
 }
 NS = (
     'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
@@ -124,14 +128,14 @@ def with_deadlines(sketch: dict) -> dict:
     return {**sketch, "node": nodes, "flow": flows, "lanes": lanes}
 
 
-def _bounds(node, lanes, nodes):
+def _bounds(node, lanes, nodes, lane_height=LANE_HEIGHT):
     width, height = SIZES[node["type"]]
     if node["type"] == "boundaryEvent":
-        x, y, w, h = _bounds(nodes[node["attachedTo"]], lanes, nodes)
+        x, y, w, h = _bounds(nodes[node["attachedTo"]], lanes, nodes, lane_height)
         return x + 2 + node["offset"] * 37, y + h - height // 2, width, height
-    lane_top = lanes.index(node["lane"]) * LANE_HEIGHT
+    lane_top = lanes.index(node["lane"]) * lane_height
     cx = LEFT + LANE_LABEL + COLUMN_WIDTH // 2 + int(node["column"] * COLUMN_WIDTH)
-    cy = lane_top + LANE_HEIGHT // 2
+    cy = lane_top + LANE_HEIGHT // 2 + node.get("row", 0) * LANE_HEIGHT
     return cx - width // 2, cy - height // 2, width, height
 
 
@@ -176,6 +180,8 @@ def _node_xml(node, incoming, outgoing, default_flow):
         body += f"<bpmn:script>{escape(node['script'])}</bpmn:script>"
     if node["type"] == "callActivity":
         attrs += f' calledElement="{node["calledElement"]}"'
+    if node["type"] == "receiveTask":
+        attrs += f' messageRef="{node["message"]}"'
     if node["type"] == "boundaryEvent":
         attrs += f' attachedToRef="{node["attachedTo"]}" cancelActivity="false"'
         body += (
@@ -201,6 +207,7 @@ def draft(sketch: dict) -> str:
         if f.get("default"):
             defaults[f["from"]] = f["id"]
 
+    lane_height = LANE_HEIGHT * sketch.get("rows", 1)
     total_width = LANE_LABEL + int(COLUMN_WIDTH * (1 + max(n["column"] for n in nodes.values()))) + 40
     lane_xml = "".join(
         f'<bpmn:lane id="Lane_{i + 1}" name={quoteattr(name)}>'
@@ -221,15 +228,15 @@ def draft(sketch: dict) -> str:
 
     shapes = [
         f'<bpmndi:BPMNShape id="Participant_{pid}_di" bpmnElement="Participant_{pid}" isHorizontal="true">'
-        f'<dc:Bounds x="{LEFT}" y="0" width="{total_width}" height="{LANE_HEIGHT * len(lanes)}" /></bpmndi:BPMNShape>'
+        f'<dc:Bounds x="{LEFT}" y="0" width="{total_width}" height="{lane_height * len(lanes)}" /></bpmndi:BPMNShape>'
     ]
     for i, _ in enumerate(lanes):
         shapes.append(
             f'<bpmndi:BPMNShape id="Lane_{i + 1}_di" bpmnElement="Lane_{i + 1}" isHorizontal="true">'
-            f'<dc:Bounds x="{LEFT + LANE_LABEL}" y="{i * LANE_HEIGHT}" width="{total_width - LANE_LABEL}" '
-            f'height="{LANE_HEIGHT}" /></bpmndi:BPMNShape>'
+            f'<dc:Bounds x="{LEFT + LANE_LABEL}" y="{i * lane_height}" width="{total_width - LANE_LABEL}" '
+            f'height="{lane_height}" /></bpmndi:BPMNShape>'
         )
-    bounds = {nid: _bounds(n, lanes, nodes) for nid, n in nodes.items()}
+    bounds = {nid: _bounds(n, lanes, nodes, lane_height) for nid, n in nodes.items()}
     for nid, (x, y, w, h) in bounds.items():
         marker = ' isMarkerVisible="true"' if nodes[nid]["type"] == "exclusiveGateway" else ""
         shapes.append(
@@ -243,6 +250,8 @@ def draft(sketch: dict) -> str:
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f'<bpmn:definitions {NS} id="Definitions_{pid}" targetNamespace="http://yibao-flow/bpmn">'
+        + "".join(f'<bpmn:message id="{m["id"]}" name={quoteattr(m["name"])} />' for m in sketch.get("message", []))
+        +
         f'<bpmn:collaboration id="Collaboration_{pid}"><bpmn:participant id="Participant_{pid}" '
         f'name={quoteattr(sketch["name"])} processRef="{pid}" /></bpmn:collaboration>'
         f'<bpmn:process id="{pid}" name={quoteattr(sketch["name"])} isExecutable="true">'

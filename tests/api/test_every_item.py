@@ -76,6 +76,14 @@ START_DETAILS = {
     "info_change": {"field": "手机号", "old_value": "13907951234", "new_value": "13907955678"},
     "certificate": {"purpose": "办理异地就医", "copies": 1},
 }
+# What an outside body reports to a case waiting for its result, by the waiting step's form.
+MESSAGE_DATA = {
+    "injury_investigation": {
+        "investigation_result": "reimbursable",
+        "investigated_on": TODAY,
+        "investigator": "丰城市医保局",
+    }
+}
 ITEMS = catalog().items
 
 
@@ -117,13 +125,24 @@ def start(as_user, item, unit_code):
 
 
 def walk_to_conclusion(as_user, case_id: int, start_unit: str) -> list[tuple[str, str, str]]:
-    """Work every open task with a user of the unit it must land at; returns (title, role, unit) worked."""
+    """Work every open task with a user of the unit it must land at, and report every message the case waits
+    for (e.g. 意外伤害's 外伤调查结果) from that unit's window; returns (title, role, unit) worked."""
     admin = as_user(SYSTEM_ADMIN)
     worked = []
     for _ in range(12):
         detail = admin.get(f"/api/instances/{case_id}").get_json()
         if detail["status"] == "concluded":
             return worked
+        if not detail["tasks"]:
+            (wait,) = detail["waiting"]
+            unit = wait["org"]["code"]
+            assert unit == start_unit, (wait["element"], unit)
+            caller = as_user(window_user(unit, window_role_at(unit)))
+            message = {"name": wait["message"], "variables": MESSAGE_DATA[wait["form_key"]]}
+            sent = caller.post(f"/api/instances/{case_id}/messages", json=message)
+            assert sent.status_code == 200, (wait["element"], sent.get_json())
+            worked.append((wait["element"], "message", unit))
+            continue
         (task,) = detail["tasks"]
         unit = task["org"]["code"]
         assert unit == expected_unit(task["role"], start_unit), (task["title"], task["role"], unit)

@@ -341,6 +341,9 @@ SCOPED = {
     "POST /cases/<int:case_id>/attachments": CASE + ", then may_attach",
     "POST /cases/<int:case_id>/personal-data": CASE,
     "POST /api/instances/<int:case_id>/personal-data": CASE + ", then may_see_personal_data",
+    "POST /api/instances/<int:case_id>/messages": "may_send_message: the unit of the waiting step, or an administrator"
+    " of the case's scope; a case one may not see is 404",
+    "POST /engine-rest/message": "a worker credential: cases_in_scope of its unit's subtree, any other case 404",
     "GET /api/personal-data-views": "cases.personal_data.views_of: within visible_cases_filter",
     "GET /admin/personal-data": "cases.personal_data.views_of: within visible_cases_filter",
     "GET /cases/accepted": "cases accepted by one's own unit, within visible_cases_filter",
