@@ -73,6 +73,8 @@ _MARKS = (  # byte-order marks, and "<?" in UTF-16 without one (XML 1.0 appendix
     (codecs.BOM_UTF16_BE, 'utf-16'),
     (b'<\0?\0', 'utf-16-le'),
     (b'\0<\0?', 'utf-16-be'),
+    (b'<\0', 'utf-16-le'),  # no mark and no declaration, but the NUL bytes of UTF-16 around the first "<"
+    (b'\0<', 'utf-16-be'),
 )
 _DECLARED = re.compile(r'<\?xml\s[^>]*?\bencoding\s*=\s*["\']([^"\']*)["\']')
 
@@ -97,6 +99,13 @@ def diagram_text(data: bytes) -> str:
         text = data.decode(codec)
     except UnicodeDecodeError as broken:
         line = data.count(b'\n', 0, broken.start) + 1
+        if codec == 'utf-8':
+            found_in = _legacy_encoding(data)
+            raise XmlRefused(
+                f'文件编码为 {found_in}，无法按 UTF-8 读取（第 {line} 行）：请以 UTF-8 保存，'
+                f'或在 XML 声明中写明 encoding="{found_in}"',
+                line,
+            ) from None
         raise XmlRefused(f'文件内容不是有效的 {declared} 编码（第 {line} 行），请以 UTF-8 保存', line) from None
     found = _DECLARED.match(text)
     if found is None:
@@ -106,6 +115,20 @@ def diagram_text(data: bytes) -> str:
             f'XML 声明的编码 {found.group(1).strip()} 与文件的字节顺序标记（{declared}）不符，请以 UTF-8 保存', 1
         )
     return text[: found.start(1)] + 'UTF-8' + text[found.end(1) :]
+
+
+_CHINESE = re.compile(r'[\u4e00-\u9fff]')
+
+
+def _legacy_encoding(data: bytes) -> str:
+    """What a diagram that is not UTF-8 was most likely saved in: GBK when its bytes read as the GB2312 Chinese
+    characters every GBK file mostly holds (both bytes of each at 0xA1 or above), else ISO-8859-1, which reads any
+    bytes (a lone Latin letter such as é followed by ASCII is a valid GBK pair, but never a GB2312 one)."""
+    try:
+        text = data.decode('gb2312')
+    except UnicodeDecodeError:
+        return 'ISO-8859-1'
+    return 'GBK' if _CHINESE.search(text) else 'ISO-8859-1'
 
 
 def _readable(name: str) -> str:

@@ -99,6 +99,13 @@ def test_a_diagram_in_another_encoding_is_read_as_its_declaration_says(encoding)
     assert _validate(text.encode('utf-8')).ok
 
 
+@pytest.mark.parametrize('codec', ['utf-16-le', 'utf-16-be'])
+def test_utf16_without_mark_or_declaration_is_read_from_its_nul_bytes(codec):
+    undeclared = VALID.replace('<?xml version="1.0" encoding="UTF-8"?>\n', '')
+    assert diagram_text(undeclared.encode(codec)) == undeclared
+    assert _validate(undeclared.encode(codec)).ok
+
+
 def test_a_byte_order_mark_is_read_and_dropped():
     assert diagram_text(b'\xef\xbb\xbf' + VALID.encode('utf-8')) == VALID
 
@@ -110,7 +117,9 @@ def test_a_byte_order_mark_is_read_and_dropped():
         (b'<?xml version="1.0" encoding="no-such-codec"?><x/>', '不支持的文件编码：no-such-codec'),
         (b'<?xml version="1.0" encoding="UTF-16"?><x/>', '声明的编码为 UTF-16，但文件内容不是 UTF-16'),
         ('<?xml version="1.0" encoding="GBK"?><x/>'.encode('utf-16'), '与文件的字节顺序标记（UTF-16）不符'),
-        (b'<?xml version="1.0"?>\n<x>\n\xff</x>', '不是有效的 UTF-8 编码（第 3 行）'),
+        (b'<?xml version="1.0"?>\n<x>\n\xff</x>', '文件编码为 ISO-8859-1，无法按 UTF-8 读取（第 3 行）'),
+        (b'<?xml version="1.0"?>\n<x name="R\xe9vision"/>', '文件编码为 ISO-8859-1，无法按 UTF-8 读取（第 2 行）'),
+        ('<?xml version="1.0"?>\n<x name="初审"/>'.encode('gbk'), '文件编码为 GBK，无法按 UTF-8 读取（第 2 行）'),
         ('<?xml version="1.0" encoding="GB18030"?>\n<x>\n\ud800</x>'.encode('utf-8', 'surrogatepass'), 'GB18030'),
     ],
 )
