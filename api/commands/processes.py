@@ -1,12 +1,16 @@
-"""`flask processes deploy`: deploy every diagram under processes/bpmn/."""
+"""`flask processes deploy`: deploy every diagram under processes/bpmn/; `flask processes survey`: what a folder of
+diagrams would become, without storing anything."""
 
+import logging
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from engine.bpmn import deployment
+from engine.bpmn import deployment, survey
+from engine.core.errors import Invalid
+from engine.core.uow import rehearsal
 from engine.org.permissions import SYSTEM
 from server.extensions import db
 
@@ -37,3 +41,43 @@ def deploy(directory):
         click.echo(f"{path.name}: {definition.process_key} v{definition.version} {state}")
     if failed:
         raise SystemExit(2)
+
+
+_DEPLOYED = {survey.PLAIN: "可直接部署", survey.CONVERTED: "转换后可部署"}
+
+
+@processes.command("survey")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.option("--convert", is_flag=True, help="直接部署被拒的流程图先按 Camunda/Flowable/Activiti 转换再试")
+@click.option("--region", default=None, help="按此地区部署（单位名称，如 丰城市）；默认国家基础版本")
+@with_appcontext
+def survey_folder(directory, convert, region):
+    """Deploy every .bpmn (and .bpmn20.xml) under DIRECTORY in a transaction that is rolled back, and print for
+    each whether it deploys as is, after conversion or not (its first reason, by file and line), and whether a case
+    started on it reaches its first person; then the totals. Nothing is stored."""
+    paths = survey.diagram_files(Path(directory))
+    logging.getLogger("yibao.deploy").setLevel(logging.WARNING)  # its "deployed" lines would tell of no real version
+    with rehearsal(db.engine.url) as session:
+        try:
+            findings = survey.survey(session, paths, convert=convert, region=region)
+        except Invalid as refused:
+            raise click.BadParameter(next(iter(refused.errors.values()))[0], param_hint="--region") from None
+    for finding in findings:
+        click.echo(_line(finding))
+    counted = survey.totals(findings)
+    click.echo(
+        f"共 {counted.files} 个文件：直接可部署 {counted.plain}，转换后可部署 {counted.converted}，"
+        f"拒绝 {counted.refused}；启动后到达首个人工任务 {counted.reached}"
+    )
+
+
+def _line(finding: survey.Finding) -> str:
+    if finding.refusal is not None and finding.deployed is None:
+        refusal = finding.refusal
+        where = f"{finding.path}:{refusal.line}" if refusal.line else str(finding.path)
+        element = f" [{refusal.element_id}]" if refusal.element_id else ""
+        more = f"（另有 {refusal.more} 处问题）" if refusal.more else ""
+        return f"{where}{element}: 拒绝：{refusal.message}{more}"
+    started = f"；{finding.started.message}" if finding.started is not None else ""
+    notes = "".join(f"（提示：{note}）" for note in finding.notes)
+    return f"{finding.path}: {_DEPLOYED[finding.deployed or survey.PLAIN]}{started}{notes}"

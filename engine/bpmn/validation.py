@@ -39,7 +39,7 @@ from engine.bpmn.checks import (
 from engine.bpmn.xmlread import Element, XmlRefused, parse_diagram_xml
 from engine.sandbox.restricted import make_script_engine
 
-__all__ = ['Problem', 'ProcessSpecs', 'Report', 'form_key_of', 'validate_diagram']
+__all__ = ['Problem', 'ProcessSpecs', 'Report', 'form_key_of', 'notes_of', 'validate_diagram']
 
 
 class ProcessSpecs(NamedTuple):
@@ -121,6 +121,16 @@ def validate_diagram(
     if problems:
         return Report(errors=sorted(problems, key=lambda p: (p.line or 0, p.element_id or '')))
     return Report(process_ids=process_ids, specs=specs, notes=notes)
+
+
+def notes_of(data: bytes, *, max_bytes: int = 2_000_000) -> list[Problem]:
+    """What a deployed diagram's upload answer tells the designer besides the version: processes run although
+    marked isExecutable="false". `data` is a version's stored text, which validation has accepted."""
+    try:
+        root = parse_diagram_xml(data, max_bytes=max_bytes)
+    except XmlRefused:
+        return []
+    return run_anyway_notes(executable_processes(root))
 
 
 def _parse(root: Element, executable: list[Element]) -> tuple[list[str], dict[str, ProcessSpecs], Problem | None]:
