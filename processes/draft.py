@@ -251,8 +251,7 @@ def draft(sketch: dict) -> str:
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f'<bpmn:definitions {NS} id="Definitions_{pid}" targetNamespace="http://yibao-flow/bpmn">'
         + "".join(f'<bpmn:message id="{m["id"]}" name={quoteattr(m["name"])} />' for m in sketch.get("message", []))
-        +
-        f'<bpmn:collaboration id="Collaboration_{pid}"><bpmn:participant id="Participant_{pid}" '
+        + f'<bpmn:collaboration id="Collaboration_{pid}"><bpmn:participant id="Participant_{pid}" '
         f'name={quoteattr(sketch["name"])} processRef="{pid}" /></bpmn:collaboration>'
         f'<bpmn:process id="{pid}" name={quoteattr(sketch["name"])} isExecutable="true">'
         f"<bpmn:laneSet id=\"LaneSet_{pid}\">{lane_xml}</bpmn:laneSet>{node_xml}{flow_xml}</bpmn:process>"
