@@ -95,13 +95,15 @@ def set_role(session: Session, actor: Actor, region: str, group: str, role: str)
     return entry
 
 
-def remove(session: Session, actor: Actor, entry_id: int) -> None:
-    """Drop a region's own group (the national table applies again); another region's answers as unknown."""
+def remove(session: Session, actor: Actor, entry_id: int) -> GroupRole:
+    """Drop a region's own group (the national table applies again) and return what it was; another region's
+    answers as unknown."""
     entry = session.get(GroupRole, entry_id)
     if entry is None or entry.region not in editable_regions(session, actor):
         raise NotFound("没有这条候选组对照")
     with unit_of_work(session):
         session.delete(entry)
+    return entry
 
 
 def keepers_of(region: str | None) -> str:

@@ -26,6 +26,7 @@ def test_unmapped_groups_are_mapped_on_the_page_and_the_upload_runs_again(app):
     page = first.get_data(as_text=True)
     assert first.status_code == 422
     assert 'name="group:legal"' in page and "丰城市的候选组对照由丰城市（或全系统）的系统管理员" in page
+    assert 'href="/admin/group-roles?region=%E4%B8%B0%E5%9F%8E%E5%B8%82" class="group-table-link">' in page
     carried = re.search(r'name="carried" value="([^"]+)"', page).group(1)
     forms = html.unescape(re.search(r'name="carried_forms" value="([^"]*)"', page).group(1))
     done = client.post(
