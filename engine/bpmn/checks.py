@@ -16,6 +16,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
 
 from engine.bpmn import error_texts
+from engine.bpmn.external import topic_of
 from engine.bpmn.xmlread import BPMN_NS, Element, local_name, owner_id
 from engine.sandbox.restricted import SandboxEnvironment, check_expression, check_script
 
@@ -186,7 +187,7 @@ def no_executable_process(root: Element, executable: list[Element]) -> list[Prob
 
 _UNSUPPORTED = {
     'complexGateway': '复杂网关',
-    'serviceTask': '服务任务（平台不调用外部服务）',
+    'serviceTask': '服务任务（平台不调用外部服务；外部任务须指定 topic）',
     'businessRuleTask': '业务规则任务（DMN 决策表）',
     'dataStoreReference': '数据存储引用',
 }
@@ -198,7 +199,8 @@ def unsupported_elements(root: Element, executable: list[Element]) -> Iterator[P
         yield _at(store, f'不支持数据存储{_label(store)}：平台没有外部数据存储')
     for process in executable:
         for element in process.iter(*(_tag(name) for name in _UNSUPPORTED)):
-            yield _at(element, f'不支持的元素：{_UNSUPPORTED[local_name(element)]}{_label(element)}')
+            if not (local_name(element) == 'serviceTask' and topic_of(element)):  # an external task waits for a worker
+                yield _at(element, f'不支持的元素：{_UNSUPPORTED[local_name(element)]}{_label(element)}')
         for element in process.iter(*(FLOW_NODES - _PARSED_NODES)):
             if local_name(element) not in _UNSUPPORTED:
                 yield _at(element, f'流程引擎不支持的元素：{_FLOW_NODE_NAMES[local_name(element)]}{_label(element)}')

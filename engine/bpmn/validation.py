@@ -36,6 +36,7 @@ from engine.bpmn.checks import (
     unsupported_elements,
     user_task_problems,
 )
+from engine.bpmn.external import ProductBpmnParser
 from engine.bpmn.xmlread import Element, XmlRefused, parse_diagram_xml
 from engine.sandbox.restricted import make_script_engine
 
@@ -138,7 +139,7 @@ def _parse(root: Element, executable: list[Element]) -> tuple[list[str], dict[st
     its first complaint becomes a Problem instead of a crash."""
     for process in executable:
         process.set('isExecutable', 'true')
-    parser = SpiffBpmnParser()
+    parser = ProductBpmnParser()
     try:
         parser.add_bpmn_xml(root)
         process_ids = parser.get_process_ids()

@@ -21,9 +21,9 @@ from engine.cases.waits import sync_waits
 from engine.catalogue.items import Item
 from engine.core.clock import clock
 from engine.core.errors import Conflict
-from engine.core.models import CaseInstance, Task, Timer, User
+from engine.core.models import CaseInstance, ExternalTask, Task, Timer, User
 from engine.core.typing import Workflow
-from engine.tasks.projection import TaskRow, project_tasks
+from engine.tasks.projection import TaskRow, project_external_tasks, project_tasks
 from engine.timers.table import sync_timers
 from engine.workflow import snapshot
 
@@ -45,6 +45,7 @@ def write_step(session: Session, case: CaseInstance, item: Item | None, workflow
     write_case(session, case, workflow)
     ready, waiting = snapshot.pending_tasks(workflow)
     created = project_tasks(session, case, item, ready)
+    project_external_tasks(session, case, ready)
     sync_timers(session, case, workflow, waiting)
     sync_waits(session, case, workflow, waiting)
     return created
@@ -101,8 +102,9 @@ def take_task(session: Session, task: Task, user: User) -> None:
 
 
 def move_tasks(session: Session, case: CaseInstance, from_states: tuple[str, ...], to_state: str) -> None:
-    """Move the case's task rows in `from_states` to `to_state` (suspend, resume, terminate)."""
+    """Move the case's task rows, user and external, in `from_states` to `to_state` (suspend, resume, terminate)."""
     _move_rows(session, Task, case, from_states, to_state)
+    _move_rows(session, ExternalTask, case, from_states, to_state)
 
 
 def move_timers(session: Session, case: CaseInstance, from_states: tuple[str, ...], to_state: str) -> None:
@@ -111,7 +113,11 @@ def move_timers(session: Session, case: CaseInstance, from_states: tuple[str, ..
 
 
 def _move_rows(
-    session: Session, table: type[Task] | type[Timer], case: CaseInstance, from_states: Collection[str], to_state: str
+    session: Session,
+    table: type[Task] | type[ExternalTask] | type[Timer],
+    case: CaseInstance,
+    from_states: Collection[str],
+    to_state: str,
 ) -> None:
     """One UPDATE; the rows the session already holds are updated too ("evaluate"), so no reader
     in this unit of work sees an old state."""

@@ -1,6 +1,7 @@
-"""Keeps the task table in step with the workflow: one row per user task waiting on a person."""
+"""Keeps the task tables in step with the workflow: one row per user task waiting on a person, one per
+external service task waiting on a worker (`external_task`, Camunda's external task)."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TypeAlias, cast
 
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
@@ -9,11 +10,12 @@ from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from engine import workcalendar
+from engine.bpmn.external import is_external
 from engine.bpmn.validation import form_key_of
 from engine.cases.lifecycle import TASK_CANCELLED, TASK_OPEN, TASK_PENDING
 from engine.catalogue.items import Item
 from engine.core.clock import clock
-from engine.core.models import CaseInstance, Task
+from engine.core.models import CaseInstance, ExternalTask, Task
 from engine.core.typing import SpiffTask, TaskSpec
 from engine.org.routing import route
 from engine.sandbox.functions import NO_DEADLINE
@@ -84,7 +86,7 @@ def project_tasks(session: Session, case: CaseInstance, item: Item | None, waiti
     The table is a projection the workflow state can always rebuild, so new rows go in with one
     plain INSERT rather than through the session's bookkeeping of objects.
     """
-    waiting_by_id = {str(t.id): t for t in waiting}
+    waiting_by_id = {str(t.id): t for t in waiting if not is_external(t.task_spec)}
     known = set(session.scalars(_PENDING_TASK_IDS_OF_CASE, {"case_id": case.id, "states": list(TASK_PENDING)}))
     gone = known - waiting_by_id.keys()
     if gone:
@@ -119,3 +121,60 @@ def project_tasks(session: Session, case: CaseInstance, item: Item | None, waiti
     if created:
         session.connection().execute(_INSERT_TASKS, created)
     return created
+
+
+_EXTERNAL = cast(Table, ExternalTask.__table__)
+_PENDING_EXTERNAL_IDS_OF_CASE = select(ExternalTask.id).where(
+    ExternalTask.instance_id == bindparam("case_id"), ExternalTask.state.in_(bindparam("states", expanding=True))
+)
+_INSERT_EXTERNAL = _EXTERNAL.insert()
+
+
+def project_external_tasks(session: Session, case: CaseInstance, waiting: list[SpiffTask]) -> None:
+    """Cancel external-task rows whose task no longer waits (e.g. an interrupting boundary event took the
+    flow elsewhere), add a row, unlocked, for each external task newly waiting, with its data as variables."""
+    waiting_by_id = {str(t.id): t for t in waiting if is_external(t.task_spec)}
+    params = {"case_id": case.id, "states": list(TASK_PENDING)}
+    known = set(session.scalars(_PENDING_EXTERNAL_IDS_OF_CASE, params))
+    gone = known - waiting_by_id.keys()
+    if gone:
+        session.execute(_EXTERNAL.update().where(_EXTERNAL.c.id.in_(gone)).values(state=TASK_CANCELLED, worker_id=None))
+    rows = [
+        {
+            "id": task_id,
+            "instance_id": case.id,
+            "business_key": case.case_no,
+            "process_key": spiff_task.workflow.spec.name,
+            "activity_id": spiff_task.task_spec.bpmn_id or spiff_task.task_spec.name,
+            "activity_name": spiff_task.task_spec.bpmn_name or spiff_task.task_spec.name,
+            "topic": spiff_task.task_spec.topic,
+            "state": TASK_OPEN,
+            "variables": jsonable(spiff_task.data),
+            "priority": spiff_task.task_spec.priority,
+            "worker_id": None,
+            "lock_expires_at": None,
+            "retries": None,
+            "retry_at": None,
+            "error_message": None,
+            "error_details": None,
+            "created_at": clock.now(),
+            "completed_at": None,
+        }
+        for task_id, spiff_task in waiting_by_id.items()
+        if task_id not in known
+    ]
+    if rows:
+        session.connection().execute(_INSERT_EXTERNAL, rows)
+
+
+def jsonable(value: Any) -> Any:
+    """Task data as plain JSON for a worker: amounts (`Decimal`) and dates as text, the rest as it is."""
+    if isinstance(value, dict):
+        return {str(key): jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(item) for item in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)

@@ -13,6 +13,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
 
+from engine.bpmn.external import ProductBpmnParser
 from engine.core.clock import SHANGHAI, clock
 from engine.timers import table
 from engine.workflow import snapshot, timer_clock
@@ -58,7 +59,7 @@ def frozen_clock():
 
 
 def _township_review_pay():
-    parser = SpiffBpmnParser()
+    parser = ProductBpmnParser()  # its 医保结算 is an external service task
     for path in sorted((BPMN / 'shared').glob('*.bpmn')) + [BPMN / 'township_review_pay.bpmn']:
         parser.add_bpmn_file(str(path))
     return parser.get_spec('township_review_pay'), parser.get_subprocess_specs('township_review_pay')
