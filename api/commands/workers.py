@@ -35,7 +35,9 @@ def listing():
     """Every credential: name, scope, when issued, whether revoked."""
     for credential in credentials.listing(db.session, SYSTEM):
         state = f"已吊销 {credential.revoked_at:%Y-%m-%d %H:%M}" if credential.revoked_at else "有效"
-        click.echo(f"{credential.name}\t{credential.org.code} {credential.org.name}\t{credential.created_at:%Y-%m-%d}\t{state}")
+        click.echo(
+            f"{credential.name}\t{credential.org.code} {credential.org.name}\t{credential.created_at:%Y-%m-%d}\t{state}"
+        )
 
 
 @workers.command("revoke")

@@ -7,10 +7,12 @@ a server error. `register(blueprint)` makes every /engine-rest blueprint answer 
 """
 
 import logging
+from collections.abc import Callable
 from typing import Any, NoReturn
 
-from flask import Blueprint, request
-from marshmallow import ValidationError
+from flask import request
+from flask_smorest import Blueprint
+from marshmallow import Schema, ValidationError, fields
 from werkzeug.exceptions import HTTPException
 
 from engine.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, StepFailed, Unavailable
@@ -86,9 +88,31 @@ def _http_error(exc: HTTPException) -> tuple[dict[str, Any], int]:
         log.error("%s on %s %s: %s", status, request.method, request.path, type(original).__name__)
         return body(ENGINE, INTERNAL), status
     data = getattr(exc, "data", None) or {}
-    errors = data.get("errors") if isinstance(data, dict) else None
+    errors = (data.get("errors") or data.get("messages")) if isinstance(data, dict) else None
+    if isinstance(errors, dict) and len(errors) == 1 and isinstance(next(iter(errors.values())), dict):
+        errors = next(iter(errors.values()))  # flask-smorest nests field errors under the location ("json")
     message = data.get("message") if isinstance(data, dict) and data.get("message") else exc.description
     return body(TYPE_OF_STATUS.get(status, REST), str(message or exc.name), errors), status
+
+
+class RestErrorOut(Schema):
+    type = fields.String(metadata={"description": "Camunda 的异常类型，如 InvalidRequestException、RestException"})
+    message = fields.String()
+    errors = fields.Dict(keys=fields.String(), metadata={"description": "按字段的错误信息：{字段: [信息]}"})
+
+
+ERROR_STATUSES = (400, 401, 403, 404, 409, 503)
+
+
+def documented(blueprint: Blueprint) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Document an operation's error answers as Camunda's error body (not the rest of the API's)."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        for status in ERROR_STATUSES:
+            view = blueprint.alt_response(status, schema=RestErrorOut, description=f"{status}：Camunda 错误体")(view)
+        return view
+
+    return decorate
 
 
 def register(blueprint: Blueprint) -> None:

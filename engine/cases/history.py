@@ -32,6 +32,9 @@ ACTION_LABELS = {
     "attachment_viewed": "查看附件",
     "attachment_deleted": "删除附件",
     "personal_data_viewed": "查看完整证件号",
+    "external_completed": "外部任务完成",
+    "external_bpmn_error": "外部任务业务错误",
+    "incident": "外部任务故障",
     "message_received": "收到消息",
 }
 
