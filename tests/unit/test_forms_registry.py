@@ -51,6 +51,12 @@ SAMPLES = {
     "escalation_notice": {"note": "已通报乡镇分管领导，限期三日办结"},
     "rectification": {"finding": "拨付超期属实", "measures": "增设拨付岗", "rectified_on": "2024-06-03"},
     "follow_up_visit": {"visited_on": "2024-06-04", "method": "电话", "applicant_view": "满意"},
+    "injury_investigation": {
+        "investigation_result": "not_reimbursable",
+        "investigated_on": "2024-06-05",
+        "investigator": "丰城市医保局外伤调查组",
+        "reason": "第三方责任，由责任人承担",
+    },
 }
 
 
