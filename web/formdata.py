@@ -55,6 +55,17 @@ def _rows(inner: dict, form: MultiDict, key: str) -> list | None:
     return rows or None
 
 
+def defaults(schema: dict) -> dict:
+    """The data a form's inputs start with where its schema gives a default (a vendor form's `default="annual"`)."""
+    data = {}
+    for name, prop in schema.get("properties", {}).items():
+        if "default" in prop:
+            data[name] = prop["default"]
+        elif prop.get("type") == "object" and (nested := defaults(prop)):
+            data[name] = nested
+    return data
+
+
 def flat_errors(errors: Mapping, prefix: str = "") -> dict[str, list[str]]:
     """{"payee": {"bank_name": ["…"]}, "invoices": {0: {"number": ["…"]}}} → {"payee.bank_name": […], "invoices.0.number": […]}."""
     flat: dict[str, list[str]] = {}

@@ -81,9 +81,13 @@ def set_role(session: Session, actor: Actor, region: str, group: str, role: str)
     ensure_may_map_groups(session, actor, region, regions())
     name = " ".join(group.split())
     errors: dict[str, list[str]] = {}
-    if not name or len(name) > MAX_GROUP_LENGTH or "," in name:
+    if not name:
+        errors["group"] = ["请填写候选组名称"]
+    elif len(name) > MAX_GROUP_LENGTH or "," in name:
         errors["group"] = [f"候选组名称须为 1 至 {MAX_GROUP_LENGTH} 个字符，且不含逗号"]
-    if role not in role_choices():
+    if not role:
+        errors["role"] = ["请选择对应的角色"]
+    elif role not in role_choices():
         errors["role"] = [f"没有角色“{role}”；可选：{'、'.join(role_choices().values())}"]
     if errors:
         raise Invalid("候选组对照有误", errors)

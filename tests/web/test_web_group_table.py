@@ -47,7 +47,7 @@ def test_the_national_table_and_the_regions_own_entries_side_by_side(app):
     assert "丰城市的设置（0）" in page and "本地区尚未设置，全部按全国对照表转换" in page
     assert re.search(
         r'<tr data-group="deptleader" class="">\s*<td class="mono group-name">deptleader</td>\s*'
-        r"<td>乡镇\(街道\)医保专窗经办员</td>",
+        r'<td><span class="role">乡镇\(街道\)医保专窗经办员</span></td>',
         page,
     )
     assert 'name="region" value="丰城市"' in page and 'name="csrf_token"' in page
@@ -64,9 +64,10 @@ def test_the_national_table_and_the_regions_own_entries_side_by_side(app):
     page = admin.get(PAGE, follow_redirects=True).get_data(as_text=True)
     assert "已保存：丰城市的候选组“DeptLeader”对应“医保中心窗口经办员”" in page
     assert "丰城市的设置（2）" in page
-    assert '<tr data-group="deptleader" class="overridden">' in page and "按本地区设置" in page
+    assert '<tr data-group="deptleader" class="overridden">' in page and "按丰城市的设置" in page
     assert re.search(
-        r'<tr data-group="人事处">\s*<td class="mono group-name">人事处</td>\s*<td>医保中心审核员</td>', page
+        r'<tr data-group="人事处">\s*<td class="mono group-name">人事处</td>\s*<td>医保中心审核员<br><small class="hint">fengcheng.admin 设置于 ',
+        page,
     )
 
     again = post(admin, PAGE, {"region": "丰城市", "group": "人事处", "role": "centre_payer"})
@@ -89,7 +90,9 @@ def test_bad_entries_are_refused_beside_their_fields_in_chinese(app):
     assert 'data-field="role">没有角色“designer”' in page
     assert 'value="a,b"' in page  # the entry comes back to be corrected
     blank = post(admin, PAGE, {"region": "丰城市", "group": " ", "role": ""})
-    assert blank.status_code == 422 and 'data-field="group"' in blank.get_data(as_text=True)
+    assert blank.status_code == 422
+    assert 'data-field="group">请填写候选组名称<' in blank.get_data(as_text=True)
+    assert 'data-field="role">请选择对应的角色<' in blank.get_data(as_text=True)
     hostile = post(admin, PAGE, {"region": "丰城市", "group": "<script>x</script>" * 20, "role": "x" * 5000})
     assert hostile.status_code == 422 and "<script>x" not in hostile.get_data(as_text=True)
     assert stored(app) == []

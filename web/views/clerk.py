@@ -18,7 +18,7 @@ from forms.registry import FormInvalid, json_schema, title_of
 from server.args import page_number
 from server.extensions import db
 from server.login import current_account
-from web.formdata import flat_errors, flat_values, from_form
+from web.formdata import defaults, flat_errors, flat_values, from_form
 from web.guard import page_blueprint
 
 bp = page_blueprint("clerk", __name__)
@@ -109,8 +109,9 @@ def _task_page(task_id: str, values: dict | None = None, errors: dict | None = N
     user = current_account()
     task = work.task_for(db.session, user, task_id)
     file = casefile.case_file(db.session, user, task.instance_id)
+    schema = json_schema(task.form_key)
     if values is None:
-        values = flat_values(casefile.suggested_values(file, task.form_key))
+        values = flat_values({**defaults(schema), **casefile.suggested_values(file, task.form_key)})
     return render_template(
         "clerk/task.html",
         task=task,
@@ -119,7 +120,7 @@ def _task_page(task_id: str, values: dict | None = None, errors: dict | None = N
         case=file.case,
         attach_materials=scans.attachable_materials(db.session, user, task.instance_id),
         deadline=deadline_status(task.due_at, task.warn_at),
-        schema=json_schema(task.form_key),
+        schema=schema,
         form_title=title_of(task.form_key),
         values=values,
         errors=errors or {},
