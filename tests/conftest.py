@@ -85,6 +85,8 @@ def as_user(app, client):
     the demo organisation: `as_user(name, password)`)."""
 
     class Caller:
+        test_client = client  # for helpers that call as a program, not a user (tests/scenarios.settle)
+
         def __init__(self, username, password="yibao2026"):
             if username not in _tokens:
                 response = client.post("/api/auth/token", json={"username": username, "password": password})

@@ -5,7 +5,9 @@ A helper or constant lives here once more than one test module needs it; one onl
 uses stays in that module.
 """
 
+import base64
 import tomllib
+import uuid
 from datetime import date, datetime
 from pathlib import Path
 
@@ -166,6 +168,74 @@ def work(caller, title, data):
     return task
 
 
+# The settlement split (an external task on topic yibao-settlement), worked as a worker would over /engine-rest.
+
+SETTLEMENT_TOPIC = "yibao-settlement"
+
+
+def worker_headers(app, scope: str = "360981", name: str | None = None) -> dict[str, str]:
+    """HTTP Basic headers of a new worker credential for the cases of `scope` (丰城市 by default)."""
+    from engine.org import workers
+    from engine.org.permissions import SYSTEM as SYSTEM_ACTOR
+
+    with app.app_context():
+        issued = workers.create(db.session, SYSTEM_ACTOR, name or f"worker-{uuid.uuid4().hex[:8]}", scope)
+        db.session.remove()
+    token = base64.b64encode(f"{issued.credential.name}:{issued.secret}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+def settle(as_user, case=None, split=None, scope="360981"):
+    """Fetch the case's settlement task over /engine-rest and complete it with `split` (national field name →
+    amount); by default the pooled fund (统筹, hifp_pay) bears the whole approved amount. The variables fetched."""
+    client = as_user.test_client
+    headers = worker_headers(client.application, scope)
+    topic = {"topicName": SETTLEMENT_TOPIC, "lockDuration": 60000}
+    if case is not None:
+        topic["businessKey"] = case["case_no"]
+    fetched = client.post(
+        "/engine-rest/external-task/fetchAndLock",
+        headers=headers,
+        json={"workerId": "scenario", "maxTasks": 1, "topics": [topic]},
+    )
+    assert fetched.status_code == 200 and len(fetched.get_json()) == 1, fetched.get_json()
+    task = fetched.get_json()[0]
+    variables = {name: typed["value"] for name, typed in task["variables"].items()}
+    approved = variables.get("approved_amount") or "0.00"
+    split = split or {"hifp_pay": approved, "hifmi_pay": "0.00", "maf_pay": "0.00", "psn_cash_pay": "0.00"}
+    done = client.post(
+        f"/engine-rest/external-task/{task['id']}/complete",
+        headers=headers,
+        json={"workerId": "scenario", "variables": {k: {"value": v, "type": "String"} for k, v in split.items()}},
+    )
+    assert done.status_code == 204, done.get_json()
+    return variables
+
+
+def settle_over_http(app, base_url: str, case_no: str, funds: dict[str, str]):
+    """The 医保结算 of the case, as a worker does it over HTTP to a live server (browser tests): the funds bear
+    `funds` (national field name → amount), the applicant nothing."""
+    import requests
+
+    headers = worker_headers(app)
+    topic = {"topicName": SETTLEMENT_TOPIC, "lockDuration": 60000, "businessKey": case_no}
+    fetched = requests.post(
+        f"{base_url}/engine-rest/external-task/fetchAndLock",
+        headers=headers,
+        json={"workerId": "browser-test", "maxTasks": 1, "topics": [topic]},
+        timeout=30,
+    ).json()
+    assert len(fetched) == 1, fetched
+    variables = {name: {"value": value, "type": "String"} for name, value in {**funds, "psn_cash_pay": "0.00"}.items()}
+    done = requests.post(
+        f"{base_url}/engine-rest/external-task/{fetched[0]['id']}/complete",
+        headers=headers,
+        json={"workerId": "browser-test", "variables": variables},
+        timeout=30,
+    )
+    assert done.status_code == 204, done.text
+
+
 def open_tasks(as_user, case):
     """The open tasks of `case`, as the administrator sees them."""
     return as_user(ADMIN).get(f"/api/instances/{case['id']}").get_json()["tasks"]
@@ -179,6 +249,7 @@ def concluded_case(as_user):
     work(township, "乡镇初审", APPROVE)
     work(township, "移交医保中心", {"method": "系统流转"})
     work(as_user("fc-centre.centre_reviewer"), "医保中心复核", APPROVE)
+    settle(as_user, case)
     work(as_user("fc-centre.centre_payer"), "拨付", PAYOUT)
     clock.freeze(RATED_AT)
     return case

@@ -67,6 +67,8 @@ class CaseFile:
     provisional: bool
     stages: list[tuple[Task, DeadlineStatus]]
     approvals: list[Decimal]
+    settlement: money.Settlement | None
+    """The 医保信息平台's split of the approved amount (统筹/大病/救助/自付), when the case was settled."""
     scans: list[Scan]
     applicant: ShownApplicant
     """The applicant as shown: masked, or in full after a recorded showing."""
@@ -91,7 +93,7 @@ class CaseFile:
 
     @property
     def amount_to_pay(self) -> Decimal | None:
-        return money.amount_to_pay(self.details, self.approvals)
+        return money.amount_to_pay(self.details, self.approvals, self.settlement)
 
     @property
     def payee(self) -> dict[str, Any]:
@@ -137,6 +139,7 @@ def case_file(session: Session, user: User, case_id: int, revealed: ShownApplica
         provisional=provisional_between(view.case.clock_from or view.case.started_at, view.case.due_at),
         stages=[(task, deadline_status(task.due_at, task.warn_at)) for task in view.open_tasks],
         approvals=approvals,
+        settlement=money.settlement_of_events(view.events),
         scans=scans,
         applicant=revealed if revealed is not None else shown_applicant(view.case.applicant),
         may_see_personal_data=may_see_personal_data(user, {task.org_id for task in view.open_tasks}),

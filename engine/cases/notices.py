@@ -8,7 +8,7 @@
 import re
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -17,6 +17,7 @@ from typing import Any, TypedDict, Unpack
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.cases import money
 from engine.cases.acceptance import case_view, missing_materials
 from engine.cases.applicants import masked_id_number
 from engine.cases.lifecycle import CONCLUDED
@@ -87,6 +88,8 @@ class Notice:
     completed_at: datetime | None = None
     outcome: str | None = None
     note: str | None = None
+    settlement: list[tuple[str, str]] = field(default_factory=list)
+    """The 医保结算 split (label, amount in 元) a concluded claim's notice prints."""
 
 
 class _Facts(TypedDict, total=False):
@@ -120,7 +123,11 @@ def notice(session: Session, user: User, case_id: int, kind: str) -> Notice:
     accepted = next((event for event in view.events if event.action == "accepted"), None)
     if accepted is None:
         raise NotFound("该办件不是窗口受理的申请（如差评整改），没有告知申请人的文书")
-    return _BUILDERS[kind](case, item, accepted, steps)
+    built = _BUILDERS[kind](case, item, accepted, steps)
+    settlement = money.settlement_of_events(view.events) if kind == CONCLUSION else None
+    if settlement is not None:
+        built = replace(built, settlement=[(label, f"{part:.2f}") for label, part in settlement.lines()])
+    return built
 
 
 def _steps(session: Session, case: CaseInstance, events: list[AuditEvent]) -> list[Step]:

@@ -181,7 +181,10 @@ def _advanced(session: Session, case: CaseInstance, item: Item, task: Task, valu
     if spiff_task is None or spiff_task.state != TaskState.READY:
         raise Conflict("该任务已不在待办状态")
     approved = money.amount(spiff_task.data.get("approved_amount"))
-    money.check_step(task.form_key, values, spiff_task.data.get("details") or {}, [approved] if approved else [])
+    details = spiff_task.data.get("details") or {}
+    money.check_step(
+        task.form_key, values, details, [approved] if approved else [], money.settlement_of(spiff_task.data)
+    )
     spiff_task.data.update(values)
     deadlines.apply_clock_rule(session, case, item, spiff_task.task_spec, spiff_task.data)
     spiff_task.run()

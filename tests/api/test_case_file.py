@@ -9,7 +9,7 @@ claimed are refused field by field and leave the case as it was.
 import pytest
 
 from tests.factories import applicant, invoice_numbers, reimbursement_details
-from tests.scenarios import ADMIN, ALL_MATERIALS, VILLAGE, only_task
+from tests.scenarios import ADMIN, ALL_MATERIALS, VILLAGE, only_task, settle
 
 pytestmark = pytest.mark.usefixtures("fresh")
 
@@ -112,6 +112,7 @@ def test_each_stage_sees_the_application_and_the_decisions_before_it_and_money_a
         ).status_code
         == 200
     )
+    settle(as_user, case)
 
     payer = as_user(PAYER)
     payout = claimed(payer, "拨付")
@@ -123,7 +124,7 @@ def test_each_stage_sees_the_application_and_the_decisions_before_it_and_money_a
         "paid_on": paid_on,
     }
     refused = complete(payer, payout, {**pay, "amount": "600"})
-    assert refused.get_json()["errors"] == {"amount": ["拨付金额 600.00 元与核定金额 480.00 元不一致"]}
+    assert refused.get_json()["errors"] == {"amount": ["拨付金额 600.00 元与结算应由基金支付的 480.00 元不一致"]}
     assert complete(payer, payout, {**pay, "amount": "480.00"}).status_code == 200
 
     concluded = case_file(as_user, case["id"])

@@ -5,7 +5,7 @@ from datetime import datetime
 import pytest
 
 from engine.core.clock import SHANGHAI, clock
-from tests.scenarios import APPROVE, PAYOUT, start_reimbursement_at, work
+from tests.scenarios import APPROVE, PAYOUT, settle, start_reimbursement_at, work
 
 pytestmark = pytest.mark.usefixtures("fresh")
 
@@ -23,6 +23,7 @@ def cases(as_user):
     work(township, "乡镇初审", APPROVE)
     work(township, "移交医保中心", {"method": "系统流转"})
     work(as_user("fc-centre.centre_reviewer"), "医保中心复核", APPROVE)
+    settle(as_user)
     work(as_user("fc-centre.centre_payer"), "拨付", PAYOUT)
     at("2026-10-12")
     qujiang = start_reimbursement_at(as_user, "qujiangcun", "360981104201", "王二")

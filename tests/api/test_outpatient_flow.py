@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from tests.factories import applicant, reimbursement_details
-from tests.scenarios import ALL_MATERIALS, APPROVE, TODAY, TOWNSHIP, VILLAGE, only_task, start_at_village, work
+from tests.scenarios import ALL_MATERIALS, APPROVE, TODAY, TOWNSHIP, VILLAGE, only_task, settle, start_at_village, work
 
 pytestmark = pytest.mark.usefixtures("fresh")
 
@@ -24,6 +24,7 @@ def test_happy_path_from_village_to_payment_across_three_units(as_user):
     reviewer = as_user("fc-centre.centre_reviewer")
     centre_task = work(reviewer, "医保中心复核", APPROVE)
     assert centre_task["org"]["code"] == "360981-YB"
+    settle(as_user, case)
 
     payer = as_user("fc-centre.centre_payer")
     work(
@@ -155,6 +156,7 @@ def test_invalid_form_is_refused_with_field_messages_in_chinese(as_user):
     work(township, "乡镇初审", APPROVE)
     work(township, "移交医保中心", {"method": "系统流转"})
     work(as_user("fc-centre.centre_reviewer"), "医保中心复核", APPROVE)
+    settle(as_user)
     payer = as_user("fc-centre.centre_payer")
     task = only_task(payer, "拨付")
     payer.post(f"/api/tasks/{task['id']}/claim")

@@ -5,7 +5,7 @@ from datetime import datetime
 import pytest
 
 from engine.core.clock import SHANGHAI, clock
-from tests.scenarios import APPROVE, start_reimbursement_at, work
+from tests.scenarios import APPROVE, settle, start_reimbursement_at, work
 
 pytestmark = pytest.mark.usefixtures("fresh")
 
@@ -19,6 +19,7 @@ def run_to_conclusion(as_user, paid_on):
     work(township, "乡镇初审", APPROVE)
     work(township, "移交医保中心", {"method": "系统流转"})
     work(as_user("fc-centre.centre_reviewer"), "医保中心复核", APPROVE)
+    settle(as_user)
     work(
         as_user("fc-centre.centre_payer"),
         "拨付",

@@ -13,6 +13,7 @@ from PIL import Image
 from pypdf import PdfWriter
 
 from tests.factories import applicant, reimbursement_details
+from tests.scenarios import settle_over_http
 
 pytestmark = pytest.mark.browser
 
@@ -88,7 +89,7 @@ def submit(page):
     assert page.locator(".flash-success").count() == 1, page.locator(".field-error").all_inner_texts()
 
 
-def test_every_stage_reads_the_file_and_the_money_adds_up(login, screenshot):
+def test_every_stage_reads_the_file_and_the_money_adds_up(app, live_server, login, screenshot):
     village = login("qujiangcun.village_agent")
     case_url = accept_with_scans(village)
     case_no = village.locator("h1 .mono").inner_text()
@@ -144,15 +145,22 @@ def test_every_stage_reads_the_file_and_the_money_adds_up(login, screenshot):
     reviewer.fill("[name=opinion]", "复核通过")
     reviewer.fill("[name=approved_amount]", "480.00")
     submit(reviewer)
+    settle_over_http(app, live_server, case_no, {"hifp_pay": "300.00", "hifmi_pay": "150.00", "maf_pay": "30.00"})
 
     payer = login("fc-centre.centre_payer")
     open_task(payer, case_no)
+    settlement = payer.locator("section.settlement").inner_text()
+    assert "统筹基金支付" in settlement and "300.00 元" in settlement and "480.00 元" in settlement
     claim(payer)
     assert payer.input_value("[name=amount]") == "480.00"
     assert payer.input_value("[name=payee_name]") == "张三"
     assert payer.input_value("[name=account_no]") == "6228480012345678901"
     payer.fill("[name=paid_on]", date.today().isoformat())
     screenshot(payer, "case_file_payout")
+    payer.set_viewport_size({"width": 390, "height": 844})
+    screenshot(payer, "case_file_payout_phone")
+    assert payer.evaluate("document.documentElement.scrollWidth") <= 390
+    payer.set_viewport_size({"width": 1366, "height": 900})
     submit(payer)
     assert payer.locator(".status").first.inner_text() == "已办结"
 

@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 
 from tests.factories import applicant, reimbursement_details
+from tests.scenarios import settle_over_http
 
 pytestmark = pytest.mark.browser
 
@@ -59,7 +60,7 @@ def claim_and_submit(page, fill: dict, choose: dict | None = None):
     assert page.locator(".flash-success").count() == 1, page.content()
 
 
-def test_outpatient_case_from_village_to_payment(login, screenshot):
+def test_outpatient_case_from_village_to_payment(app, live_server, login, screenshot):
     village = login("qujiangcun.village_agent")
     url = accept_case(village)
     assert "/cases/" in url
@@ -98,6 +99,7 @@ def test_outpatient_case_from_village_to_payment(login, screenshot):
     reviewer = login("fc-centre.centre_reviewer")
     open_first_candidate(reviewer, case_no)
     claim_and_submit(reviewer, {"opinion": "复核通过", "approved_amount": "200.50"}, {"decision": "approve"})
+    settle_over_http(app, live_server, case_no, {"hifp_pay": "200.50", "hifmi_pay": "0.00", "maf_pay": "0.00"})
 
     payer = login("fc-centre.centre_payer")
     open_first_candidate(payer, case_no)
