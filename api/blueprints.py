@@ -13,7 +13,10 @@ def register(app: Flask) -> None:
     from api.catalog import blp as catalog
     from api.definitions import blp as definitions
     from api.documents import blp as documents
+    from api.engine_rest.external_task import blp as external_task
     from api.engine_rest.message import blp as engine_rest_message
+    from api.external_tasks import blp as external_tasks
+    from api.group_roles import blp as group_roles
     from api.health import blp as health
     from api.instances import blp as instances
     from api.personal_data import blp as personal_data
@@ -41,6 +44,9 @@ def register(app: Flask) -> None:
         admin,
         progress,
         security,
+        group_roles,
         engine_rest_message,
+        external_task,
+        external_tasks,
     ):
         api.register_blueprint(blp)

@@ -98,6 +98,8 @@ BODILESS = {
     "POST /api/admin/instances/{case_id}/resume",
     "POST /api/admin/instances/{case_id}/retry",
     "DELETE /api/attachments/{attachment_id}",
+    "DELETE /api/group-roles/{entry_id}",
+    "POST /engine-rest/external-task/{task_id}/unlock",
 }
 
 

@@ -321,6 +321,7 @@ TASK = "is_candidate or the assignee: a clerk's own unit and role"
 VERSION = "bpmn.versions: may_see_version (the base and the designer's own region; 404 otherwise)"
 DEPLOY = "bpmn.deployment: ensure_may_deploy_for (a region's designer deploys for that region only)"
 LISTING = "bpmn.versions: visible_versions_condition (the base and the designer's own region)"
+EXTERNAL = "tasks.external: tasks of cases_in_scope(worker); another region's task answers 404"
 SCOPED = {
     # cases and their file
     "GET /api/instances": "visible_cases_filter (cases_in_scope for administrators)",
@@ -374,6 +375,17 @@ SCOPED = {
     "GET /admin/instances/<int:case_id>": CASE,
     "GET /admin/instances/<int:case_id>/diagram.json": "bpmn.marks.case_diagram through case_view: " + CASE,
     "GET /api/timers": "timers.listing: timers of cases_in_scope",
+    "GET /api/external-tasks": "tasks.external.admin_listing: external tasks of cases_in_scope",
+    # external-task workers (/engine-rest): a worker credential's scope is its unit's subtree (cases_in_scope)
+    "POST /engine-rest/external-task/fetchAndLock": EXTERNAL,
+    "POST /engine-rest/external-task/<task_id>/complete": EXTERNAL,
+    "POST /engine-rest/external-task/<task_id>/failure": EXTERNAL,
+    "POST /engine-rest/external-task/<task_id>/bpmnError": EXTERNAL,
+    "POST /engine-rest/external-task/<task_id>/extendLock": EXTERNAL,
+    "POST /engine-rest/external-task/<task_id>/unlock": EXTERNAL,
+    "GET /engine-rest/external-task": EXTERNAL,
+    "GET /engine-rest/external-task/count": EXTERNAL,
+    "GET /engine-rest/external-task/<task_id>": EXTERNAL,
     "GET /api/sla": "sla_scope: a unit of the administrator's subtree (督办员: their own and below)",
     "GET /admin/sla": "sla_scope; filters: accounts.units_in_scope, offering.items_of_scope",
     "GET /admin/people": "accounts.users and units_in_scope: the administrator's subtree",
@@ -386,6 +398,12 @@ SCOPED = {
     "POST /admin/calendar": "ensure_may_load_notice: notices are national, system level only",
     "GET /admin/security": "org.security_log.events: events of the administrator's subtree",
     "GET /api/security-events": "org.security_log.events: events of the administrator's subtree",
+    "GET /api/group-roles": "group_table_regions: a region named by a unit of the administrator's subtree, else 422",
+    "POST /api/group-roles": "group_table_regions: a region named by a unit of the administrator's subtree, else 422",
+    "DELETE /api/group-roles/<int:entry_id>": "group_table_regions: another region's entry answers 404",
+    "GET /admin/group-roles": "group_table_regions: a region named by a unit of the administrator's subtree, else 422",
+    "POST /admin/group-roles": "group_table_regions: a region named by a unit of the administrator's subtree, else 422",
+    "POST /admin/group-roles/<int:entry_id>/remove": "group_table_regions: another region's entry answers 404",
     # process versions: a designer sees the base and their region's versions and deploys for their region
     "GET /api/definitions": LISTING,
     "POST /api/definitions": DEPLOY,
