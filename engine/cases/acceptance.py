@@ -132,6 +132,7 @@ def _accept(
             "limits": dict(item.stage_limits),
             "case_due": case_due.due_at.isoformat() if case_due else None,
             "warn_days": flow.warn_days,
+            "settles": flow.settles,
         },
     )
     try:

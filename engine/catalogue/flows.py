@@ -18,6 +18,8 @@ class Flow:
     process_key: str
     start_form: str | None
     warn_days: int
+    settles: bool = False
+    """Whether the flow's 医保结算 step (an external task) runs: medical expenses are settled, subsidies are not."""
 
 
 @cache
@@ -54,4 +56,9 @@ def flow_for(item: Item) -> Flow:
     entry = {**pattern, **own}
     category = flows.get("category", {}).get(item.category, {})
     start_form = next((source["start_form"] for source in (own, category, pattern) if "start_form" in source), None)
-    return Flow(entry["process"], start_form or None, entry.get("warn_days", flows["warn_days"]))
+    return Flow(
+        entry["process"],
+        start_form or None,
+        entry.get("warn_days", flows["warn_days"]),
+        entry.get("settles", False),
+    )

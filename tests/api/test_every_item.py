@@ -173,6 +173,8 @@ def test_item_runs_at_every_allowed_level_and_is_refused_elsewhere(as_user, item
         case = response.get_json()
         worked = walk_to_conclusion(as_user, case["id"], unit)
         assert worked, "a case is concluded by a person, never by acceptance alone"
+        settled = any(title == "医保结算" for title, _, _ in worked)
+        assert settled == flow_for(item).settles, "medical expenses are settled before 拨付, subsidies are not"
         transfers = as_user(SYSTEM_ADMIN).get(f"/api/instances/{case['id']}").get_json()["transfers"]
         for transfer in transfers:
             sender = transfer["from_org"]["code"]
