@@ -1,7 +1,7 @@
 """Cost of the product around SpiffWorkflow, measured side by side in one run.
 
-Runs the 门诊费用报销 flow (受理 → 乡镇初审 → 移交 → 医保中心复核 → 拨付, with its sub-flows and
-deadline timers) three ways:
+Runs the 门诊费用报销 flow (受理 → 乡镇初审 → 移交 → 医保中心复核 → 医保结算 (an external task a worker
+completes) → 拨付, with its sub-flows and deadline timers) three ways:
   bare     SpiffWorkflow in memory with the same diagrams and expression functions (no sandbox),
            a JSON round trip (serialize + deserialize) per step;
   service  the engine's service layer on a SQLite database (each user looked up, inbox, claim,
@@ -28,18 +28,20 @@ from flask_migrate import upgrade  # noqa: E402
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment  # noqa: E402
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer  # noqa: E402
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow  # noqa: E402
-from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser  # noqa: E402
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG  # noqa: E402
+from SpiffWorkflow.spiff.serializer.task_spec import SpiffBpmnTaskConverter  # noqa: E402
 from SpiffWorkflow.util.task import TaskState  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
 from engine.bpmn import deployment  # noqa: E402
+from engine.bpmn.external import ExternalServiceTask, ProductBpmnParser  # noqa: E402
 from engine.cases import acceptance, lifecycle  # noqa: E402
 from engine.core.models import CaseInstance, User  # noqa: E402
-from engine.org import accounts  # noqa: E402
+from engine.cases.money import SETTLEMENT_TOPIC  # noqa: E402
+from engine.org import accounts, workers  # noqa: E402
 from engine.org.permissions import SYSTEM  # noqa: E402
 from engine.sandbox.functions import expression_functions  # noqa: E402
-from engine.tasks import work  # noqa: E402
+from engine.tasks import external, work  # noqa: E402
 from server.app import create_app  # noqa: E402
 from server.extensions import db  # noqa: E402
 from tests.factories import applicant, reimbursement_details  # noqa: E402
@@ -68,7 +70,9 @@ PAYOUT = {
     "account_no": "6228480012345678901",
     "paid_on": "2026-10-20",
 }
+SETTLED = {"hifp_pay": "200.50", "hifmi_pay": "0.00", "maf_pay": "0.00", "psn_cash_pay": "0.00"}
 STARTER = "qujiangcun.village_agent"
+WORKER = "settlement"  # the 医保信息平台's settlement worker, not a person
 
 
 def fresh_start() -> dict:
@@ -80,19 +84,29 @@ STEPS = [
     ("qujiang.township_clerk", APPROVE),
     ("qujiang.township_clerk", {"method": "系统流转"}),
     ("fc-centre.centre_reviewer", APPROVE),
+    (WORKER, SETTLED),
     ("fc-centre.centre_payer", PAYOUT),
 ]
+
+
+class ExternalTaskConverter(SpiffBpmnTaskConverter):
+    """Bare SpiffWorkflow serialises specs with the workflow: the product's external task needs its topic kept."""
+
+    def to_dict(self, spec):
+        return {**super().to_dict(spec), "topic": spec.topic, "priority": spec.priority}
 
 
 class Bare:
     """SpiffWorkflow alone: parsed once, then each step deserialises, runs and serialises the workflow."""
 
     def __init__(self):
-        parser = SpiffBpmnParser()
+        parser = ProductBpmnParser()
         parser.add_bpmn_files([str(p) for p in (BPMN / "shared").glob("*.bpmn")] + [str(BPMN / f"{PROCESS}.bpmn")])
         self.spec, self.subprocess_specs = parser.get_spec(PROCESS), parser.get_subprocess_specs(PROCESS)
         self.engine = PythonScriptEngine(environment=TaskDataEnvironment(expression_functions()))
-        self.serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+        self.serializer = BpmnWorkflowSerializer(
+            BpmnWorkflowSerializer.configure({**SPIFF_CONFIG, ExternalServiceTask: ExternalTaskConverter})
+        )
         self.start_data = {
             "missing": [],
             "applicant": START["applicant"],
@@ -102,6 +116,7 @@ class Bare:
             "limits": {"township_review": 20, "centre_review": 5, "payout": 5},
             "case_due": None,
             "warn_days": 2,
+            "settles": True,
         }
 
     def run(self) -> None:
@@ -125,8 +140,8 @@ class Service:
     """The service layer as the API drives it: the acting user looked up by id (as a token names it),
     then one unit of work per action."""
 
-    def __init__(self, app):
-        self.app = app
+    def __init__(self, app, secret: str):
+        self.app, self.secret = app, secret
         with app.app_context():
             self.user_ids = dict(db.session.execute(select(User.username, User.id)).all())
             db.session.remove()
@@ -137,6 +152,12 @@ class Service:
                 db.session, accounts.active_user(db.session, self.user_ids[STARTER]), fresh_start()
             )
             for username, data in STEPS:
+                if username == WORKER:
+                    worker = workers.authenticate(db.session, self.secret)
+                    topic = external.TopicRequest(SETTLEMENT_TOPIC, 60_000)
+                    (task,) = external.fetch_and_lock(db.session, worker, WORKER, 1, [topic])
+                    external.complete(db.session, worker, task.id, WORKER, data)
+                    continue
                 user = accounts.active_user(db.session, self.user_ids[username])
                 (task,) = work.inbox(db.session, user, work.CANDIDATE).items
                 work.claim(db.session, user, task.id)
@@ -149,10 +170,10 @@ class Service:
 class Http:
     """The REST API through Flask's test client, with a bearer token per user issued beforehand."""
 
-    def __init__(self, app):
+    def __init__(self, app, secret: str):
         self.client = app.test_client()
-        self.headers = {}
-        for username in {STARTER, *(u for u, _ in STEPS)}:
+        self.headers = {WORKER: {"Authorization": f"Bearer {secret}"}}
+        for username in {STARTER, *(u for u, _ in STEPS)} - {WORKER}:
             token = self.client.post(
                 "/api/auth/token", json={"username": username, "password": "yibao2026"}
             ).get_json()["token"]
@@ -161,6 +182,9 @@ class Http:
     def run(self) -> int:
         case = self.client.post("/api/instances", json=fresh_start(), headers=self.headers[STARTER]).get_json()
         for username, data in STEPS:
+            if username == WORKER:
+                self.settle(data)
+                continue
             (task,) = self.client.get("/api/tasks", headers=self.headers[username]).get_json()["items"]
             self.client.post(f"/api/tasks/{task['id']}/claim", headers=self.headers[username])
             done = self.client.post(
@@ -168,6 +192,22 @@ class Http:
             )
             assert done.status_code == 200, done.get_json()
         return case["id"]
+
+    def settle(self, split: dict) -> None:
+        """The settlement worker's round: fetch and lock the task, complete it with Camunda's typed variables."""
+        topic = {"topicName": SETTLEMENT_TOPIC, "lockDuration": 60_000}
+        (task,) = self.client.post(
+            "/engine-rest/external-task/fetchAndLock",
+            json={"workerId": WORKER, "maxTasks": 1, "topics": [topic]},
+            headers=self.headers[WORKER],
+        ).get_json()
+        variables = {name: {"value": value, "type": "String"} for name, value in split.items()}
+        done = self.client.post(
+            f"/engine-rest/external-task/{task['id']}/complete",
+            json={"workerId": WORKER, "variables": variables},
+            headers=self.headers[WORKER],
+        )
+        assert done.status_code == 204, done.get_json()
 
 
 def timed(run) -> tuple[float, object]:
@@ -185,8 +225,9 @@ def main() -> None:
             upgrade()
             accounts.seed_demo(db.session)
             deployment.deploy_directory(db.session, SYSTEM, app.config["BPMN_DIR"])
+            secret = workers.create(db.session, SYSTEM, WORKER, "360981").secret
             db.session.remove()
-        ways = {"bare": Bare(), "service": Service(app), "http": Http(app)}
+        ways = {"bare": Bare(), "service": Service(app, secret), "http": Http(app, secret)}
         for way in ways.values():
             for _ in range(3):
                 way.run()
