@@ -36,8 +36,8 @@ from sqlalchemy import select  # noqa: E402
 from engine.bpmn import deployment  # noqa: E402
 from engine.bpmn.external import ExternalServiceTask, ProductBpmnParser  # noqa: E402
 from engine.cases import acceptance, lifecycle  # noqa: E402
-from engine.core.models import CaseInstance, User  # noqa: E402
 from engine.cases.money import SETTLEMENT_TOPIC  # noqa: E402
+from engine.core.models import CaseInstance, User  # noqa: E402
 from engine.org import accounts, workers  # noqa: E402
 from engine.org.permissions import SYSTEM  # noqa: E402
 from engine.sandbox.functions import expression_functions  # noqa: E402
