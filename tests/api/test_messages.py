@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from engine.bpmn import deployment
 from engine.cases import acceptance
-from engine.catalogue.flows import Flow
+from engine.catalogue.flows import Flow, catalog
 from engine.core.models import CaseInstance, MessageWait, Task
 from engine.org.permissions import SYSTEM
 from engine.workflow import snapshot
@@ -26,16 +26,7 @@ pytestmark = pytest.mark.usefixtures("fresh")
 
 CLERK = "qujiang.township_clerk"
 RESULT = "外伤调查结果"
-INJURY_MATERIALS = [
-    "医保电子凭证或有效身份证件或社保卡（查看）",
-    "《江西省参保人员意外伤害医保待遇备案表》",
-    "承诺书",
-    "入院记录或门诊急诊记录（加盖医院公章）",
-    "出院记录（加盖医院公章）",
-    "疾病证明书原件（加盖医院公章）",
-    "费用发票原件",
-    "费用清单原件（加盖医院公章）",
-]
+INJURY_MATERIALS = [m.name for m in catalog().get("fc-t-09").materials]
 REIMBURSABLE = {
     "investigation_result": {"value": "reimbursable", "type": "String"},
     "investigated_on": {"value": TODAY, "type": "String"},

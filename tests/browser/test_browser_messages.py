@@ -4,22 +4,14 @@ tests/screenshots/message-wait-{case,instance,monitoring}-{phone,desktop}.png.""
 
 import pytest
 
+from engine.catalogue.flows import catalog
 from tests.factories import applicant
 from tests.scenarios import TODAY, TOWNSHIP
 
 pytestmark = pytest.mark.browser
 
 WIDTHS = {"phone": 390, "desktop": 1440}
-MATERIALS = [
-    "医保电子凭证或有效身份证件或社保卡（查看）",
-    "《江西省参保人员意外伤害医保待遇备案表》",
-    "承诺书",
-    "入院记录或门诊急诊记录（加盖医院公章）",
-    "出院记录（加盖医院公章）",
-    "疾病证明书原件（加盖医院公章）",
-    "费用发票原件",
-    "费用清单原件（加盖医院公章）",
-]
+MATERIALS = [m.name for m in catalog().get("fc-t-09").materials]
 
 
 def assert_fits(page) -> None:
