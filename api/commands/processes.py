@@ -43,15 +43,25 @@ def deploy(directory):
         raise SystemExit(2)
 
 
-_DEPLOYED = {survey.PLAIN: "可直接部署", survey.CONVERTED: "转换后可部署"}
+_DEPLOYED = {
+    survey.PLAIN: "可直接部署",
+    survey.CONVERTED: "转换后可部署",
+    survey.MAPPED: "转换并对照候选组后可部署",
+}
 
 
 @processes.command("survey")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
 @click.option("--convert", is_flag=True, help="直接部署被拒的流程图先按 Camunda/Flowable/Activiti 转换再试")
 @click.option("--region", default=None, help="按此地区部署（单位名称，如 丰城市）；默认国家基础版本")
+@click.option(
+    "--map-groups",
+    default=None,
+    metavar="ROLE",
+    help="转换后仍有候选组没有对照时，把这些候选组都对照为此角色（角色代码，如 township_clerk）再试，如设计员在上传页所做",
+)
 @with_appcontext
-def survey_folder(directory, convert, region):
+def survey_folder(directory, convert, region, map_groups):
     """Deploy every .bpmn (and .bpmn20.xml) under DIRECTORY in a transaction that is rolled back, and print for
     each whether it deploys as is, after conversion or not (its first reason, by file and line), and whether a case
     started on it reaches its first person; then the totals. Nothing is stored."""
@@ -59,15 +69,16 @@ def survey_folder(directory, convert, region):
     logging.getLogger("yibao.deploy").setLevel(logging.WARNING)  # its "deployed" lines would tell of no real version
     with rehearsal(db.engine.url) as session:
         try:
-            findings = survey.survey(session, paths, convert=convert, region=region)
+            findings = survey.survey(session, paths, convert=convert, region=region, map_groups=map_groups)
         except Invalid as refused:
-            raise click.BadParameter(next(iter(refused.errors.values()))[0], param_hint="--region") from None
+            option = "--map-groups" if "map_groups" in refused.errors else "--region"
+            raise click.BadParameter(next(iter(refused.errors.values()))[0], param_hint=option) from None
     for finding in findings:
         click.echo(_line(finding))
     counted = survey.totals(findings)
     click.echo(
         f"共 {counted.files} 个文件：直接可部署 {counted.plain}，转换后可部署 {counted.converted}，"
-        f"拒绝 {counted.refused}；启动后到达首个人工任务 {counted.reached}"
+        f"对照候选组后可部署 {counted.mapped}，拒绝 {counted.refused}；启动后到达首个人工任务 {counted.reached}"
     )
 
 

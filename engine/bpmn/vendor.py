@@ -195,6 +195,14 @@ def _lane_name(role: str) -> str:
     return group_roles.lane_of(role)
 
 
+OPINION_FORM: dict[str, Any] = {
+    "title": "办理意见",
+    "fields": [{"name": "opinion", "label": "办理意见", "type": "text", "required": False}],
+}
+"""The form of a vendor user task that names none (the vendor engine shows such a task with a bare complete
+button): one optional opinion, so the task can be done and its worker's words are kept."""
+
+
 def _form_of(value: str) -> str | None:
     key = _FORM_KEY_SUFFIX.sub("", re.split(r"[:/]", value.strip())[-1])
     if key in known_form_keys():
@@ -417,12 +425,19 @@ class _Converter:
             for child in fields:
                 child.getparent().remove(child)
             return
-        if key:
+        named = key or ref
+        if named is not None:
             self.unmapped(
                 task,
-                f"用户任务{_label(task)}的表单 formKey“{key[1]}”不是平台表单，也没有可转换的表单字段；"
+                f"用户任务{_label(task)}的表单 formKey“{named[1]}”不是平台表单，也没有可转换的表单字段；"
                 f"可用表单：{'、'.join(sorted(known_form_keys()))}",
             )
+            return
+        self.set_form(task, described.form_key(OPINION_FORM), OPINION_FORM)
+        self.mapped(
+            task,
+            f"用户任务{_label(task)}没有表单 → 通用表单“{OPINION_FORM['title']}”（办理意见），可在设计器中改用其他表单",
+        )
 
     def described_form(
         self, task: Element, fields: list[Element], key: tuple[str, str] | None, ref: tuple[str, str] | None

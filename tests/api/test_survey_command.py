@@ -34,7 +34,10 @@ def test_the_miwg_folder_is_surveyed_file_by_file_and_nothing_is_stored(app):
     assert len(lines) == 22
     for path, line in zip(sorted(MIWG.glob("*.bpmn")), lines):
         assert re.fullmatch(rf"{re.escape(str(path))}:\d+ \[[^\]]+\]: 拒绝：.*[\u4e00-\u9fff].*", line), line
-    assert lines[-1] == "共 21 个文件：直接可部署 0，转换后可部署 0，拒绝 21；启动后到达首个人工任务 0"
+    assert (
+        lines[-1]
+        == "共 21 个文件：直接可部署 0，转换后可部署 0，对照候选组后可部署 0，拒绝 21；启动后到达首个人工任务 0"
+    )
     assert stored(app) == before
 
 
@@ -63,12 +66,33 @@ def test_what_deploys_is_started_up_to_its_first_person(app, tmp_path):
     assert '（提示：流程“零星报销审核”标为不可执行（isExecutable="false"' in lines[1]
     assert lines[2].startswith(f"{tmp_path / 'd_broken.bpmn'}:2: 拒绝：XML 格式错误")
     assert lines[3].startswith(f"{nested}:") and "拒绝：" in lines[3]
-    assert lines[-1] == "共 4 个文件：直接可部署 2，转换后可部署 0，拒绝 2；启动后到达首个人工任务 2"
+    assert (
+        lines[-1] == "共 4 个文件：直接可部署 2，转换后可部署 0，对照候选组后可部署 0，拒绝 2；启动后到达首个人工任务 2"
+    )
 
     converted = run(app, tmp_path, "--convert")
     assert f"{nested}: 转换后可部署；到达首个人工任务“初审”" in converted.output
-    assert converted.output.strip().splitlines()[-1].startswith("共 4 个文件：直接可部署 2，转换后可部署 1，拒绝 1")
+    assert (
+        converted.output.strip()
+        .splitlines()[-1]
+        .startswith("共 4 个文件：直接可部署 2，转换后可部署 1，对照候选组后可部署 0，拒绝 1")
+    )
     assert stored(app) == before
+
+
+def test_groups_no_table_maps_are_given_the_named_role_and_counted_apart(app, tmp_path):
+    """人事处 is in no table (丰城市 has no entry of it in this test): refused after conversion, deployed once
+    --map-groups gives it a role, as a designer does on the upload page."""
+    shutil.copy(FIXTURES / "vendor" / "leave_activiti.bpmn", tmp_path / "leave.bpmn20.xml")
+    converted = run(app, tmp_path, "--convert", "--region", "丰城市")
+    assert "拒绝：" in converted.output and "人事审批" in converted.output
+    mapped = run(app, tmp_path, "--region", "丰城市", "--map-groups", "centre_reviewer")
+    assert mapped.exit_code == 0, mapped.output
+    line, total = mapped.output.strip().splitlines()
+    assert line.startswith(f"{tmp_path / 'leave.bpmn20.xml'}: 转换并对照候选组后可部署；到达首个人工任务“部门领导审批”")
+    assert total == "共 1 个文件：直接可部署 0，转换后可部署 0，对照候选组后可部署 1，拒绝 0；启动后到达首个人工任务 1"
+    unknown = run(app, tmp_path, "--map-groups", "nobody")
+    assert unknown.exit_code == 2 and "没有角色“nobody”" in unknown.output and "--map-groups" in unknown.output
 
 
 def test_an_unknown_region_is_refused_by_name(app, tmp_path):

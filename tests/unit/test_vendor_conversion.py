@@ -92,3 +92,17 @@ def test_notes_and_line_map_point_into_the_uploaded_file():
     for number, text in enumerate(converted, start=1):
         if 'id="hraudit"' in text:
             assert 'id="hraudit"' in lines[result.original_line(number) - 1]
+
+
+def test_a_task_naming_no_form_gets_the_opinion_form_and_one_naming_an_unknown_form_does_not():
+    root = etree.fromstring(ACTIVITI)
+    task = root.find(f".//{BPMN}userTask[@id='hraudit']")
+    task.remove(task.find(f"{BPMN}extensionElements"))
+    result = convert(etree.tostring(root))
+    converted = etree.fromstring(result.data).find(f".//{BPMN}userTask[@id='hraudit']")
+    props = {p.get("name"): p.get("value") for p in converted.iter(f"{{{SPIFF_NS}}}property")}
+    assert props["formKey"].startswith("vendor_") and "办理意见" in props["formDescription"]
+    assert any("通用表单“办理意见”" in note.message for note in result.mapped)
+
+    unknown = CAMUNDA.replace(b'camunda:candidateGroups="management"', b'camunda:formKey="app:forms/unknown.html"')
+    assert not any("通用表单" in note.message for note in convert(unknown).mapped), "a form elsewhere is not replaced"
