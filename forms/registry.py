@@ -24,7 +24,7 @@ from forms.people import ApplicantForm
 from forms.rating import FollowUpVisitForm, RectificationForm
 from forms.reimbursement import PayoutForm, ReimbursementClaimForm
 from forms.review import RejectionFeedbackForm, ReviewForm
-from forms.service import ConsultationForm, RatingForm
+from forms.service import ConsultationForm, RatingForm, ReferralForm
 from forms.supervision import EscalationNoticeForm, UrgeForm
 from forms.validators import on_day
 
@@ -46,6 +46,7 @@ FORMS: dict[str, type[FormSchema]] = {
     "info_change": InfoChangeForm,
     "certificate": CertificateForm,
     "rating": RatingForm,
+    "referral": ReferralForm,
     "urge": UrgeForm,
     "escalation_notice": EscalationNoticeForm,
     "rectification": RectificationForm,

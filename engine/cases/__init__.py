@@ -1,1 +1,1 @@
-"""Cases (办件): the lifecycle, acceptance, writing a step, history, 移交/归档, notices, administrators' actions, listings and search, deadline rules, the applicant's masked ID number. May import every package but reporting."""
+"""Cases (办件): the lifecycle, acceptance, writing a step, history, 移交/归档, notices, administrators' actions, listings and search, deadline rules, the applicant's masked ID number, 首问负责 referrals. May import every package but reporting."""

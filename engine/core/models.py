@@ -477,3 +477,33 @@ class GroupRole(Base):
     role: Mapped[str] = mapped_column(String(40), comment="a role code of engine/data/roles.toml, or a lane alias's")
     set_by: Mapped[str] = mapped_column(String(60))
     set_at: Mapped[datetime]
+
+
+# --- 首问负责 referrals ---------------------------------------------------------------------------
+
+
+class Referral(Base):
+    """An enquiry or application a window could not serve, recorded when it sent the applicant to the unit that
+    can (首问负责). The referred unit may lie in another region; both units read it."""
+
+    __tablename__ = "referral"
+    __table_args__ = (
+        Index("ix_referral_org_recorded", "org_id", "recorded_at"),
+        Index("ix_referral_referred_recorded", "referred_to_id", "recorded_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), comment="the window unit that was asked first")
+    referred_to_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), comment="the unit the applicant was sent to")
+    item_id: Mapped[str | None] = mapped_column(String(40), comment="a catalogue item; none for a plain enquiry")
+    item_name: Mapped[str | None] = mapped_column(String(200))
+    applicant_name: Mapped[str] = mapped_column(String(30))
+    id_number: Mapped[str] = mapped_column(String(18))
+    mobile: Mapped[str | None] = mapped_column(String(11))
+    question: Mapped[str] = mapped_column(Text)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    recorded_at: Mapped[datetime]
+
+    org: Mapped[OrgUnit] = relationship(foreign_keys=[org_id], lazy="joined", viewonly=True)
+    referred_to: Mapped[OrgUnit] = relationship(foreign_keys=[referred_to_id], lazy="joined", viewonly=True)
+    recorded_by: Mapped[User] = relationship(lazy="joined", viewonly=True)

@@ -346,3 +346,20 @@ def may_send_message(user: User, case_org_id: int, task_org_ids: set[int], wait_
     if ADMIN in user.roles:
         return any_in_scope(user, {case_org_id} | task_org_ids)
     return user.org_id in wait_org_ids
+
+
+# --- 首问负责 referrals --------------------------------------------------------------------------
+
+
+def ensure_may_refer(user: User) -> None:
+    """首问负责 binds whoever is asked first: any clerk of a unit with a window records a referral, for that unit."""
+    if not user.active or window_role(user.org) is None or not user.roles - {ADMIN, DESIGNER}:
+        raise Forbidden("只有窗口单位的工作人员可以登记首问")
+
+
+def referrals_filter(user: User, made_by: Any, referred_to: Any) -> ColumnElement[bool]:
+    """The referrals a user reads, as a SQL condition on the recording (`made_by`) and referred unit columns:
+    clerks those their unit made or received, administrators those made or received in their scope."""
+    if ADMIN in user.roles:
+        return or_(unit_scope_condition(user, made_by), unit_scope_condition(user, referred_to))
+    return or_(made_by == user.org_id, referred_to == user.org_id)

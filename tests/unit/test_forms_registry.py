@@ -47,6 +47,13 @@ SAMPLES = {
     "info_change": {"field": "手机号", "old_value": "13912345678", "new_value": "13987654321"},
     "certificate": {"purpose": "办理签证", "copies": 2},
     "rating": {"level": "非常满意"},
+    "referral": {
+        "item": "fc-t-05",
+        "name": APPLICANT["name"],
+        "id_number": APPLICANT["id_number"],
+        "question": "异地安置备案在哪里办",
+        "referred_to": "360981104",
+    },
     "urge": {"method": "电话", "note": "已电话催办，经办员承诺两日内完成初审"},
     "escalation_notice": {"note": "已通报乡镇分管领导，限期三日办结"},
     "rectification": {"finding": "拨付超期属实", "measures": "增设拨付岗", "rectified_on": "2024-06-03"},
