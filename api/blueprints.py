@@ -22,6 +22,7 @@ def register(app: Flask) -> None:
     from api.personal_data import blp as personal_data
     from api.progress import blp as progress
     from api.ratings import blp as ratings
+    from api.referrals import blp as referrals
     from api.security import blp as security
     from api.sla import blp as sla
     from api.tasks import blp as tasks
@@ -35,6 +36,7 @@ def register(app: Flask) -> None:
         tasks,
         calendar,
         ratings,
+        referrals,
         sla,
         catalog,
         timers,

@@ -52,6 +52,9 @@ CASE_START = form_body(
     "case_start", "受理登记（`case_start` 表单）；`details` 为该事项的申请表单（见事项的 flow.start_form）"
 )
 RATING = form_body("rating", "好差评（`rating` 表单）")
+REFERRAL = form_body(
+    "referral", "首问登记（`referral` 表单）：`item` 为事项编号（单纯咨询可不填），`referred_to` 为转介单位编码"
+)
 RATING_BY_CASE_NO = form_body(
     "rating",
     "按办件编号登记好差评：`rating` 表单加 `case_no`",

@@ -56,6 +56,11 @@ class RatingDistribution(Schema):
     poor_rate = fields.Float(allow_none=True)
 
 
+class ReferralCounts(Schema):
+    made = fields.Integer(metadata={"description": "本范围单位登记的首问转介"})
+    received = fields.Integer(metadata={"description": "转介到本范围单位的首问"})
+
+
 class SlaOut(Schema):
     scope = fields.Nested(OrgRef, allow_none=True, metadata={"description": "统计单位（含下级）；空为全部"})
     first = fields.Date(data_key="from", allow_none=True, attribute="from")
@@ -67,6 +72,7 @@ class SlaOut(Schema):
     overdue_tasks = fields.List(fields.Nested(OverdueGroup), metadata={"description": "当前超期未办任务"})
     stages = fields.List(fields.Nested(StageDuration))
     ratings = fields.Nested(RatingDistribution)
+    referrals = fields.Nested(ReferralCounts, metadata={"description": "期间内首问负责转介（登记与收到）"})
     by_unit = fields.List(
         fields.Nested(UnitTimeliness), metadata={"description": "统计单位的各直属下级单位（含其下级）的办结按时/超期"}
     )

@@ -21,6 +21,7 @@ def register(app: Flask) -> None:
         people,
         personal_data,
         progress,
+        referrals,
         security,
         session,
         vendor,
@@ -29,6 +30,7 @@ def register(app: Flask) -> None:
     for module in (
         session,
         clerk,
+        referrals,
         attachments,
         admin,
         dashboard,

@@ -6,7 +6,7 @@ from flask import Flask
 from flask_login import current_user
 
 from engine.core.errors import Forbidden
-from engine.org.permissions import ADMIN, DESIGNER, ensure_admin, ensure_may_accept, sla_scope
+from engine.org.permissions import ADMIN, DESIGNER, ensure_admin, ensure_may_accept, ensure_may_refer, sla_scope
 
 
 def _passes(check: Callable[[], object]) -> bool:
@@ -27,6 +27,8 @@ def menu() -> list[tuple[str, str]]:
         entries.append(("clerk.inbox", "我的工作台"))
     if _passes(lambda: ensure_may_accept(user, user.org)):
         entries += [("clerk.pick_item", "受理"), ("clerk.accepted", "我受理的办件")]
+    if _passes(lambda: ensure_may_refer(user)):
+        entries.append(("first_contact.page", "首问登记"))
     if _passes(lambda: sla_scope(user, None)):
         entries += [("manage.instances", "办件监控"), ("dashboard.sla_page", "时效统计")]
     if _passes(lambda: ensure_admin(user)):

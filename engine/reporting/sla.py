@@ -5,7 +5,8 @@
 - open tasks past their limit right now, by stage (task title) and unit — a snapshot, so the
   period does not apply;
 - average working days per stage of the tasks completed within the period;
-- the 好差评 distribution of the ratings recorded within the period.
+- the 好差评 distribution of the ratings recorded within the period;
+- the 首问负责 referrals recorded within the period, made by the scope's units and received by them.
 
 `org` covers the unit and the units under it: cases by accepting unit, tasks by the unit working them.
 `sla_breakdowns` splits the concluded cases by the units directly under the scope and by the items of
@@ -38,7 +39,7 @@ from engine.cases.lifecycle import TASK_COMPLETED, TASK_OPEN
 from engine.cases.queries import day_start, unit_by_code, units_at_or_below
 from engine.catalogue.offering import items_under
 from engine.core.clock import clock
-from engine.core.models import CaseInstance, OrgUnit, Rating, Task, User
+from engine.core.models import CaseInstance, OrgUnit, Rating, Referral, Task, User
 from engine.org.permissions import sla_scope
 from engine.reporting.ratings import POOR_LEVELS
 from forms.choices import options
@@ -75,6 +76,7 @@ def sla_figures(session: Session, user: User, filters: SlaFilter) -> dict[str, A
         "overdue_tasks": _overdue_tasks(session, filters, unit_ids),
         "stages": _stage_durations(session, filters, unit_ids),
         "ratings": _rating_distribution(session, filters, unit_ids),
+        "referrals": _referrals(session, filters, unit_ids),
     }
 
 
@@ -252,6 +254,20 @@ def _rating_distribution(session: Session, filters: SlaFilter, unit_ids: list[in
     total = sum(levels.values())
     poor = sum(levels[level] for level in POOR_LEVELS)
     return {"levels": levels, "total": total, "poor": poor, "poor_rate": round(poor / total, 4) if total else None}
+
+
+def _referrals(session: Session, filters: SlaFilter, unit_ids: list[int] | None) -> dict[str, int]:
+    """Referrals recorded within the period by the scope's units (`made`) and to them (`received`); over every
+    unit each referral is both."""
+    conditions = [_within(Referral.recorded_at, filters)]
+    if filters.item:
+        conditions.append(Referral.item_id == filters.item)
+    made = select(func.count()).select_from(Referral).where(*conditions)
+    received = select(func.count()).select_from(Referral).where(*conditions)
+    if unit_ids is not None:
+        made = made.where(Referral.org_id.in_(unit_ids))
+        received = received.where(Referral.referred_to_id.in_(unit_ids))
+    return {"made": session.scalar(made) or 0, "received": session.scalar(received) or 0}
 
 
 def _as_date(value: date | str) -> date:

@@ -9,7 +9,7 @@ from engine.cases import acceptance, casefile, lifecycle, notices, personal_data
 from engine.cases.deadlines import deadline_status
 from engine.cases.history import ACTION_LABELS
 from engine.catalogue.flows import catalog, flow_for
-from engine.catalogue.offering import acceptable_items, items_of_region
+from engine.catalogue.offering import acceptable_items, items_of_region, offered_at
 from engine.core.errors import Forbidden, Invalid, NotFound
 from engine.org.permissions import ensure_may_rate
 from engine.reporting import ratings
@@ -263,7 +263,8 @@ def accept(item_id: str):
         prefix = "details." if exc.form_key == start_form else ""
         return _accept_page(item, details_schema, _posted(), flat_errors(exc.errors, prefix), 422)
     except Invalid as exc:
-        return _accept_page(item, details_schema, _posted(), flat_errors(exc.errors) | {"": [exc.message]}, 422)
+        errors = flat_errors(exc.errors) | {"": [exc.message]}
+        return _accept_page(item, details_schema, _posted(), errors, 422, refer=not offered_at(item, user.org))
     view = acceptance.case_view(db.session, user, case.id)
     notice = next((t for t in view.open_tasks if t.form_key == "missing_materials_notice"), None)
     if notice is not None:
@@ -289,7 +290,8 @@ def _scans(item) -> list[tuple[str, str, bytes]]:
     ]
 
 
-def _accept_page(item, details_schema, values, errors, status=200):
+def _accept_page(item, details_schema, values, errors, status=200, refer=False):
+    """`refer`: the unit may not accept the item, so the page offers to record a 首问 referral prefilled."""
     return render_template(
         "clerk/accept.html",
         item=item,
@@ -297,4 +299,5 @@ def _accept_page(item, details_schema, values, errors, status=200):
         applicant_schema=json_schema("applicant"),
         values=values,
         errors=errors,
+        refer=refer,
     ), status
