@@ -11,6 +11,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.bpmn.validation import Report, form_key_of, validate_diagram
 from engine.sandbox.restricted import make_script_engine
+from tests.diagram_damage import damaged
 
 FIXTURES = Path(__file__).resolve().parents[1] / 'fixtures' / 'bpmn'
 MIWG = Path('/work/shared/bpmn-conformance/miwg-reference')
@@ -241,29 +242,11 @@ def test_miwg_reference_diagram_is_accepted_or_refused_naming_elements(path):
 _MUTATIONS = ['PT48H', '${approved}', '1/0', 'while', '"P1D"', '', 'Start']
 
 
-def _mutated(root, rng):
-    """A copy of `root` with a few elements dropped, attributes removed or texts replaced."""
-    copy = etree.fromstring(etree.tostring(root))
-    elements = [element for element in copy.iter() if isinstance(element.tag, str)]
-    for _ in range(rng.randint(1, 4)):
-        element = rng.choice(elements)
-        roll = rng.random()
-        if roll < 0.3 and element.getparent() is not None:
-            element.getparent().remove(element)
-        elif roll < 0.6 and element.attrib:
-            del element.attrib[rng.choice(sorted(element.attrib))]
-        else:
-            element.text = rng.choice(_MUTATIONS)
-    for process in copy.iter('{http://www.omg.org/spec/BPMN/20100524/MODEL}process'):
-        process.set('isExecutable', 'true')
-    return etree.tostring(copy)
-
-
 def test_damaged_diagrams_are_answered_with_problems_never_an_exception():
     rng = random.Random(20250630)
     sources = [
         etree.fromstring(path.read_bytes()) for path in [*sorted(MIWG.glob('*.bpmn')), *sorted(FIXTURES.glob('*.bpmn'))]
     ]
     for _ in range(300):
-        report = _validate(_mutated(rng.choice(sources), rng))
+        report = _validate(damaged(rng.choice(sources), rng, _MUTATIONS, executable=True))
         assert report.ok or all(problem.message for problem in report.errors)
