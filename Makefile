@@ -1,5 +1,6 @@
 # Two entry points for people: `make run` and `make test`. Each does its own set-up.
 PYTHON ?= python3
+PORT ?= 5000
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -39,7 +40,7 @@ db: $(STAMP)
 
 run: db web-deps
 	$(FLASK) demo --logins
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # The checks CI runs before the tests: ruff (lint and format) and mypy (strict, on [tool.mypy] files).
 lint: $(STAMP)

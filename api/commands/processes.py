@@ -24,10 +24,11 @@ def processes():
 @click.argument("directory", required=False, type=click.Path(exists=True, file_okay=False))
 @with_appcontext
 def deploy(directory):
-    """Deploy each .bpmn of DIRECTORY (default processes/bpmn/); unchanged files create nothing."""
+    """Deploy each .bpmn of DIRECTORY (default processes/bpmn/, its shared/ sub-flows first); unchanged files
+    create nothing."""
     folder = Path(directory or current_app.config["BPMN_DIR"])
     failed = False
-    for path in sorted(folder.glob("*.bpmn")):
+    for path in deployment.diagram_paths(folder):
         try:
             definition, created = deployment.deploy(db.session, SYSTEM, path.read_bytes(), path.name)
         except deployment.InvalidDiagram as exc:
@@ -37,8 +38,8 @@ def deploy(directory):
                 element = f" [{problem['element_id']}]" if problem.get("element_id") else ""
                 click.echo(f"{where}{element}: {problem['message']}", err=True)
             continue
-        state = "新版本" if created else "未变化"
-        click.echo(f"{path.name}: {definition.process_key} v{definition.version} {state}")
+        state = "新版本" if created else "与库中版本相同"
+        click.echo(f"{path.name}: {definition.process_key} 已部署 v{definition.version}（{state}）")
     if failed:
         raise SystemExit(2)
 

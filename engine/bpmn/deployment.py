@@ -241,11 +241,15 @@ def main_process_id(report: Report) -> str:
     return next((pid for pid in report.process_ids if pid not in called), report.process_ids[0])
 
 
-def deploy_directory(session: Session, actor: Actor, directory: Path) -> list[tuple[ProcessDefinition, bool]]:
-    """Deploy the shared sub-flows (`shared/*.bpmn`) first, then the flows that call them (as the system: the base)."""
+def diagram_paths(directory: Path) -> list[Path]:
+    """A folder's diagrams in deploy order: the shared sub-flows (`shared/*.bpmn`) before the flows that call them."""
     directory = Path(directory)
-    paths = sorted((directory / SHARED_DIRECTORY).glob("*.bpmn")) + sorted(directory.glob("*.bpmn"))
-    return [deploy(session, actor, path.read_bytes(), path.name) for path in paths]
+    return sorted((directory / SHARED_DIRECTORY).glob("*.bpmn")) + sorted(directory.glob("*.bpmn"))
+
+
+def deploy_directory(session: Session, actor: Actor, directory: Path) -> list[tuple[ProcessDefinition, bool]]:
+    """Deploy a folder's diagrams in `diagram_paths` order (as the system: the base)."""
+    return [deploy(session, actor, path.read_bytes(), path.name) for path in diagram_paths(directory)]
 
 
 def deployed_keys(session: Session) -> frozenset[str]:
