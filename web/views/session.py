@@ -113,4 +113,5 @@ def change_password():
 def logout():
     csrf.protect()
     end_session()
+    flash("您已安全退出。", "success")
     return redirect(url_for("session.login"))
