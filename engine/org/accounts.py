@@ -116,7 +116,8 @@ def demo_logins() -> list[DemoLogin]:
 
 
 def seed_demo(session: Session) -> bool:
-    """Create the demo organisation and users once; returns False when data already exists."""
+    """Create the demo organisation and users once; returns False when data already exists. A demo user's name
+    is their role: pages and notices already print the unit beside it (曲江村's agent is not 曲江村村(社区)…)."""
     if session.scalar(select(func.count()).select_from(OrgUnit)):
         return False
     doc = tomllib.loads((DATA_DIR / "demo.toml").read_text(encoding="utf-8"))
@@ -134,7 +135,7 @@ def seed_demo(session: Session) -> bool:
                 login.password,
                 [role],
                 unit_entry["code"],
-                f"{login.unit}{login.role}",
+                login.role,
                 check_password=False,
             )
     return True

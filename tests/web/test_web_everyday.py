@@ -31,3 +31,10 @@ def test_the_calendar_page_explains_the_notice_file_without_a_repository_path(ap
     page = client.get("/admin/calendar").get_data(as_text=True)
     assert "holidays/README.md" not in page
     assert "文件格式" in page and "[working]" in page and "国办发明电〔2025〕7号" in page
+
+
+def test_the_header_names_the_person_and_the_unit_once(app):
+    client, _ = page_login(app, "qujiangcun.village_agent")
+    page = client.get("/inbox").get_data(as_text=True)
+    assert "村(社区)医保协理员（曲江村）" in page
+    assert "曲江村村" not in page
