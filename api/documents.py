@@ -36,7 +36,7 @@ def document(case_id: int, kind: str):
     """One notice of the case: `receipt`, `missing_materials`, `rejection` or `conclusion`."""
     notice = notices.notice(db.session, current_account(), case_id, kind)
     extra = _progress_link(notice.case_no) if notice.kind == notices.RECEIPT and notice.case_no else {}
-    page = render_template(f"documents/{notice.kind}.html", notice=notice, cn_date=cn_date, **extra)
+    page = render_template(f"documents/{notice.kind}.html", notice=notice, case_id=case_id, cn_date=cn_date, **extra)
     return page, 200, {"Content-Type": "text/html; charset=utf-8"}
 
 

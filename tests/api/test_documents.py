@@ -163,3 +163,12 @@ def test_only_who_may_see_the_case_gets_its_notices(as_user, client):
     assert client.get(f"/api/instances/{case['id']}/documents/receipt").status_code == 401
     assert document(as_user(TOWNSHIP_CLERK), case, "receipt")  # holds the 初审 task
     assert "没有这种文书" in document(as_user(AGENT), case, "certificate", status=404)
+
+
+def test_a_notice_on_screen_has_a_print_button_and_a_way_back_that_print_hides(as_user):
+    case = start(as_user)
+    page = as_user(AGENT).get(f"/api/instances/{case['id']}/documents/receipt").get_data(as_text=True)
+    assert f'<a href="/cases/{case["id"]}">返回办件</a>' in page
+    assert "data-print>打印</button>" in page and "print.js" in page
+    assert "@media print { .print-bar { display: none; } }" in page
+    assert '"WenQuanYi Micro Hei", "Microsoft YaHei", sans-serif' in page  # digits and Chinese from one family
