@@ -25,6 +25,7 @@ def register(app: Flask) -> None:
     from api.referrals import blp as referrals
     from api.security import blp as security
     from api.sla import blp as sla
+    from api.step_limits import blp as step_limits
     from api.tasks import blp as tasks
     from api.timers import blp as timers
 
@@ -47,6 +48,7 @@ def register(app: Flask) -> None:
         progress,
         security,
         group_roles,
+        step_limits,
         engine_rest_message,
         external_task,
         external_tasks,

@@ -7,6 +7,7 @@ from engine.cases.deadlines import deadline_status
 from engine.cases.history import ACTION_LABELS
 from engine.cases.waits import shown as shown_wait
 from engine.core.reference import reference
+from engine.tasks import step_limits
 from forms.registry import json_schema
 
 
@@ -38,6 +39,12 @@ class TaskOut(Schema):
     working_days_left = fields.Integer(attribute="status.working_days_left", allow_none=True)
     overdue = fields.Boolean(attribute="status.overdue")
     deadline = fields.String(attribute="status.label", metadata={"description": "即将超期 / 已超期 / 空"})
+    limit_days = fields.Integer(allow_none=True, metadata={"description": "本环节时限（工作日，0 为当日24:00前）"})
+    limit_source = fields.String(allow_none=True, metadata={"description": "list / default / adjusted"})
+    limit_label = fields.Function(
+        lambda t: step_limits.LABELS.get(t.limit_source), metadata={"description": "清单时限 / 默认时限 / 已调整"}
+    )
+    limit_inferred = fields.Boolean(metadata={"description": "时限无文件依据，由评审人员推定"})
 
     @pre_dump
     def with_deadline_status(self, task, **kwargs):

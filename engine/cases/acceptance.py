@@ -25,6 +25,7 @@ from engine.core.models import AuditEvent, CaseInstance, JSONObject, OrgUnit, Ta
 from engine.core.uow import unit_of_work
 from engine.org.permissions import ensure_may_accept, may_see_case
 from engine.org.routing import level_of
+from engine.tasks import step_limits
 from engine.workflow import snapshot
 from forms.registry import clean
 
@@ -129,7 +130,7 @@ def _accept(
             "details": details,
             "accepted_on": now.date().isoformat(),
             "accepted_level": level_of(unit),
-            "limits": dict(item.stage_limits),
+            "limits": step_limits.stage_limits_of(session, item, step_limits.flow_steps(spec, subprocess_specs)),
             "case_due": case_due.due_at.isoformat() if case_due else None,
             "warn_days": flow.warn_days,
             "settles": flow.settles,

@@ -178,6 +178,11 @@ class Task(Base):
     warn_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    # The step's limit when it opened (engine/tasks/step_limits.py): working days, and whether the item's list,
+    # a default (inferred: chosen by the reviewers) or an administrator's adjustment gave it.
+    limit_days: Mapped[int | None] = mapped_column(Integer)
+    limit_source: Mapped[str | None] = mapped_column(String(10))
+    limit_inferred: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
 
     instance: Mapped[CaseInstance] = relationship(lazy="joined", viewonly=True)
     org: Mapped[OrgUnit] = relationship(lazy="joined", viewonly=True)
@@ -507,3 +512,23 @@ class Referral(Base):
     org: Mapped[OrgUnit] = relationship(foreign_keys=[org_id], lazy="joined", viewonly=True)
     referred_to: Mapped[OrgUnit] = relationship(foreign_keys=[referred_to_id], lazy="joined", viewonly=True)
     recorded_by: Mapped[User] = relationship(lazy="joined", viewonly=True)
+
+
+# --- step limits: an administrator's adjustment of a default (默认时限 → 已调整) -------------------------------
+
+
+class StepLimitOverride(Base):
+    """An item's limit for one step of its flow, set by an administrator of the item's region in place of the
+    default of engine/tasks/step_limits.py; cases opening that step afterwards use it."""
+
+    __tablename__ = "step_limit_override"
+    __table_args__ = (UniqueConstraint("item_id", "process_key", "step", name="uq_step_limit_override"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region: Mapped[str] = mapped_column(String(100), index=True)
+    item_id: Mapped[str] = mapped_column(String(64))
+    process_key: Mapped[str] = mapped_column(String(100))
+    step: Mapped[str] = mapped_column(String(300), comment="the step's path from the process, e.g. hand_over/hand_over")
+    days: Mapped[int] = mapped_column(Integer)
+    set_by: Mapped[str] = mapped_column(String(80))
+    set_at: Mapped[datetime]

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, bindparam, or_, select, true
 from sqlalchemy.orm import Session, object_session
 
-from engine.core.errors import Forbidden, Invalid
+from engine.core.errors import Forbidden, Invalid, NotFound
 from engine.core.models import CaseInstance, OrgUnit, ProcessDefinition, Task, User
 from engine.core.reference import OrgKind, reference
 from engine.org.routing import ancestry, subtree_ids, window_role
@@ -318,6 +318,21 @@ def ensure_may_map_groups(session: Session, user: Actor, region: str, regions: I
 def may_map_groups(session: Session, user: Actor, region: str | None, regions: Iterable[str]) -> bool:
     """Whether `user` may keep `region`'s table (None, the base's national table, is reviewed data: no one)."""
     return region is not None and ADMIN in user.roles and region in group_table_regions(session, user, regions)
+
+
+# --- step limits: a region's administrators adjust its items' 默认时限 ------------------------------------
+
+
+def step_limit_regions(session: Session, user: Actor, regions: Iterable[str]) -> list[str]:
+    """The regions whose items' default step limits an administrator adjusts: those named by a unit of their scope,
+    as for the candidate-group table (a city's administrator the city's items; every region at the system level)."""
+    return group_table_regions(session, user, regions)
+
+
+def ensure_may_adjust_limits(session: Session, user: Actor, item_region: str, regions: Iterable[str]) -> None:
+    """An item of a region outside the administrator's scope is as unknown as an item that does not exist."""
+    if item_region not in step_limit_regions(session, user, regions):
+        raise NotFound("事项不存在")
 
 
 # --- applicants' personal data (个人信息保护法) and what a failed step left ------------------------------

@@ -9,25 +9,23 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
-from engine import workcalendar
 from engine.bpmn.external import is_external
 from engine.bpmn.validation import form_key_of
+from engine.cases.deadlines import DEFAULT_WARN_DAYS
 from engine.cases.lifecycle import TASK_CANCELLED, TASK_OPEN, TASK_PENDING
+from engine.catalogue.flows import flow_for
 from engine.catalogue.items import Item
 from engine.core.clock import clock
 from engine.core.models import CaseInstance, ExternalTask, Task
-from engine.core.typing import SpiffTask, TaskSpec
+from engine.core.typing import SpiffTask
 from engine.org.routing import route
 from engine.sandbox.functions import NO_DEADLINE
+from engine.tasks.step_limits import Step, StepLimit, due_instants, limit_of
 from engine.timers.table import timer_kind
+from engine.workflow.steps import step_path
 
 TaskRow: TypeAlias = dict[str, Any]
 """A row of the task table as `project_tasks` inserts it: column name to value."""
-
-
-def stage_of(task_spec: TaskSpec) -> str | None:
-    stage: str | None = task_spec.extensions.get("properties", {}).get("stage")
-    return stage
 
 
 def deadline_of(spiff_task: SpiffTask, kind: str = "overdue") -> datetime | None:
@@ -44,15 +42,20 @@ def deadline_of(spiff_task: SpiffTask, kind: str = "overdue") -> datetime | None
     return None
 
 
-def task_due_at(item: Item | None, spiff_task: SpiffTask, case: CaseInstance) -> datetime | None:
-    """The task's deadline timer if it has one, else the stage limit, never later than the case."""
+def task_deadlines(
+    session: Session, item: Item | None, spiff_task: SpiffTask, case: CaseInstance
+) -> tuple[datetime | None, datetime | None, StepLimit | None]:
+    """(due, warning, limit) of a task opening now. Its own deadline timers win where the diagram arms them
+    (they read the same limits, see `step_limits.stage_limits_of`); every other task is timed by its step limit."""
+    process_key, path = step_path(spiff_task)
+    step = Step.of(process_key, path, spiff_task.task_spec)
+    limit = limit_of(session, item, step, spiff_task.workflow.spec.name)
     due = deadline_of(spiff_task)
-    stage = stage_of(spiff_task.task_spec)
-    if due is None and item is not None and stage is not None and stage in item.stage_limits:
-        due = workcalendar.default_calendar().due(clock.now(), item.stage_limits[stage]).due_at
-    if due is None:
-        return case.due_at
-    return min(due, case.due_at) if case.due_at else due
+    if due is not None:
+        return (min(due, case.due_at) if case.due_at else due), deadline_of(spiff_task, "warning"), limit
+    warn_days = flow_for(item).warn_days if item is not None else DEFAULT_WARN_DAYS
+    due, warn = due_instants(limit, clock.now(), case.due_at, warn_days)
+    return due, warn, limit
 
 
 def watched_task(spiff_task: SpiffTask) -> SpiffTask | None:
@@ -100,6 +103,7 @@ def project_tasks(session: Session, case: CaseInstance, item: Item | None, waiti
         watched = watched_task(spiff_task)
         responsible = route(session, watched.task_spec.lane, case.org)[1] if watched is not None else None
         role, unit = route(session, spec.lane, case.org, responsible)
+        due_at, warn_at, limit = task_deadlines(session, item, spiff_task, case)
         created.append(
             {
                 "id": task_id,
@@ -112,8 +116,11 @@ def project_tasks(session: Session, case: CaseInstance, item: Item | None, waiti
                 "state": TASK_OPEN,
                 "assignee_id": None,
                 "created_at": clock.now(),
-                "due_at": task_due_at(item, spiff_task, case),
-                "warn_at": deadline_of(spiff_task, "warning"),
+                "due_at": due_at,
+                "warn_at": warn_at,
+                "limit_days": limit.days if limit else None,
+                "limit_source": limit.source if limit else None,
+                "limit_inferred": bool(limit and limit.inferred),
                 "completed_at": None,
                 "completed_by_id": None,
             }

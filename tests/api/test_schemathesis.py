@@ -99,6 +99,7 @@ BODILESS = {
     "POST /api/admin/instances/{case_id}/retry",
     "DELETE /api/attachments/{attachment_id}",
     "DELETE /api/group-roles/{entry_id}",
+    "DELETE /api/step-limits/{override_id}",
     "POST /engine-rest/external-task/{task_id}/unlock",
 }
 
