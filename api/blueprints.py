@@ -21,9 +21,11 @@ def register(app: Flask) -> None:
     from api.instances import blp as instances
     from api.personal_data import blp as personal_data
     from api.progress import blp as progress
+    from api.public_ratings import blp as public_ratings
     from api.ratings import blp as ratings
     from api.referrals import blp as referrals
     from api.security import blp as security
+    from api.supplements import blp as supplements
     from api.sla import blp as sla
     from api.step_limits import blp as step_limits
     from api.tasks import blp as tasks
@@ -38,6 +40,7 @@ def register(app: Flask) -> None:
         calendar,
         ratings,
         referrals,
+        supplements,
         sla,
         catalog,
         timers,
@@ -46,6 +49,7 @@ def register(app: Flask) -> None:
         personal_data,
         admin,
         progress,
+        public_ratings,
         security,
         group_roles,
         step_limits,

@@ -51,15 +51,33 @@ def form_body(
 CASE_START = form_body(
     "case_start", "受理登记（`case_start` 表单）；`details` 为该事项的申请表单（见事项的 flow.start_form）"
 )
-RATING = form_body("rating", "好差评（`rating` 表单）")
+_RATED_STAGE = {
+    "type": "string",
+    "maxLength": 200,
+    "title": "被评价的环节（不填为最后一个环节）",
+    "example": "乡镇初审",
+}
+_CASE_NO = {"type": "string", "maxLength": 40, "title": "办件编号", "example": "360981-20261008-000001"}
+RATING = form_body("rating", "好差评（`rating` 表单加可选的 `stage`）", extra={"stage": _RATED_STAGE})
 REFERRAL = form_body(
     "referral", "首问登记（`referral` 表单）：`item` 为事项编号（单纯咨询可不填），`referred_to` 为转介单位编码"
 )
+DEFERRED_SUPPLY = form_body("supplement", "容缺补交（`supplement` 表单）：`received` 为申请人补交的容缺材料")
 RATING_BY_CASE_NO = form_body(
     "rating",
-    "按办件编号登记好差评：`rating` 表单加 `case_no`",
-    extra={"case_no": {"type": "string", "maxLength": 40, "title": "办件编号", "example": "360981-20261008-000001"}},
+    "按办件编号登记好差评：`rating` 表单加 `case_no` 和可选的 `stage`",
+    extra={"case_no": _CASE_NO, "stage": _RATED_STAGE},
     required=("case_no",),
+)
+PUBLIC_RATING = form_body(
+    "rating",
+    "申请人评价：`rating` 表单加办件编号、身份证号后六位和可选的被评价环节（不填为最后一个环节）",
+    extra={
+        "case_no": _CASE_NO,
+        "id_tail": {"type": "string", "pattern": "^[0-9Xx]{6}$", "title": "身份证号后六位"},
+        "stage": _RATED_STAGE,
+    },
+    required=("case_no", "id_tail"),
 )
 COMPLETION = json_body(
     {

@@ -231,8 +231,20 @@ class WaitOut(Schema):
     text = fields.Function(shown_wait, metadata={"description": "给人看的说明"})
 
 
+class PromiseOut(Schema):
+    """容缺受理: what the applicant promised to bring, by when, and what is still outstanding."""
+
+    materials = fields.List(fields.String(), metadata={"description": "容缺受理的材料"})
+    outstanding = fields.List(fields.String(), metadata={"description": "尚未补交的材料"})
+    promised_on = fields.Date(metadata={"description": "承诺补交日期"})
+    state = fields.String(metadata={"description": "open（待补交）或 fulfilled（已补齐）"})
+    chased_at = fields.DateTime(allow_none=True, metadata={"description": "逾期催补的时刻"})
+    fulfilled_at = fields.DateTime(allow_none=True)
+
+
 class CaseDetailOut(CaseOut):
     tasks = fields.List(fields.Nested(TaskOut), attribute="open_tasks")
+    promise = fields.Nested(PromiseOut, allow_none=True, metadata={"description": "容缺受理的承诺；无则为空"})
     waiting = fields.List(
         fields.Nested(WaitOut), metadata={"description": "办件正在等待的消息（如外伤调查结果）；已结束的办件为空"}
     )
@@ -263,6 +275,7 @@ class _CaseWithWork:
         self.events = file.history
         self.transfers = view.transfers
         self.waiting = file.waiting
+        self.promise = file.promise
         self._case = view.case
 
     def __getattr__(self, name):

@@ -7,6 +7,7 @@ nothing of it.
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -14,8 +15,9 @@ from sqlalchemy.orm import Session
 from engine import workcalendar
 from engine.attachments.service import attach_at_acceptance
 from engine.bpmn import deployment
-from engine.cases import history, lifecycle, money, transfers
+from engine.cases import history, lifecycle, mandates, money, promises, transfers
 from engine.cases.step import write_step
+from engine.catalogue.deferrable import rules_of
 from engine.catalogue.flows import catalog, flow_for
 from engine.catalogue.items import Item
 from engine.catalogue.offering import ensure_offered_at
@@ -91,6 +93,9 @@ def _accept(
     now = clock.now()
     limit = item.limit_at(level_of(unit))
     case_due = workcalendar.default_calendar().due(now, limit) if limit is not None else None
+    deferred = data["deferred"]
+    promised_on = date.fromisoformat(data["promise_date"]) if data.get("promise_date") else None
+    promises.check_deferral(item, data["materials"], deferred, promised_on)
     case = CaseInstance(
         item_id=item.id,
         item_name=item.name,
@@ -113,8 +118,12 @@ def _accept(
     session.add(case)
     session.flush()
     case.case_no = f"{unit.code[:6]}-{now:%Y%m%d}-{case.id:06d}"
+    if data.get("mandate"):
+        mandates.record(session, user, case, data["mandate"])
     scanned = attach_at_acceptance(session, user, case, scans) if scans is not None else None
-    missing = missing_materials(item, data["materials"], scanned)
+    missing = [name for name in missing_materials(item, data["materials"], scanned) if name not in deferred]
+    if deferred and promised_on is not None:
+        promises.make_promise(session, case, deferred, promised_on)
     money.claim_invoices(session, case, details)
     workflow = snapshot.new_workflow(
         spec,
@@ -134,6 +143,10 @@ def _accept(
             "case_due": case_due.due_at.isoformat() if case_due else None,
             "warn_days": flow.warn_days,
             "settles": flow.settles,
+            "deferred": deferred,
+            "supplement": rules_of(item).period.as_data(),
+            "deadline_days": None,
+            "params": flow.params,
         },
     )
     try:
@@ -152,6 +165,8 @@ def _accept(
         detail={
             "materials": data["materials"],
             "missing": missing,
+            "deferred": deferred,
+            "promise_date": promised_on.isoformat() if promised_on else None,
             "proxy": data["proxy"],
             "details": details,
             "due_at": case_due.due_at.isoformat() if case_due else None,

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.attachments.service import Scan, attachments_of
-from engine.cases import history, money, waits
+from engine.cases import history, money, promises, waits
 from engine.cases.acceptance import CaseView, case_view, missing_materials
 from engine.cases.applicants import ShownApplicant, shown_applicant
 from engine.cases.deadlines import DeadlineStatus, deadline_status, provisional_between
@@ -25,7 +25,7 @@ from engine.cases.layout import Layout, laid_out
 from engine.cases.lifecycle import ENDED
 from engine.catalogue.flows import catalog, flow_for
 from engine.catalogue.items import Item
-from engine.core.models import AuditEvent, MessageWait, Task, User
+from engine.core.models import AuditEvent, MessageWait, Promise, Task, User
 from engine.org.permissions import may_see_personal_data
 from forms.choices import options
 
@@ -78,6 +78,8 @@ class CaseFile:
     """The case's events as the reader may read them (a failed step's trace for administrators only)."""
     waiting: list[MessageWait]
     """The messages the case waits for (`engine.cases.waits`), e.g. the 外伤调查结果; none once it ended."""
+    promise: Promise | None
+    """The 容缺受理 promise: materials accepted as missing, the promised day, what is still outstanding."""
 
     def scans_of(self, material: str) -> list[Scan]:
         """The scans attached to one material, oldest first."""
@@ -115,13 +117,14 @@ def case_file(session: Session, user: User, case_id: int, revealed: ShownApplica
     details: dict[str, Any] = dict(accepted.detail.get("details") or {}) if accepted else {}
     received = _received(view.events, accepted, form_keys)
     scans = attachments_of(session, user, case_id)
+    promise = promises.promise_of(session, case_id)
     decisions = [
         _decision(event, form_keys.get(event.task_id or "")) for event in view.events if event.action == "completed"
     ]
     approvals = [
         approved
         for decision in decisions
-        if decision.form_key == money.REVIEW and decision.event.detail.get("decision") == money.APPROVE
+        if decision.form_key in money.REVIEWS and decision.event.detail.get("decision") == money.APPROVE
         for approved in [money.amount(decision.event.detail.get("approved_amount"))]
         if approved is not None
     ]
@@ -133,7 +136,13 @@ def case_file(session: Session, user: User, case_id: int, revealed: ShownApplica
         application=laid_out(start_form, details),
         proxy=bool(accepted and accepted.detail.get("proxy")),
         received=received,
-        missing=missing_materials(item, [m.name for m in received], {scan.material for scan in scans}) if item else [],
+        missing=[
+            name
+            for name in missing_materials(item, [m.name for m in received], {scan.material for scan in scans})
+            if promise is None or name not in promise.materials
+        ]
+        if item
+        else [],
         decisions=decisions,
         deadline=deadline_status(view.case.due_at, None),
         provisional=provisional_between(view.case.clock_from or view.case.started_at, view.case.due_at),
@@ -145,6 +154,7 @@ def case_file(session: Session, user: User, case_id: int, revealed: ShownApplica
         may_see_personal_data=may_see_personal_data(user, {task.org_id for task in view.open_tasks}),
         history=history.shown(view.events, user),
         waiting=[] if view.case.status in ENDED else waits.waits_listed(session, case_id),
+        promise=promise,
     )
 
 
@@ -195,6 +205,6 @@ def _received(
 
 def _decision(event: AuditEvent, form_key: str | None) -> Decision:
     outcome = None
-    if form_key == money.REVIEW:
+    if form_key in money.REVIEWS:
         outcome = options("review_decisions").get(str(event.detail.get("decision")))
     return Decision(event, form_key, outcome, laid_out(form_key, event.detail))

@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 from engine.core.clock import clock
 from engine.core.models import AuditEvent, CaseInstance, JSONObject, Task, User
 from engine.org.permissions import may_read_step_traces
+from engine.sms import outbox
+from engine.sms.triggers import Fact
 
 _INSERT_EVENT = cast(Table, AuditEvent.__table__).insert()
 
@@ -36,6 +38,9 @@ ACTION_LABELS = {
     "external_bpmn_error": "外部任务业务错误",
     "incident": "外部任务故障",
     "message_received": "收到消息",
+    "not_accepted": "补正期满，不予受理",
+    "deferred_supplied": "容缺补交",
+    "promise_chased": "催补：容缺材料逾期未补",
 }
 
 
@@ -50,7 +55,8 @@ def record(
     """Append an event to the case's history, inside the caller's unit of work.
 
     Events are only ever appended, so they go straight to the database as a plain INSERT instead
-    of through the session's change tracking, which costs several times more per row.
+    of through the session's change tracking, which costs several times more per row. Each event is also
+    a fact the applicant may be sent a message of (`engine.sms`), written in the same unit of work.
     """
     session.connection().execute(
         _INSERT_EVENT,
@@ -65,6 +71,7 @@ def record(
             "detail": detail or {},
         },
     )
+    outbox.note(session, case, Fact(action, task.form_key if task else None, detail or {}))
 
 
 ERROR = "error"

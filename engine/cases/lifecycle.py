@@ -1,7 +1,8 @@
 """The lifecycle of a case, and the states of its tasks and timers: every status and every transition.
 
 A case runs (办理中) from acceptance; it ends concluded (已办结) when its flow ends or terminated (已终止)
-by an administrator; an administrator may suspend (挂起) a running case and resume it. Work on a case —
+by an administrator, or not accepted (不予受理) when the 补正 period of its 一次性告知 passed (its flow throws
+`not_accepted`); an administrator may suspend (挂起) a running case and resume it. Work on a case —
 completing a task, firing a timer, retrying a failed step, receiving a message — needs it running. Each
 action names itself here, and `ensure_allowed` refuses one the case's status does not allow with a 409.
 
@@ -9,6 +10,7 @@ action names itself here, and `ensure_allowed` refuses one the case's status doe
 stateDiagram-v2
     [*] --> running: accept
     running --> concluded: conclude
+    running --> not_accepted: not_accept
     running --> suspended: suspend
     suspended --> running: resume
     running --> terminated: terminate
@@ -26,8 +28,15 @@ RUNNING = "running"
 SUSPENDED = "suspended"
 CONCLUDED = "concluded"
 TERMINATED = "terminated"
-STATUS_LABELS = {RUNNING: "办理中", SUSPENDED: "已挂起", CONCLUDED: "已办结", TERMINATED: "已终止"}
-ENDED = frozenset({CONCLUDED, TERMINATED})
+NOT_ACCEPTED = "not_accepted"
+STATUS_LABELS = {
+    RUNNING: "办理中",
+    SUSPENDED: "已挂起",
+    CONCLUDED: "已办结",
+    TERMINATED: "已终止",
+    NOT_ACCEPTED: "不予受理",
+}
+ENDED = frozenset({CONCLUDED, TERMINATED, NOT_ACCEPTED})
 
 TASK_OPEN = "open"
 TASK_SUSPENDED = "suspended"
@@ -43,6 +52,7 @@ TIMER_CANCELLED = "cancelled"
 # action: (statuses it may start from, status it leaves the case in; None: as it was)
 TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "conclude": (frozenset({RUNNING}), CONCLUDED),
+    "not_accept": (frozenset({RUNNING}), NOT_ACCEPTED),
     "suspend": (frozenset({RUNNING}), SUSPENDED),
     "resume": (frozenset({SUSPENDED}), RUNNING),
     "terminate": (frozenset({RUNNING, SUSPENDED}), TERMINATED),
@@ -54,6 +64,7 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
 }
 REFUSALS = {
     "conclude": "只有办理中的办件可以办结",
+    "not_accept": "只有办理中的办件可以不予受理",
     "suspend": "只有办理中的办件可以挂起",
     "resume": "只有已挂起的办件可以恢复",
     "terminate": "已办结或已终止的办件不能终止",

@@ -2,7 +2,9 @@
 
 受理单 once every mandatory material is in; 一次性告知书 while materials are missing (or as the
 一次性告知 step recorded them); 审核不通过告知书 once a step rejected the application, with its reason;
-办结通知 once the case is concluded. Titles are reviewed data (`data/notices.toml`).
+办结通知 once the case is concluded; 容缺受理承诺书 for a case accepted 容缺 (the deferred materials and the
+promised day, for the applicant to sign); 不予受理通知书 once the 补正 period passed. Titles are reviewed data
+(`data/notices.toml`).
 """
 
 import re
@@ -17,10 +19,11 @@ from typing import Any, TypedDict, Unpack
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.cases import money
+from engine.cases import collection, mandates, money
 from engine.cases.acceptance import case_view, missing_materials
 from engine.cases.applicants import masked_id_number
-from engine.cases.lifecycle import CONCLUDED
+from engine.cases.lifecycle import CONCLUDED, NOT_ACCEPTED
+from engine.catalogue.deferrable import Period, period_end, rules_of
 from engine.catalogue.flows import catalog
 from engine.catalogue.items import Item
 from engine.core.clock import clock
@@ -29,6 +32,7 @@ from engine.core.models import AuditEvent, CaseInstance, JSONObject, Task, User
 from engine.org.routing import level_of
 
 RECEIPT, MISSING, REJECTION, CONCLUSION = "receipt", "missing_materials", "rejection", "conclusion"
+PROMISE, NOT_ACCEPTED_NOTICE = "promise", "not_accepted"
 NOTICE_FORM, SUPPLEMENT_FORM, CONCLUDE_FORM, PAYOUT_FORM = (
     "missing_materials_notice",
     "supplement",
@@ -82,6 +86,10 @@ class Notice:
     materials: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     supplement_days: int | None = None
+    period: str | None = None
+    """The 补正 period in words (e.g. 30日, 10个工作日)."""
+    until: date | None = None
+    """The last day: of the 补正 period, or the day the applicant promised to bring the deferred materials."""
     step: str | None = None
     decided_at: datetime | None = None
     reason: str | None = None
@@ -90,6 +98,10 @@ class Notice:
     note: str | None = None
     settlement: list[tuple[str, str]] = field(default_factory=list)
     """The 医保结算 split (label, amount in 元) a concluded claim's notice prints."""
+    mandate: list[tuple[str, str]] = field(default_factory=list)
+    """The 委托 of a 帮办代办 case (label, text) its 受理单 prints."""
+    collection: list[tuple[str, str]] = field(default_factory=list)
+    """How the accepting window handed the result out (出件: label, text), on the 办结通知."""
 
 
 class _Facts(TypedDict, total=False):
@@ -100,6 +112,8 @@ class _Facts(TypedDict, total=False):
     materials: list[str]
     missing: list[str]
     supplement_days: int | None
+    period: str | None
+    until: date | None
     step: str | None
     decided_at: datetime | None
     reason: str | None
@@ -127,6 +141,10 @@ def notice(session: Session, user: User, case_id: int, kind: str) -> Notice:
     settlement = money.settlement_of_events(view.events) if kind == CONCLUSION else None
     if settlement is not None:
         built = replace(built, settlement=[(label, f"{part:.2f}") for label, part in settlement.lines()])
+    if kind == RECEIPT:
+        built = replace(built, mandate=mandates.printed(session, case.id))
+    if kind == CONCLUSION:
+        built = replace(built, collection=collection.printed(session, case.id))
     return built
 
 
@@ -183,10 +201,18 @@ def _receipt(case: CaseInstance, item: Item, accepted: AuditEvent, steps: list[S
     return _base(RECEIPT, title, case, item, accepted, materials=received)
 
 
+def _told_period(item: Item, step: Step) -> Period:
+    """The 补正 period the 一次性告知 stated: the item's, or the shorter one the clerk wrote."""
+    period = rules_of(item).period
+    stated = step.data.get("deadline_days")
+    return Period(min(stated, period.days), period.calendar) if stated else period
+
+
 def _missing_materials(case: CaseInstance, item: Item, accepted: AuditEvent, steps: list[Step]) -> Notice:
     told = [step for step in steps if step.form_key == NOTICE_FORM]
     if told:
         step = told[-1]
+        period = _told_period(item, step)
         return _base(
             MISSING,
             _titles()["titles"][MISSING],
@@ -195,7 +221,9 @@ def _missing_materials(case: CaseInstance, item: Item, accepted: AuditEvent, ste
             accepted,
             materials=_received(accepted, []),
             missing=list(step.data.get("missing", [])),
-            supplement_days=step.data.get("deadline_days"),
+            supplement_days=period.days,
+            period=period.text,
+            until=_last_day(period_end(step.at, period)),
             note=step.data.get("note"),
             clerk=_name(step.user),
             issuer=step.org_name or case.org.name,
@@ -212,6 +240,45 @@ def _missing_materials(case: CaseInstance, item: Item, accepted: AuditEvent, ste
         accepted,
         materials=_received(accepted, steps),
         missing=missing,
+        period=rules_of(item).period.text,
+    )
+
+
+def _promise(case: CaseInstance, item: Item, accepted: AuditEvent, steps: list[Step]) -> Notice:
+    deferred = list(accepted.detail.get("deferred") or [])
+    if not deferred:
+        raise Conflict("该办件不是容缺受理，没有容缺受理承诺书")
+    return _base(
+        PROMISE,
+        _titles()["titles"][PROMISE],
+        case,
+        item,
+        accepted,
+        materials=list(accepted.detail.get("materials", [])),
+        missing=deferred,
+        until=date.fromisoformat(accepted.detail["promise_date"]),
+    )
+
+
+def _not_accepted(case: CaseInstance, item: Item, accepted: AuditEvent, steps: list[Step]) -> Notice:
+    if case.status != NOT_ACCEPTED:
+        raise Conflict("该办件未被不予受理")
+    told = [step for step in steps if step.form_key == NOTICE_FORM]
+    step = told[-1] if told else None
+    period = _told_period(item, step) if step else rules_of(item).period
+    return _base(
+        NOT_ACCEPTED_NOTICE,
+        _titles()["titles"][NOT_ACCEPTED_NOTICE],
+        case,
+        item,
+        accepted,
+        materials=_received(accepted, steps),
+        missing=list(step.data.get("missing", [])) if step else [],
+        period=period.text,
+        until=_last_day(period_end(step.at, period)) if step else None,
+        decided_at=step.at if step else None,
+        completed_at=case.completed_at,
+        reason="未在补正期限内补齐材料",
     )
 
 
@@ -316,4 +383,6 @@ _BUILDERS: dict[str, _Builder] = {
     MISSING: _missing_materials,
     REJECTION: _rejection,
     CONCLUSION: _conclusion,
+    PROMISE: _promise,
+    NOT_ACCEPTED_NOTICE: _not_accepted,
 }

@@ -8,7 +8,8 @@ appended as the step records them. Rows are written with plain statements, so th
 bookkeeping is told here, and only here, what each statement wrote (`set_committed_value`).
 """
 
-from collections.abc import Collection
+from collections import ChainMap
+from collections.abc import Collection, Iterator, Mapping
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Table, bindparam, update
@@ -16,16 +17,18 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine.cases import history, lifecycle
+from engine.cases import history, lifecycle, promises
 from engine.cases.waits import sync_waits
 from engine.catalogue.items import Item
 from engine.core.clock import clock
 from engine.core.errors import Conflict
 from engine.core.models import CaseInstance, ExternalTask, Task, Timer, User
-from engine.core.typing import Workflow
+from engine.core.typing import SpiffTask, Workflow
+from engine.sms import outbox
 from engine.tasks.projection import TaskRow, project_external_tasks, project_tasks
 from engine.timers.table import sync_timers
 from engine.workflow import snapshot
+from engine.workflow.thrown import take_uncaught_error
 
 # What a step may change on the case row besides its workflow state.
 STEP_COLUMNS = ("status", "completed_at", "due_at", "clock_from", "limit_days", "last_error")
@@ -36,19 +39,34 @@ _WRITE_CASE_AND_STATE = _AT_VERSION.values({c: bindparam(c) for c in (*STEP_COLU
 
 
 def write_step(session: Session, case: CaseInstance, item: Item | None, workflow: Workflow) -> list[TaskRow]:
-    """Store the workflow after a step: the case (concluded when its flow ended), its waiting
+    """Store the workflow after a step: the case (concluded when its flow ended, unless a 容缺 promise is still
+    open; not accepted when its flow threw `not_accepted`), its waiting
     tasks, its timers and the messages it waits for. Returns the task rows the step created."""
+    if case.status == lifecycle.RUNNING and take_uncaught_error(workflow, lifecycle.NOT_ACCEPTED):
+        workflow.cancel()  # 补正 period passed: the application ends 不予受理, whatever the flow would do next
+        lifecycle.transition(case, "not_accept")
+        case.completed_at = clock.now()
+        history.record(session, case, lifecycle.NOT_ACCEPTED)
     if workflow.is_completed() and case.status == lifecycle.RUNNING:
+        promises.ensure_may_conclude(session, case)
         lifecycle.transition(case, "conclude")
         case.completed_at = clock.now()
         history.record(session, case, "concluded")
     write_case(session, case, workflow)
     ready, waiting = snapshot.pending_tasks(workflow)
     created = project_tasks(session, case, item, ready)
+    outbox.note_opened(session, case, _opened(ready, created))
     project_external_tasks(session, case, ready)
     sync_timers(session, case, workflow, waiting)
     sync_waits(session, case, workflow, waiting)
     return created
+
+
+def _opened(ready: list[SpiffTask], created: list[TaskRow]) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """Each task the step opened as its form and what it knows: its data and its due instant."""
+    data = {str(task.id): task.data for task in ready}
+    for row in created:
+        yield row["form_key"], ChainMap({"due_at": row["due_at"]}, data.get(row["id"], {}))
 
 
 def write_case(session: Session, case: CaseInstance, workflow: Workflow | None = None) -> None:

@@ -7,7 +7,7 @@ Links from a record to the records it refers to are for reading (`viewonly`): th
 through their id columns, so a flush never has to walk them.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
@@ -214,6 +214,8 @@ class AuditEvent(Base):
 class Rating(Base):
     """The applicant's 好差评 of a concluded case: one per case, and the 整改 case a 差评 opened.
 
+    `channel` is `window` (staff recorded it from the 评价器, `recorded_by`) or `online` (the applicant on the
+    public page, no account); `stage` is the step rated and `responsible_org` the unit that worked it.
     Deleting a case deletes its rating; deleting a 整改 case only unlinks it.
     """
 
@@ -222,6 +224,7 @@ class Rating(Base):
         UniqueConstraint("instance_id", name="uq_rating_instance"),
         UniqueConstraint("rectification_id", name="uq_rating_rectification"),
         Index("ix_rating_level_recorded", "level", "recorded_at"),
+        Index("ix_rating_org_recorded", "responsible_org_id", "recorded_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -229,7 +232,9 @@ class Rating(Base):
     level: Mapped[str] = mapped_column(String(10))
     comment: Mapped[str | None] = mapped_column(Text)
     recorded_at: Mapped[datetime]
-    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    channel: Mapped[str] = mapped_column(String(10), default="window", server_default="window")
+    stage: Mapped[str | None] = mapped_column(String(200))
     responsible_org_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
     rectification_id: Mapped[int | None] = mapped_column(ForeignKey("case_instance.id", ondelete="SET NULL"))
 
@@ -237,7 +242,7 @@ class Rating(Base):
     rectification: Mapped[CaseInstance | None] = relationship(
         foreign_keys=[rectification_id], lazy="joined", viewonly=True
     )
-    recorded_by: Mapped[User] = relationship(lazy="joined", viewonly=True)
+    recorded_by: Mapped[User | None] = relationship(lazy="joined", viewonly=True)
     responsible_org: Mapped[OrgUnit | None] = relationship(lazy="joined", viewonly=True)
 
 
@@ -514,6 +519,76 @@ class Referral(Base):
     recorded_by: Mapped[User] = relationship(lazy="joined", viewonly=True)
 
 
+# --- 统一窗口出件 (collection) and 帮办代办 (proxy mandates) --------------------------------------------
+
+
+class Collection(Base):
+    """How the accepting window handed a case's result to the applicant (出件), the step before 办结."""
+
+    __tablename__ = "collection"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[str] = mapped_column(String(36))
+    org_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), comment="the window that handed the result out")
+    method: Mapped[str] = mapped_column(String(20))
+    tracking_no: Mapped[str | None] = mapped_column(String(40))
+    recipient: Mapped[str | None] = mapped_column(String(30))
+    note: Mapped[str | None] = mapped_column(String(500))
+    collected_at: Mapped[datetime]
+    collected_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+
+    org: Mapped[OrgUnit] = relationship(lazy="joined", viewonly=True)
+    collected_by: Mapped[User] = relationship(lazy="joined", viewonly=True)
+
+
+class ProxyMandate(Base):
+    """The 委托 under which someone applied for the applicant (帮办代办): the agent, their relation to the
+    applicant, and who accepted it where; the signed authorisation itself is a scan of the case."""
+
+    __tablename__ = "proxy_mandate"
+    __table_args__ = (Index("ix_proxy_mandate_org_accepted", "org_id", "accepted_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"), unique=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), comment="the accepting unit, whose 代办 it counts")
+    agent_name: Mapped[str] = mapped_column(String(30))
+    agent_id_number: Mapped[str] = mapped_column(String(18))
+    agent_mobile: Mapped[str | None] = mapped_column(String(11))
+    relation: Mapped[str] = mapped_column(String(30))
+    accepted_at: Mapped[datetime]
+    accepted_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+
+
+# --- SMS notices to applicants (短信通知): the outbox ------------------------------------------------
+
+
+class SmsMessage(Base):
+    """A text to an applicant, written in the transaction of the step it tells of and sent later by
+    `flask sms send`. `key` goes to the gateway with it, so a resend after a crash is recognisable."""
+
+    __tablename__ = "sms_message"
+    __table_args__ = (Index("ix_sms_message_due", "state", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(36), unique=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(30), comment="a message kind of engine/data/sms.toml")
+    mobile: Mapped[str] = mapped_column(String(20))
+    body: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(10), comment="pending, sending, sent or failed")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime]
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
+    claimed_until: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    gateway_ref: Mapped[str | None] = mapped_column(String(100), comment="the gateway's id of the delivery")
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    case: Mapped[CaseInstance] = relationship(lazy="joined", viewonly=True)
+
+
 # --- step limits: an administrator's adjustment of a default (默认时限 → 已调整) -------------------------------
 
 
@@ -532,3 +607,28 @@ class StepLimitOverride(Base):
     days: Mapped[int] = mapped_column(Integer)
     set_by: Mapped[str] = mapped_column(String(80))
     set_at: Mapped[datetime]
+
+
+# --- 容缺受理 promises --------------------------------------------------------------------------------
+
+
+class Promise(Base):
+    """Materials a window accepted a case without (容缺受理), on the applicant's written promise to bring them by
+    `promised_on`; the case cannot conclude while it is open. Chased (催补) once when `due_at` passes."""
+
+    __tablename__ = "promise"
+    __table_args__ = (Index("ix_promise_open_due", "state", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"), unique=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True, comment="the accepting window")
+    materials: Mapped[list[str]] = mapped_column(JSON, comment="deferred materials, as the item names them")
+    outstanding: Mapped[list[str]] = mapped_column(JSON, comment="those not yet brought in")
+    promised_on: Mapped[date]
+    due_at: Mapped[datetime] = mapped_column(comment="24:00 of the promised day")
+    state: Mapped[str] = mapped_column(String(20), comment="open | fulfilled")
+    created_at: Mapped[datetime]
+    chased_at: Mapped[datetime | None] = mapped_column(comment="when 催补 went out (the promised day passed)")
+    fulfilled_at: Mapped[datetime | None]
+
+    instance: Mapped[CaseInstance] = relationship(viewonly=True)

@@ -85,6 +85,22 @@ def ensure_may_accept(user: User, unit: OrgUnit) -> None:
         raise Forbidden(f"您没有在{unit.name}受理办件的权限")
 
 
+def ensure_may_supply_deferred(user: User, accepting_unit: OrgUnit) -> None:
+    """容缺补交 is recorded where the promise was made: by the window staff of the accepting unit."""
+    if not user.active or accepting_unit.id != user.org_id or window_role(accepting_unit) not in user.roles:
+        raise Forbidden(f"只有{accepting_unit.name}的窗口人员可以登记容缺补交")
+
+
+def pending_supplements_units(user: User) -> ColumnElement[bool] | None:
+    """Whose 待补正 list a user reads, as a condition on the accepting unit: a window its own unit's,
+    an administrator the units of their scope; None for anyone else (no list)."""
+    if ADMIN in user.roles:
+        return unit_scope_condition(user, CaseInstance.org_id)
+    if window_role(user.org) in user.roles:
+        return CaseInstance.org_id == user.org_id
+    return None
+
+
 def ensure_designer(user: Actor) -> None:
     if DESIGNER not in user.roles:
         raise Forbidden("只有流程设计员可以部署流程")

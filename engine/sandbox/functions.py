@@ -20,6 +20,7 @@ from functools import cache
 from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
 
 from engine import workcalendar
+from engine.catalogue.deferrable import Period, period_end
 from engine.core.clock import clock
 from engine.sandbox.cron import cron_cycle
 from engine.sandbox.limits import MAX_WORKING_DAYS, ScriptTooExpensive
@@ -71,6 +72,19 @@ def stage_due(limit_days: int | None, case_due: str | None = None) -> str:
     return due
 
 
+def supplement_due(supplement: dict[str, object], deadline_days: int | None = None) -> str:
+    """When the 补正 period told now runs out: the item's period (`supplement` in the case data), or the shorter
+    one the 一次性告知 stated (`deadline_days`, in the same kind of days)."""
+    days = supplement.get("days")
+    if not isinstance(days, int) or isinstance(days, bool):
+        raise TypeError("supplement_due 需要事项的补正期限（supplement.days）")
+    if deadline_days is not None:
+        days = min(days, _working_days("supplement_due", deadline_days))
+    return period_end(
+        clock.now(), Period(_working_days("supplement_due", days), str(supplement.get("calendar")))
+    ).isoformat()
+
+
 def _working_days(function: str, n: object) -> int:
     """`n` if it is a count of working days a diagram may ask for."""
     if isinstance(n, bool) or not isinstance(n, int):
@@ -97,6 +111,7 @@ def expression_functions() -> dict[str, Callable[..., str]]:
         "working_days_before": working_days_before,
         "working_days_overdue": working_days_overdue,
         "stage_due": stage_due,
+        "supplement_due": supplement_due,
         "cron_cycle": cron_cycle,
     }
 
@@ -105,14 +120,17 @@ def sample_task_data() -> dict[str, object]:
     """Stand-in task data to test-evaluate timer expressions when a diagram is deployed."""
     return {
         "limits": _AnyLimit(),
+        "params": _AnyLimit(),
         "case_due": None,
         "warn_days": 2,
         "accepted_on": clock.now().date().isoformat(),
+        "supplement": {"days": 30, "calendar": "natural"},
+        "deadline_days": None,
     }
 
 
 class _AnyLimit(dict[str, int]):
-    """Any stage name has a limit at deploy time; the real limits come from the item."""
+    """Any stage name (or flow parameter) has a figure at deploy time; the real ones come from the item."""
 
     def __missing__(self, key: str) -> int:
         return 5

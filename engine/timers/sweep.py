@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.bpmn import deployment
-from engine.cases import lifecycle
+from engine.cases import lifecycle, promises
 from engine.cases.lifecycle import SUSPENDED, TIMER_CANCELLED, TIMER_HELD, TIMER_WAITING
 from engine.cases.step import write_step
 from engine.catalogue.flows import catalog
@@ -36,12 +36,14 @@ log = logging.getLogger("yibao.timers")
 class Sweep:
     fired: int = 0
     failed: int = 0
+    chased: int = 0  # 容缺 promises whose day passed (催补)
     errors: list[str] = field(default_factory=list)
 
 
 def sweep(session: Session, max_timers: int = 10_000) -> Sweep:
-    """Fire timers due at `clock.now()` until none is left (or `max_timers` were handled)."""
-    result = Sweep()
+    """Chase the 容缺 promises due at `clock.now()`, then fire timers due until none is left (or `max_timers`
+    were handled)."""
+    result = Sweep(chased=promises.chase_due(session))
     failed_ids: set[int | None] = set()
     for _ in range(max_timers):
         timer_id: int | None = None  # None until a due timer is picked

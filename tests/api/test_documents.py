@@ -9,7 +9,7 @@ from sqlalchemy import select
 from engine.core.models import User
 from engine.workcalendar import default_calendar
 from server.extensions import db
-from tests.factories import applicant, reimbursement_details
+from tests.factories import applicant, mandate, reimbursement_details
 from tests.scenarios import ADMIN, ALL_MATERIALS, TASK_DATA, TODAY, VILLAGE, settle, window_user
 
 pytestmark = pytest.mark.usefixtures("fresh")
@@ -27,6 +27,7 @@ def start(as_user, materials=ALL_MATERIALS, name=HOSTILE_NAME):
             "applicant": applicant(name=name),
             "materials": materials,
             "proxy": True,
+            "mandate": mandate(),
             "details": reimbursement_details(),
         },
     )
@@ -112,7 +113,7 @@ def test_missing_materials_lists_every_missing_one_and_receipt_waits_for_the_sup
 
     assert walk(as_user, case, steps=1, missing_materials_notice=TOLD) == ["一次性告知"]
     told = document(agent, case, "missing_materials")
-    assert "请于5个工作日内补齐" in told and "请带&lt;原件&gt;" in told
+    assert "请于5日内" in told and "逾期未补齐的，不予受理" in told and "请带&lt;原件&gt;" in told
 
     assert walk(as_user, case, steps=1, supplement={"received": ALL_MATERIALS[2:]}) == ["补正登记"]
     receipt = document(agent, case, "receipt")
@@ -146,7 +147,8 @@ def test_conclusion_only_once_concluded_with_the_payment(as_user):
     assert "<h1>办结通知</h1>" in page
     payout = TASK_DATA["payout"]
     assert f"已拨付{payout['amount']}元至{payout['bank_name']}账户（{TODAY}）" in page
-    assert "丰城市医疗保障服务中心（盖章）" in page
+    assert "<th>出件方式</th><td>现场领取</td>" in page
+    assert "曲江村（盖章）" in page, "printed by the window that accepted and handed out the result"
 
 
 def test_rejected_case_concludes_with_the_reason_as_its_outcome(as_user):

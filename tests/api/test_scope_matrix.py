@@ -15,6 +15,7 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from pypdf import PdfWriter
 from sqlalchemy import delete, select
 
@@ -215,8 +216,13 @@ def test_timers_and_sla_keep_to_the_administrators_region(as_user, world, userna
             response = caller.get(f"/api/sla?org={code}")
             assert response.status_code == 422, (name, code)
             assert response.get_json()["errors"] == {"org": [f"未知单位编码：{code}"]}, "as an unknown unit"
+            assert caller.get(f"/api/sla/export.xlsx?org={code}").status_code == 422, (name, code)
     figures = caller.get("/api/sla").get_json()
     assert figures["scope"]["code"] == REGIONS[home].unit, "without a unit: the administrator's own scope"
+    foreign = {REGIONS[name].unit for name in others(home)} | {REGIONS[name].township for name in others(home)}
+    assert not {row["unit"]["code"] for row in figures["units"] + figures["stages"]} & foreign
+    workbook = load_workbook(BytesIO(caller.get("/api/sla/export.xlsx").data))
+    assert workbook["概况"]["B1"].value == figures["scope"]["name"]
     assert caller.get(f"/api/sla?org={REGIONS[home].township}").status_code == 200
 
 
@@ -225,6 +231,7 @@ def test_clerks_read_neither_timers_nor_figures(as_user, username, home):
     caller = as_user(username)
     assert caller.get("/api/timers").status_code == 403
     assert caller.get(f"/api/sla?org={REGIONS[home].township}").status_code == 403
+    assert caller.get("/api/sla/export.xlsx").status_code == 403
 
 
 def test_the_system_administrator_sees_and_acts_on_every_region(app, as_user, world):
@@ -306,6 +313,9 @@ PUBLIC = {
     "POST /password": "one's own password (auth)",
     "GET /progress": "the applicant's progress page: 办件编号 and the ID number's tail, rate-limited",
     "GET /api/progress": "the same, over the API",
+    "GET /rating": "the applicant's 好差评 page (the notices' QR link): nothing looked up",
+    "POST /rating": "the applicant rates: 办件编号 and the ID number's tail, rate-limited, one rating per case",
+    "POST /api/public/ratings": "the same, over the API",
     "GET /api/health": "health check",
     "GET /api/openapi.json": "the API's description",
     "POST /api/auth/token": "signing in for a bearer token",
@@ -342,6 +352,11 @@ SCOPED = {
     "GET /referrals": "referrals_filter, as GET /api/referrals",
     "POST /referrals": "ensure_may_refer, as POST /api/referrals",
     "GET /referrals/<int:referral_id>/slip": "referrals_filter; another unit's referral answers 404",
+    "GET /api/pending-supplements": "pending_supplements_units: one's own window (administrators: windows of the scope)",
+    "GET /supplements": "pending_supplements_units, as GET /api/pending-supplements",
+    "POST /api/instances/<int:case_id>/deferred-materials": CASE
+    + ", then ensure_may_supply_deferred (accepting window)",
+    "POST /cases/<int:case_id>/deferred-materials": CASE + ", then ensure_may_supply_deferred",
     "GET /cases/<int:case_id>": CASE,
     "POST /cases/<int:case_id>/rating": CASE + ", then ensure_may_rate",
     "POST /cases/<int:case_id>/attachments": CASE + ", then may_attach",
@@ -393,6 +408,8 @@ SCOPED = {
     "GET /engine-rest/external-task/<task_id>": EXTERNAL,
     "GET /api/sla": "sla_scope: a unit of the administrator's subtree (督办员: their own and below)",
     "GET /admin/sla": "sla_scope; filters: accounts.units_in_scope, offering.items_of_scope",
+    "GET /api/sla/export.xlsx": "sla_scope, through assessment.report as GET /api/sla",
+    "GET /admin/sla/bulletin": "sla_scope, through assessment.report as GET /api/sla",
     "GET /admin/people": "accounts.users and units_in_scope: the administrator's subtree",
     "POST /admin/people/users": "accounts.add_user: only at a unit of the scope",
     "POST /admin/people/units": "accounts.add_unit: only under a unit of the scope",
