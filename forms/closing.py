@@ -1,4 +1,4 @@
-"""Forms that finish a case: 移交, 办结 and 归档确认."""
+"""Forms that finish a case: 移交, 办结, 出件 and 归档确认."""
 
 from marshmallow import ValidationError, validates_schema
 
@@ -31,6 +31,23 @@ class ConcludeForm(FormSchema):
 
     result = Text(title="办理结果", required=True, max_length=500)
     note = Text(title="备注", max_length=500)
+
+
+class CollectionForm(FormSchema):
+    """统一窗口出件: the accepting window hands the result over; a posted result must be traceable."""
+
+    class Meta:
+        title = "出件"
+
+    method = Choice(options("collection_methods"), title="出件方式", required=True)
+    tracking_no = Text(title="快递单号", max_length=40, description="邮寄出件时必填")
+    recipient = Text(title="领取人", max_length=30, description="本人以外的人领取时填写")
+    note = Text(title="备注", max_length=500)
+
+    @validates_schema(skip_on_field_errors=False)
+    def tracking_no_given_when_posted(self, data, **kwargs):
+        if data.get("method") == BY_POST and not data.get("tracking_no"):
+            raise ValidationError("邮寄出件时必须填写快递单号", field_name="tracking_no")
 
 
 class ArchiveForm(FormSchema):

@@ -34,7 +34,9 @@ class CaseStartForm(FormSchema):
     @validates_schema(skip_on_field_errors=False)
     def mandate_given_with_proxy(self, data, **kwargs):
         if data.get("proxy") and not data.get("mandate"):
-            raise ValidationError("帮办代办时必须填写委托信息（代办人姓名、身份证号、与申请人关系）", field_name="mandate")
+            raise ValidationError(
+                "帮办代办时必须填写委托信息（代办人姓名、身份证号、与申请人关系）", field_name="mandate"
+            )
         if data.get("mandate") and not data.get("proxy"):
             raise ValidationError("填写了委托信息，请勾选帮办代办", field_name="proxy")
 

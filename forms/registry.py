@@ -15,7 +15,7 @@ from marshmallow import Schema, ValidationError
 
 from forms import described
 from forms.base import FormSchema
-from forms.closing import ArchiveForm, ConcludeForm, HandoverForm
+from forms.closing import ArchiveForm, CollectionForm, ConcludeForm, HandoverForm
 from forms.enrolment import CertificateForm, InfoChangeForm, InsuredRegistrationForm, RemoteCareFilingForm
 from forms.intake import CaseStartForm, MissingMaterialsNoticeForm, SupplementForm
 from forms.investigation import InjuryInvestigationForm
@@ -39,6 +39,7 @@ FORMS: dict[str, type[FormSchema]] = {
     "payout": PayoutForm,
     "rejection_feedback": RejectionFeedbackForm,
     "conclude": ConcludeForm,
+    "collection": CollectionForm,
     "archive": ArchiveForm,
     "consultation": ConsultationForm,
     "remote_care_filing": RemoteCareFilingForm,

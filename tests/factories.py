@@ -37,3 +37,8 @@ def reimbursement_details(visited_on="2026-10-08", numbers=None):
         "total_amount": "200.50",
         "payee": {"bank_name": "中国农业银行丰城支行", "account_name": "张三", "account_no": "6228480012345678901"},
     }
+
+
+def mandate(name="刘协理", first17="36098119850505234", relation="村（社区）医保协理员"):
+    """The 委托 of a 帮办代办 application: the agent acting for the applicant and their relation."""
+    return {"agent_name": name, "agent_id_number": id_number(first17), "relation": relation}

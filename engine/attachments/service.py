@@ -22,8 +22,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from engine.attachments import store
 from engine.attachments.checks import IMAGES, check_case_total, check_file, clean_file_name
 from engine.attachments.thumbnails import THUMBNAIL_TYPE, thumbnail
-from engine.cases import history, lifecycle
-from engine.catalogue.flows import catalog
+from engine.cases import history, lifecycle, mandates
 from engine.core.clock import clock
 from engine.core.errors import Conflict, Forbidden, Invalid, NotFound
 from engine.core.models import Attachment, CaseInstance, Task, User
@@ -138,7 +137,7 @@ def _add(
     already: int,
 ) -> Attachment:
     """Check a scan, store its bytes (and thumbnail), add its row and its history event."""
-    _ensure_material(case, material)
+    _ensure_material(session, case, material)
     checked = check_file(data)
     check_case_total(already, len(data))
     small = thumbnail(data, checked.content_type) if checked.content_type in IMAGES else None
@@ -165,10 +164,10 @@ def _add(
     return attachment
 
 
-def _ensure_material(case: CaseInstance, material: str) -> None:
+def _ensure_material(session: Session, case: CaseInstance, material: str) -> None:
     if not material:
         raise Invalid("请选择附件对应的材料", {"material": ["请选择附件对应的材料"]})
-    names = [m.name for m in catalog().get(case.item_id).materials]
+    names = mandates.case_materials(session, case)
     if material not in names:
         raise Invalid("该事项没有这项材料", {"material": [f"该事项没有这项材料：{material}"]})
 
@@ -189,7 +188,7 @@ def attachable_materials(session: Session, user: User, case_id: int) -> list[str
     task = attaching_task(user, [t for t in tasks if t.state == lifecycle.TASK_OPEN])
     if not may_attach(user, case.org_id, case.status == lifecycle.RUNNING, task):
         return []
-    return [m.name for m in catalog().get(case.item_id).materials]
+    return mandates.case_materials(session, case)
 
 
 def open_attachment(session: Session, user: User, attachment_id: int, thumbnail: bool = False) -> ScanFile:

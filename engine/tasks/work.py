@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, joinedload, undefer
 from sqlalchemy.orm.interfaces import ORMOption
 
 from engine.bpmn import deployment
-from engine.cases import deadlines, history, lifecycle, money, transfers
+from engine.cases import collection, deadlines, history, lifecycle, money, transfers
 from engine.cases.lifecycle import TASK_OPEN
 from engine.cases.step import complete_task, take_task, write_step
 from engine.catalogue.flows import catalog
@@ -201,13 +201,14 @@ def _write_completion(
     user: User,
     values: dict[str, Any],
 ) -> None:
-    """The completion's writes: the task row, its event, the case with what follows, and any 移交/归档."""
+    """The completion's writes: the task row, its event, the case with what follows, and any 移交/归档/出件."""
     complete_task(session, task, user)
     history.record(session, case, "completed", user, task, detail=values)
     if task.form_key == money.REVIEW and values.get("decision") != money.APPROVE:
         money.release_invoices(session, case.id)
     next_tasks = write_step(session, case, item, workflow)
     transfers.after_completion(session, case, task, values, next_tasks)
+    collection.after_completion(session, case, task, values)
 
 
 def _record_failure(session: Session, case_id: int, user: User, task_id: str, exc: Exception) -> None:

@@ -4,7 +4,7 @@ import pytest
 
 from engine.core.models import CaseInstance
 from server.extensions import db
-from tests.factories import applicant, reimbursement_details
+from tests.factories import applicant, mandate, reimbursement_details
 
 pytestmark = pytest.mark.usefixtures("fresh")
 
@@ -27,6 +27,7 @@ def start(as_user):
             "applicant": applicant(),
             "materials": ALL_MATERIALS,
             "proxy": True,
+            "mandate": mandate(),
             "details": reimbursement_details(),
         },
     )

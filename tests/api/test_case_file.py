@@ -8,8 +8,8 @@ claimed are refused field by field and leave the case as it was.
 
 import pytest
 
-from tests.factories import applicant, invoice_numbers, reimbursement_details
-from tests.scenarios import ADMIN, ALL_MATERIALS, VILLAGE, only_task, settle
+from tests.factories import applicant, invoice_numbers, mandate, reimbursement_details
+from tests.scenarios import ADMIN, ALL_MATERIALS, VILLAGE, collect, only_task, settle
 
 pytestmark = pytest.mark.usefixtures("fresh")
 
@@ -33,6 +33,7 @@ def accept(as_user, details):
             "applicant": applicant(),
             "materials": ALL_MATERIALS,
             "proxy": True,
+            "mandate": mandate(),
             "details": details,
         },
     )
@@ -126,6 +127,7 @@ def test_each_stage_sees_the_application_and_the_decisions_before_it_and_money_a
     refused = complete(payer, payout, {**pay, "amount": "600"})
     assert refused.get_json()["errors"] == {"amount": ["拨付金额 600.00 元与结算应由基金支付的 480.00 元不一致"]}
     assert complete(payer, payout, {**pay, "amount": "480.00"}).status_code == 200
+    collect(as_user("qujiangcun.village_agent"))
 
     concluded = case_file(as_user, case["id"])
     assert concluded["status"] == "concluded"

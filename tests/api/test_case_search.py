@@ -8,7 +8,7 @@ from engine.cases.queries import SEARCH_MAX_LENGTH, case_search_condition, cases
 from engine.core.clock import clock
 from engine.core.models import CaseInstance, User
 from server.extensions import db
-from tests.factories import applicant, id_number, reimbursement_details
+from tests.factories import applicant, id_number, mandate, reimbursement_details
 from tests.scenarios import ALL_MATERIALS, APPROVE, at
 
 pytestmark = pytest.mark.usefixtures("fresh")
@@ -26,6 +26,7 @@ def accept(as_user, slug, org, name, first17, mobile):
             "applicant": applicant(name, first17) | {"mobile": mobile},
             "materials": ALL_MATERIALS,
             "proxy": True,
+            "mandate": mandate(),
             "details": reimbursement_details(),
         },
     )

@@ -5,7 +5,18 @@ from datetime import date
 import pytest
 
 from tests.factories import applicant, reimbursement_details
-from tests.scenarios import ALL_MATERIALS, APPROVE, TODAY, TOWNSHIP, VILLAGE, only_task, settle, start_at_village, work
+from tests.scenarios import (
+    ALL_MATERIALS,
+    APPROVE,
+    TODAY,
+    TOWNSHIP,
+    VILLAGE,
+    collect,
+    only_task,
+    settle,
+    start_at_village,
+    work,
+)
 
 pytestmark = pytest.mark.usefixtures("fresh")
 
@@ -39,7 +50,12 @@ def test_happy_path_from_village_to_payment_across_three_units(as_user):
         },
     )
 
-    detail = as_user("qujiangcun.village_agent").get(f"/api/instances/{case['id']}").get_json()
+    agent = as_user("qujiangcun.village_agent")
+    assert agent.get(f"/api/instances/{case['id']}").get_json()["status"] == "running", "not before 出件"
+    handed_out = collect(agent)
+    assert handed_out["org"]["code"] == VILLAGE, "the result returns to the accepting window"
+
+    detail = agent.get(f"/api/instances/{case['id']}").get_json()
     assert detail["status"] == "concluded"
     assert detail["tasks"] == []
     done = [
@@ -50,6 +66,7 @@ def test_happy_path_from_village_to_payment_across_three_units(as_user):
     assert ("completed", "乡镇初审", "qujiang.township_clerk", TOWNSHIP) in done
     assert ("completed", "医保中心复核", "fc-centre.centre_reviewer", "360981-YB") in done
     assert ("completed", "拨付", "fc-centre.centre_payer", "360981-YB") in done
+    assert ("completed", "出件", "qujiangcun.village_agent", VILLAGE) in done
     assert done[-1][0] == "concluded"
 
 
@@ -101,9 +118,8 @@ def test_rejection_needs_a_reason_and_goes_back_to_the_accepting_unit(as_user):
     )
     assert done.status_code == 200
     agent = as_user("qujiangcun.village_agent")
-    feedback = only_task(agent, "告知申请人审核结果")
-    assert feedback["org"]["code"] == VILLAGE
-    work(agent, "告知申请人审核结果", {"notified_on": TODAY, "method": "电话"})
+    handed_out = collect(agent, {"method": "邮寄", "tracking_no": "SF1234567890"})
+    assert handed_out["org"]["code"] == VILLAGE
     detail = agent.get(f"/api/instances/{case['id']}").get_json()
     assert detail["status"] == "concluded"
     rejected = next(e for e in detail["history"] if e["task"] == "乡镇初审" and e["action"] == "completed")

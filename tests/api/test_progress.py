@@ -10,7 +10,7 @@ from engine import workcalendar
 from engine.core.clock import clock
 from engine.core.models import CaseInstance, User
 from server.extensions import db, limiter
-from tests.factories import applicant, id_number, reimbursement_details
+from tests.factories import applicant, id_number, mandate, reimbursement_details
 from tests.scenarios import (
     ALL_MATERIALS,
     APPROVE,
@@ -59,6 +59,7 @@ def accept(as_user, person):
             "applicant": person,
             "materials": ALL_MATERIALS,
             "proxy": True,
+            "mandate": mandate(),
             "details": reimbursement_details(),
         },
     )

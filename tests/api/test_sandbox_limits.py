@@ -33,7 +33,7 @@ from engine.sandbox.limits import (
     WALL_TIMEOUT_SECONDS,
 )
 from server.extensions import db
-from tests.factories import applicant, reimbursement_details
+from tests.factories import applicant, mandate, reimbursement_details
 from tests.scenarios import ALL_MATERIALS, TOWNSHIP, VILLAGE
 
 pytestmark = pytest.mark.usefixtures("fresh")
@@ -220,6 +220,7 @@ def harmless_case(name: str = "张三") -> dict:
         "applicant": applicant(name),
         "materials": ALL_MATERIALS,
         "proxy": True,
+        "mandate": mandate(),
         "details": reimbursement_details(),
     }
 

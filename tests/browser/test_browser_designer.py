@@ -6,7 +6,7 @@ import pytest
 
 from engine.core.models import CaseInstance
 from server.extensions import db
-from tests.factories import applicant, reimbursement_details
+from tests.factories import applicant, mandate, reimbursement_details
 
 pytestmark = pytest.mark.browser
 
@@ -28,6 +28,7 @@ def start_case(as_user) -> dict:
             "applicant": applicant(),
             "materials": MATERIALS,
             "proxy": True,
+            "mandate": mandate(),
             "details": reimbursement_details(),
         },
     )

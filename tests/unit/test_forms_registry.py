@@ -35,6 +35,7 @@ SAMPLES = {
     },
     "rejection_feedback": {"notified_on": "2024-06-01", "method": "电话"},
     "conclude": {"result": "已拨付"},
+    "collection": {"method": "邮寄", "tracking_no": "SF1234567890"},
     "archive": {"archive_no": "FC-2024-0001", "location": "档案室 3 号柜"},
     "consultation": {"topic": "门诊慢特病", "answer": "携带诊断证明到乡镇医保所申请"},
     "remote_care_filing": {
@@ -64,6 +65,20 @@ SAMPLES = {
         "investigator": "丰城市医保局外伤调查组",
         "reason": "第三方责任，由责任人承担",
     },
+    "point_review": {"decision": "approve", "approved_amount": "300", "uploaded": True},
+    "routing_review": {"decision": "approve", "approved_amount": "300", "responsible_centre": "350100-YB"},
+    "materials_mailing": {"carrier": "中国邮政EMS", "tracking_no": "1234567890123", "mailed_on": "2024-06-02"},
+    "designation_application": {
+        "institution_name": "冷水滩区康宁诊所",
+        "credit_code": "92431103MA4L123456",
+        "address": "永州市冷水滩区凤凰路1号",
+    },
+    "site_assessment": {"decision": "approve", "assessed_on": "2024-06-03", "assessors": "王五、赵六"},
+    "expert_score": {"score": 86, "recommendation": "agree", "opinion": "设施和制度符合定点条件"},
+    "negotiation": {"decision": "approve", "negotiated_on": "2024-06-10", "terms": "普通门诊，按项目结算"},
+    "publicity_objection": {"objector": "匿名来信", "received_on": "2024-06-12", "content": "执业医师不足"},
+    "objection_handling": {"decision": "approve", "findings": "经核查执业医师人数符合要求"},
+    "agreement_signing": {"agreement_no": "YZ-DD-2024-001", "signed_on": "2024-06-20", "valid_until": "2025-06-19"},
 }
 
 

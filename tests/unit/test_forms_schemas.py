@@ -146,6 +146,7 @@ def test_case_start_keeps_item_details_for_the_item_form():
             "applicant": {"name": "张三", "id_number": "11010519491231002X", "mobile": "13800138000"},
             "materials": ["身份证", "发票"],
             "proxy": True,
+            "mandate": {"agent_name": "李协理", "agent_id_number": "11010519491231002X", "relation": "子女"},
             "details": details,
         },
     )
@@ -155,6 +156,32 @@ def test_case_start_keeps_item_details_for_the_item_form():
 
 
 # --- handover, notices, enrolment ------------------------------------------------
+
+
+def test_posted_collection_needs_a_tracking_number_other_ways_do_not():
+    with pytest.raises(FormInvalid) as refused:
+        clean("collection", {"method": "邮寄"})
+    assert refused.value.errors == {"tracking_no": ["邮寄出件时必须填写快递单号"]}
+    assert clean("collection", {"method": "电子送达"}) == {"method": "电子送达"}
+    assert clean("collection", {"method": "邮寄", "tracking_no": "SF1"})["tracking_no"] == "SF1"
+
+
+def test_proxy_needs_its_mandate_and_a_mandate_needs_proxy():
+    base = {
+        "item": "x",
+        "org": "y",
+        "applicant": {"name": "张三", "id_number": "11010519491231002X", "mobile": "13800138000"},
+    }
+    with pytest.raises(FormInvalid) as no_mandate:
+        clean("case_start", {**base, "proxy": True})
+    assert list(no_mandate.value.errors) == ["mandate"]
+    mandate = {"agent_name": "李协理", "agent_id_number": "11010519491231002X", "relation": "配偶"}
+    with pytest.raises(FormInvalid) as no_proxy:
+        clean("case_start", {**base, "mandate": mandate})
+    assert list(no_proxy.value.errors) == ["proxy"]
+    with pytest.raises(FormInvalid) as bad:
+        clean("case_start", {**base, "proxy": True, "mandate": {"agent_name": "李协理", "relation": "邻居"}})
+    assert set(bad.value.errors["mandate"]) == {"agent_id_number", "relation"}
 
 
 def test_posting_needs_a_tracking_number_other_handovers_do_not():

@@ -1,7 +1,7 @@
 """Administrators' pages through the test client: the running-instances list and its filters."""
 
 from engine.core.clock import clock
-from tests.factories import applicant, reimbursement_details
+from tests.factories import applicant, mandate, reimbursement_details
 from tests.web_login import page_login
 
 MATERIALS = [
@@ -21,6 +21,7 @@ def start_case(as_user, org="360981104201", agent="qujiangcun.village_agent", **
             "applicant": applicant(**applicant_fields),
             "materials": MATERIALS,
             "proxy": True,
+            "mandate": mandate(),
             "details": reimbursement_details(),
         },
     )

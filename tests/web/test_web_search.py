@@ -10,7 +10,7 @@ from engine.cases import lifecycle, queries
 from engine.core.clock import clock
 from engine.core.models import User
 from server.extensions import db
-from tests.factories import applicant, reimbursement_details
+from tests.factories import applicant, mandate, reimbursement_details
 from tests.scenarios import ALL_MATERIALS, APPROVE, at, start_at_village, start_reimbursement_at
 from tests.web_login import page_login
 
@@ -29,6 +29,7 @@ def accept_wangwu(as_user, slug, org):
             "applicant": applicant("王五", "36098119851111002") | {"mobile": "13907950002"},
             "materials": ALL_MATERIALS,
             "proxy": True,
+            "mandate": mandate(),
             "details": reimbursement_details(),
         },
     )
