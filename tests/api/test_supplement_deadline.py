@@ -98,3 +98,37 @@ def test_a_shorter_period_told_by_the_clerk_is_kept(app, as_user):
     assert pending_row(as_user, case)["last_day"] == "2026-11-09"  # 11-07 is a Saturday: the next working day
     run_timers(app, "2026-11-10T00:00:01+08:00")
     assert as_user(CLERK).get(f"/api/instances/{case['id']}").get_json()["status"] == "not_accepted"
+
+
+def test_counts_for_assessment_name_the_accepting_unit(app, as_user):
+    from datetime import date
+
+    from engine.core.models import OrgUnit
+    from engine.reporting.acceptance_counts import counts
+    from server.extensions import db
+
+    told_case(as_user)
+    told_case(as_user)
+    clock.freeze(at(TOLD_AT))
+    materials = [m.name for m in catalog().get(ITEM).materials if m.name != COPY]
+    deferred = as_user(CLERK).post(
+        "/api/instances",
+        json={
+            "item": ITEM,
+            "org": TOWNSHIP,
+            "applicant": applicant(),
+            "materials": materials,
+            "details": FILING,
+            "deferred": [COPY],
+            "promise_date": "2026-11-05",
+        },
+    )
+    assert deferred.status_code == 201
+    run_timers(app, "2026-12-03T00:00:01+08:00")
+    with app.app_context():
+        unit = db.session.query(OrgUnit).filter_by(code=TOWNSHIP).one()
+        november = counts(db.session, since=date(2026, 11, 1), until=date(2026, 12, 1))
+        december = counts(db.session, since=date(2026, 12, 1), until=date(2027, 1, 1), org_ids=[unit.id])
+        db.session.remove()
+    assert november[unit.id] == {"deferred": 1, "supplement": 2, "not_accepted": 0}
+    assert december == {unit.id: {"deferred": 0, "supplement": 0, "not_accepted": 2}}
