@@ -1,6 +1,9 @@
 """Request-argument schemas both faces read: the REST query strings and the pages' filter forms."""
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from calendar import monthrange
+from datetime import date
+
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from engine.cases import lifecycle, queries
 from engine.core.errors import Invalid
@@ -72,15 +75,32 @@ class CaseListQuery(PageQuery):
 
 
 class SlaQuery(Schema):
+    """The period is either from/to or a month (考核 per month), which stands for its first to its last day."""
+
     first = fields.Date(data_key="from", error_messages=DATE_MESSAGES)
     last = fields.Date(data_key="to", error_messages=DATE_MESSAGES)
+    month = fields.String(
+        validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="月份格式应为 YYYY-MM，例如 2026-11"),
+        metadata={"description": "统计月份（YYYY-MM），代替起止日期"},
+    )
     org = fields.String(metadata={"description": "单位编码（含下级单位）"})
     item = fields.String(metadata={"description": "事项编码"})
 
     @validates_schema(skip_on_field_errors=True)
     def ordered(self, data, **kwargs):
+        if data.get("month") and (data.get("first") or data.get("last")):
+            raise ValidationError("按月统计时不再填写起止日期", field_name="month")
         if data.get("first") and data.get("last") and data["last"] < data["first"]:
             raise ValidationError("结束日期不能早于开始日期", field_name="to")
+
+    @post_load
+    def month_as_period(self, data, **kwargs):
+        month = data.pop("month", None)
+        if month:
+            year, number = (int(part) for part in month.split("-"))
+            data["first"] = date(year, number, 1)
+            data["last"] = date(year, number, monthrange(year, number)[1])
+        return data
 
 
 class SecurityEventQuery(PageQuery):

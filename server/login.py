@@ -3,7 +3,7 @@
 Under /api/ only a bearer token counts: a browser sends the session cookie with any request another site makes
 it send (a form, `text/plain`, a multipart upload), so the cookie there would need a CSRF check the API cannot
 ask of its clients. The one exception is what the pages link to under /api/ and open in the browser: the
-printed notices (GET only, `COOKIE_API_ENDPOINTS`).
+printed notices and the 考核 workbook (GET only, `COOKIE_API_ENDPOINTS`).
 
 Page sessions end after SESSION_IDLE_MINUTES without a request and SESSION_MAX_HOURS after signing in; tokens
 after API_TOKEN_HOURS. Both carry an id (`sid`, `jti`) that log-out revokes (`signin.revoke_token`), and both
@@ -25,7 +25,7 @@ from engine.core.models import User
 from engine.org import accounts, signin
 from server.extensions import db, login_manager
 
-COOKIE_API_ENDPOINTS = {"documents.document"}
+COOKIE_API_ENDPOINTS = {"documents.document", "sla.export"}
 SAFE_METHODS = {"GET", "HEAD"}
 SEEN_RESOLUTION = 30  # seconds: how stale the session's last-seen stamp may get before it is written again
 PLEASE_LOG_IN = "请先登录"

@@ -4,7 +4,6 @@
   a 差评's 整改 cases are counted apart from the applications themselves;
 - open tasks past their limit right now, by stage (task title) and unit — a snapshot, so the
   period does not apply;
-- average working days per stage of the tasks completed within the period;
 - the 好差评 distribution of the ratings recorded within the period;
 - the 首问负责 referrals recorded within the period, made by the scope's units and received by them.
 
@@ -34,8 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from engine import workcalendar
-from engine.cases.lifecycle import TASK_COMPLETED, TASK_OPEN
+from engine.cases.lifecycle import TASK_OPEN
 from engine.cases.queries import day_start, unit_by_code, units_at_or_below
 from engine.catalogue.offering import items_under
 from engine.core.clock import clock
@@ -56,7 +54,7 @@ class SlaFilter:
     item: str | None = None
 
 
-def _scope(session: Session, user: User, filters: SlaFilter) -> tuple[OrgUnit | None, list[int] | None]:
+def figures_scope(session: Session, user: User, filters: SlaFilter) -> tuple[OrgUnit | None, list[int] | None]:
     """The unit the figures cover (None: every unit) and the ids of its subtree, as the user may see."""
     requested = unit_by_code(session, filters.org) if filters.org else None
     scope = sla_scope(user, requested)
@@ -64,7 +62,7 @@ def _scope(session: Session, user: User, filters: SlaFilter) -> tuple[OrgUnit | 
 
 
 def sla_figures(session: Session, user: User, filters: SlaFilter) -> dict[str, Any]:
-    scope, unit_ids = _scope(session, user, filters)
+    scope, unit_ids = figures_scope(session, user, filters)
     return {
         "scope": scope,
         "from": filters.first,
@@ -74,13 +72,12 @@ def sla_figures(session: Session, user: User, filters: SlaFilter) -> dict[str, A
         "concluded": _timeliness(session, filters, unit_ids, rectifications=False),
         "rectifications": _timeliness(session, filters, unit_ids, rectifications=True),
         "overdue_tasks": _overdue_tasks(session, filters, unit_ids),
-        "stages": _stage_durations(session, filters, unit_ids),
         "ratings": _rating_distribution(session, filters, unit_ids),
         "referrals": _referrals(session, filters, unit_ids),
     }
 
 
-def _within(column: SQLColumnExpression[Any], filters: SlaFilter) -> ColumnElement[bool]:
+def within(column: SQLColumnExpression[Any], filters: SlaFilter) -> ColumnElement[bool]:
     conditions: list[ColumnElement[bool]] = []
     if filters.first:
         conditions.append(column >= day_start(filters.first))
@@ -102,10 +99,10 @@ def _timeliness(
     session: Session, filters: SlaFilter, unit_ids: list[int] | None, rectifications: bool
 ) -> dict[str, Any]:
     """Concluded cases whose completion came before their limit expired, after it, or that had none."""
-    return _rates(*_timeliness_counts(session, filters, unit_ids, rectifications).get(None, (0, 0, 0)))
+    return rates(*timeliness_counts(session, filters, unit_ids, rectifications).get(None, (0, 0, 0)))
 
 
-def _timeliness_counts(
+def timeliness_counts(
     session: Session,
     filters: SlaFilter,
     unit_ids: list[int] | None,
@@ -122,7 +119,7 @@ def _timeliness_counts(
         .select_from(CaseInstance)
         .where(
             CaseInstance.completed_at.is_not(None),
-            _within(CaseInstance.completed_at, filters),
+            within(CaseInstance.completed_at, filters),
             _case_conditions(filters, unit_ids),
             is_rectification if rectifications else ~is_rectification,
         )
@@ -132,7 +129,7 @@ def _timeliness_counts(
     return {value: (total, on, off) for value, total, on, off in session.execute(statement)}
 
 
-def _rates(total: int, on_time: int, late: int) -> dict[str, Any]:
+def rates(total: int, on_time: int, late: int) -> dict[str, Any]:
     with_limit = on_time + late
     return {
         "total": total,
@@ -146,7 +143,7 @@ def _rates(total: int, on_time: int, late: int) -> dict[str, Any]:
 def sla_breakdowns(session: Session, user: User, filters: SlaFilter) -> dict[str, list[dict[str, Any]]]:
     """Concluded cases per unit directly under the scope (`by_unit`: each with its own subtree, listed even
     when empty) and per item of the scope's regions (`by_item`: only items with concluded cases)."""
-    scope, unit_ids = _scope(session, user, filters)
+    scope, unit_ids = figures_scope(session, user, filters)
     units = session.scalars(select(OrgUnit).order_by(OrgUnit.code)).all()
     parent_of = {unit.id: unit.parent_id for unit in units}
     heads = [unit for unit in units if unit.parent_id == (scope.id if scope is not None else None)]
@@ -157,17 +154,17 @@ def sla_breakdowns(session: Session, user: User, filters: SlaFilter) -> dict[str
             unit_id = parent_of.get(unit_id)
         return unit_id
 
-    per_org = _timeliness_counts(session, filters, unit_ids, False, CaseInstance.org_id)
+    per_org = timeliness_counts(session, filters, unit_ids, False, CaseInstance.org_id)
     per_head: dict[int, list[int]] = {unit.id: [0, 0, 0] for unit in heads}
     for org_id, counts in per_org.items():
         head = head_of(org_id)
         if head is not None:
             per_head[head] = [a + b for a, b in zip(per_head[head], counts, strict=True)]
-    per_item = _timeliness_counts(session, filters, unit_ids, False, CaseInstance.item_id)  # `item` filtered in SQL
+    per_item = timeliness_counts(session, filters, unit_ids, False, CaseInstance.item_id)  # `item` filtered in SQL
     return {
-        "by_unit": [{"org": unit, "concluded": _rates(*per_head[unit.id])} for unit in heads],
+        "by_unit": [{"org": unit, "concluded": rates(*per_head[unit.id])} for unit in heads],
         "by_item": [
-            {"item": item, "concluded": _rates(*per_item[item.id])}
+            {"item": item, "concluded": rates(*per_item[item.id])}
             for item in items_under(session, scope)
             if item.id in per_item
         ],
@@ -202,42 +199,11 @@ def _overdue_tasks(session: Session, filters: SlaFilter, unit_ids: list[int] | N
     ]
 
 
-def _local_day(session: Session, column: SQLColumnExpression[Any]) -> ColumnElement[Any]:
+def local_day(session: Session, column: SQLColumnExpression[Any]) -> ColumnElement[Any]:
     """The Asia/Shanghai calendar day of a stored UTC instant, in SQL."""
     if session.get_bind().dialect.name == "sqlite":
         return func.date(column, "+8 hours")
     return cast(type_coerce(column, DateTime) + SHANGHAI_OFFSET, Date)
-
-
-def _stage_durations(session: Session, filters: SlaFilter, unit_ids: list[int] | None) -> list[dict[str, Any]]:
-    """Average working days from a task's creation to its completion, per stage.
-
-    SQL counts tasks per (stage, day created, day completed); only those distinct day pairs — a few
-    thousand at most, however many tasks — go through the working-day calendar.
-    """
-    created_day = _local_day(session, Task.created_at)
-    completed_day = _local_day(session, Task.completed_at)
-    conditions = [Task.state == TASK_COMPLETED, _within(Task.completed_at, filters)]
-    if unit_ids is not None:
-        conditions.append(Task.org_id.in_(unit_ids))
-    if filters.item:
-        conditions.append(Task.instance_id.in_(select(CaseInstance.id).where(CaseInstance.item_id == filters.item)))
-    rows = session.execute(
-        select(Task.title, created_day, completed_day, func.count())
-        .where(*conditions)
-        .group_by(Task.title, created_day, completed_day)
-    ).all()
-    calendar = workcalendar.default_calendar()
-    totals: dict[str, list[int]] = {}
-    for title, created, completed, count in rows:
-        days = calendar.working_days_between(_as_date(created), _as_date(completed))
-        entry = totals.setdefault(title, [0, 0])
-        entry[0] += count
-        entry[1] += days * count
-    return [
-        {"stage": title, "tasks": count, "average_working_days": round(day_sum / count, 2)}
-        for title, (count, day_sum) in sorted(totals.items())
-    ]
 
 
 def _rating_distribution(session: Session, filters: SlaFilter, unit_ids: list[int] | None) -> dict[str, Any]:
@@ -246,7 +212,7 @@ def _rating_distribution(session: Session, filters: SlaFilter, unit_ids: list[in
         session.execute(
             select(Rating.level, func.count())
             .join(CaseInstance, CaseInstance.id == Rating.instance_id)
-            .where(_within(Rating.recorded_at, filters), _case_conditions(filters, unit_ids))
+            .where(within(Rating.recorded_at, filters), _case_conditions(filters, unit_ids))
             .group_by(Rating.level)
         ).all()
     )
@@ -259,7 +225,7 @@ def _rating_distribution(session: Session, filters: SlaFilter, unit_ids: list[in
 def _referrals(session: Session, filters: SlaFilter, unit_ids: list[int] | None) -> dict[str, int]:
     """Referrals recorded within the period by the scope's units (`made`) and to them (`received`); over every
     unit each referral is both."""
-    conditions = [_within(Referral.recorded_at, filters)]
+    conditions = [within(Referral.recorded_at, filters)]
     if filters.item:
         conditions.append(Referral.item_id == filters.item)
     made = select(func.count()).select_from(Referral).where(*conditions)
@@ -270,5 +236,5 @@ def _referrals(session: Session, filters: SlaFilter, unit_ids: list[int] | None)
     return {"made": session.scalar(made) or 0, "received": session.scalar(received) or 0}
 
 
-def _as_date(value: date | str) -> date:
+def as_date(value: date | str) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)

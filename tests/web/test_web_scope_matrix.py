@@ -149,10 +149,13 @@ def test_the_filters_offer_the_units_and_items_of_the_region_only(app, username,
         assert options(page, "org") == mine, url
         assert options(page, "item") == region_items(home), url
     for name in others(home):
-        refused = client.get(f"/admin/sla?org={REGIONS[name].township}")
-        assert refused.status_code == 400 and f"未知单位编码：{REGIONS[name].township}" in refused.get_data(
-            as_text=True
-        )
+        for url in ("/admin/sla", "/admin/sla/bulletin"):
+            refused = client.get(f"{url}?org={REGIONS[name].township}")
+            assert refused.status_code == 400 and f"未知单位编码：{REGIONS[name].township}" in refused.get_data(
+                as_text=True
+            ), url
+    bulletin = client.get("/admin/sla/bulletin").get_data(as_text=True)
+    assert f"<h1>{REGIONS[home].name}医保经办服务考核通报</h1>" in bulletin, "the administrator's own scope"
 
 
 @pytest.mark.parametrize(("username", "home"), ADMINS)

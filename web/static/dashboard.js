@@ -48,7 +48,7 @@
   draw("units", concluded(data.units), timeliness(data.units));
   draw("items", concluded(data.items), timeliness(data.items));
   draw("overdue", Object.keys(data.overdue).length > 0, bars(Object.keys(data.overdue), Object.values(data.overdue), colors.bad));
-  draw("stages", data.stages.length > 0, bars(data.stages.map(function (s) { return s.name; }), data.stages.map(function (s) { return s.days; }), colors.brand));
+  draw("stages", concluded(data.stages), timeliness(data.stages));
   draw("ratings", ratingCounts.some(function (n) { return n > 0; }), {
     series: [{ type: "pie", radius: ["35%", "65%"], label: { formatter: "{b}：{c}" },
       color: ["#1d7a46", "#5aa469", "#b3b3b3", "#e07b39", "#b42318"],

@@ -1,0 +1,258 @@
+"""考核: the 时效统计 figures with what the rules assess per unit and per stage (seeds 001 §五.3, 004 §二.11).
+
+A case can conclude within its limit while one of its stages ran past its own, so a stage is judged on its
+own: a task is on time when it was completed before its due instant (the limit the calendar set when it
+was created), and its duration is the working days from the day it was created to the day it was completed.
+`stages` counts them per unit working the task and per stage (task title).
+
+`units` gives every unit of the scope with any figure its own figures (not those of the units under it):
+concluded cases by accepting unit, its stages together, its review decisions, and the counts of the
+modules in `COUNTS`, each `counts(session, *, since, until, org_ids=None) -> {org_id: {name: number}}`,
+which cover every item (the `item` filter narrows cases and stages only). Units are ranked by their
+stages' on-time rate, then by their concluded cases'. `overdue_cases` lists the cases concluded late within
+the period and those open past their limit now. `report` composes all of it for the API, the pages and the
+workbook, so that they show the same numbers.
+"""
+
+import tomllib
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
+from sqlalchemy.orm import Session
+
+from engine import workcalendar
+from engine.cases.lifecycle import RUNNING, TASK_COMPLETED
+from engine.cases.queries import day_start
+from engine.core.clock import clock
+from engine.core.models import AuditEvent, CaseInstance, OrgUnit, Referral, Task, User
+from engine.reporting import sla
+
+Counts = dict[int, dict[str, int | float]]
+StageTotals = dict[tuple[int, str], list[int]]
+CountsFunction = Callable[..., Counts]
+# Decisions of the review form counted per unit that made them: stored value → counted name.
+DECISIONS = {"approve": "approved", "reject": "rejected"}
+# The overdue cases a 通报 lists at most, latest limit first.
+MAX_OVERDUE_CASES = 200
+# A limit's instant is 00:00 after its last day: one microsecond before it lies in that day.
+LAST_INSTANT = timedelta(microseconds=1)
+
+
+@cache
+def texts() -> dict[str, Any]:
+    """The reviewed names of the counts, sheets and headings (engine/data/assessment.toml)."""
+    path = Path(__file__).resolve().parents[1] / "data" / "assessment.toml"
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+def count_columns(units: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The counts the units' rows hold, as columns {key, label, rate}: the data file's order, then the others."""
+    present = {key for row in units for key in row["counts"]}
+    named = texts()["counts"]
+    keys = [key for key in named if key in present] + sorted(present - set(named))
+    return [
+        {"key": key, "label": named.get(key, {}).get("label", key), "rate": named.get(key, {}).get("rate", False)}
+        for key in keys
+    ]
+
+
+def period(filters: sla.SlaFilter) -> tuple[datetime | None, datetime | None]:
+    """The filters' days as instants: from 00:00 of the first day up to 00:00 after the last."""
+    since = day_start(filters.first) if filters.first else None
+    until = day_start(filters.last + timedelta(days=1)) if filters.last else None
+    return since, until
+
+
+def _between(column: Any, since: datetime | None, until: datetime | None) -> ColumnElement[bool]:
+    conditions = [column >= since] if since else []
+    if until:
+        conditions.append(column < until)
+    return and_(true(), *conditions)
+
+
+def decision_counts(
+    session: Session, *, since: datetime | None, until: datetime | None, org_ids: list[int] | None = None
+) -> Counts:
+    """Review decisions (通过/不通过) per unit that made them within the period."""
+    decision = AuditEvent.detail["decision"].as_string()
+    statement = (
+        select(AuditEvent.org_id, decision, func.count())
+        .where(AuditEvent.action == "completed", decision.in_(DECISIONS), _between(AuditEvent.at, since, until))
+        .group_by(AuditEvent.org_id, decision)
+    )
+    if org_ids is not None:
+        statement = statement.where(AuditEvent.org_id.in_(org_ids))
+    found: Counts = {}
+    for org_id, value, count in session.execute(statement):
+        found.setdefault(org_id, {name: 0 for name in DECISIONS.values()})[DECISIONS[value]] = count
+    return found
+
+
+def referral_counts(
+    session: Session, *, since: datetime | None, until: datetime | None, org_ids: list[int] | None = None
+) -> Counts:
+    """首问负责 referrals recorded within the period, per unit that made them and per unit they went to."""
+    found: Counts = {}
+    for column, name in ((Referral.org_id, "referrals_made"), (Referral.referred_to_id, "referrals_received")):
+        statement = select(column, func.count()).where(_between(Referral.recorded_at, since, until)).group_by(column)
+        if org_ids is not None:
+            statement = statement.where(column.in_(org_ids))
+        for org_id, count in session.execute(statement):
+            found.setdefault(org_id, {"referrals_made": 0, "referrals_received": 0})[name] = count
+    return found
+
+
+COUNTS: tuple[CountsFunction, ...] = (decision_counts, referral_counts)
+
+
+def stage_totals(session: Session, filters: sla.SlaFilter, unit_ids: list[int] | None) -> StageTotals:
+    """Tasks completed within the period per (unit id, stage): [completed, on time, late, sum of working days].
+
+    SQL counts them per (unit, stage, day created, day completed); only those day pairs go through the
+    working-day calendar.
+    """
+    created_day = sla.local_day(session, Task.created_at)
+    completed_day = sla.local_day(session, Task.completed_at)
+    on_time = func.coalesce(func.sum(case((Task.completed_at < Task.due_at, 1), else_=0)), 0)
+    late = func.coalesce(func.sum(case((Task.completed_at >= Task.due_at, 1), else_=0)), 0)
+    conditions = [Task.state == TASK_COMPLETED, sla.within(Task.completed_at, filters)]
+    if unit_ids is not None:
+        conditions.append(Task.org_id.in_(unit_ids))
+    if filters.item:
+        conditions.append(Task.instance_id.in_(select(CaseInstance.id).where(CaseInstance.item_id == filters.item)))
+    rows = session.execute(
+        select(Task.org_id, Task.title, created_day, completed_day, func.count(), on_time, late)
+        .where(*conditions)
+        .group_by(Task.org_id, Task.title, created_day, completed_day)
+    ).all()
+    calendar = workcalendar.default_calendar()
+    totals: StageTotals = {}
+    for org_id, title, created, completed, count, on, off in rows:
+        days = calendar.working_days_between(sla.as_date(created), sla.as_date(completed))
+        entry = totals.setdefault((org_id, title), [0, 0, 0, 0])
+        for index, value in enumerate((count, on, off, days * count)):
+            entry[index] += value
+    return totals
+
+
+def stage_figures(session: Session, totals: StageTotals) -> list[dict[str, Any]]:
+    """One row per unit and stage, by unit code and stage."""
+    units = _units(session, {org_id for org_id, _ in totals})
+    rows = [
+        _stage_row(*figures) | {"unit": units[org_id], "stage": title} for (org_id, title), figures in totals.items()
+    ]
+    return sorted(rows, key=lambda row: (row["unit"].code, row["stage"]))
+
+
+def _stage_row(completed: int, on_time: int, late: int, day_sum: int) -> dict[str, Any]:
+    timed = on_time + late
+    return {
+        "completed": completed,
+        "on_time": on_time,
+        "late": late,
+        "without_limit": completed - timed,
+        "on_time_rate": round(on_time / timed, 4) if timed else None,
+        "avg_working_days": round(day_sum / completed, 2) if completed else None,
+    }
+
+
+def _units(session: Session, ids: set[int]) -> dict[int, OrgUnit]:
+    return {unit.id: unit for unit in session.scalars(select(OrgUnit).where(OrgUnit.id.in_(ids)))} if ids else {}
+
+
+def unit_figures(
+    session: Session, filters: sla.SlaFilter, unit_ids: list[int] | None, totals: StageTotals
+) -> list[dict[str, Any]]:
+    """Every unit of the scope with a figure, its own figures, ranked (best first)."""
+    since, until = period(filters)
+    counts: dict[int, dict[str, int | float]] = {}
+    for function in COUNTS:
+        for org_id, values in function(session, since=since, until=until, org_ids=unit_ids).items():
+            counts.setdefault(org_id, {}).update(values)
+    concluded = sla.timeliness_counts(session, filters, unit_ids, False, CaseInstance.org_id)
+    own_stages: dict[int, list[int]] = {}
+    for (org_id, _), figures in totals.items():
+        entry = own_stages.setdefault(org_id, [0, 0, 0, 0])
+        for index, value in enumerate(figures):
+            entry[index] += value
+    units = _units(session, set(counts) | set(concluded) | set(own_stages))
+    rows = [
+        {
+            "unit": unit,
+            "concluded": sla.rates(*concluded.get(unit.id, (0, 0, 0))),
+            "stages": _stage_row(*own_stages.get(unit.id, [0, 0, 0, 0])),
+            "counts": counts.get(unit.id, {}),
+        }
+        for unit in units.values()
+    ]
+    return sorted(rows, key=_rank)
+
+
+def _rank(row: dict[str, Any]) -> tuple[bool, float, bool, float, str]:
+    stage_rate, case_rate = row["stages"]["on_time_rate"], row["concluded"]["on_time_rate"]
+    return (
+        stage_rate is None,
+        -(stage_rate or 0.0),
+        case_rate is None,
+        -(case_rate or 0.0),
+        row["unit"].code,
+    )
+
+
+def overdue_cases(session: Session, filters: sla.SlaFilter, unit_ids: list[int] | None) -> list[dict[str, Any]]:
+    """Cases concluded past their limit within the period and running ones past it now, latest limit first,
+    with the working days from the limit's last day to their conclusion (or today)."""
+    now = clock.now()
+    concluded_late = and_(
+        CaseInstance.completed_at >= CaseInstance.due_at, sla.within(CaseInstance.completed_at, filters)
+    )
+    running_late = and_(CaseInstance.status == RUNNING, CaseInstance.due_at <= now)
+    statement = (
+        select(CaseInstance)
+        .where(or_(concluded_late, running_late))
+        .order_by(CaseInstance.due_at.desc(), CaseInstance.id)
+        .limit(MAX_OVERDUE_CASES)
+    )
+    if unit_ids is not None:
+        statement = statement.where(CaseInstance.org_id.in_(unit_ids))
+    if filters.item:
+        statement = statement.where(CaseInstance.item_id == filters.item)
+    cases = session.scalars(statement).all()
+    units = _units(session, {instance.org_id for instance in cases})
+    calendar = workcalendar.default_calendar()
+    return [
+        {
+            "case_no": instance.case_no,
+            "item_name": instance.item_name,
+            "unit": units[instance.org_id],
+            "started_at": instance.started_at,
+            "due_at": instance.due_at,
+            "completed_at": instance.completed_at,
+            "overdue_working_days": calendar.working_days_between(
+                (instance.due_at - LAST_INSTANT).date(), (instance.completed_at or now).date()
+            ),
+        }
+        for instance in cases
+        if instance.due_at is not None
+    ]
+
+
+def report(session: Session, user: User, filters: sla.SlaFilter) -> dict[str, Any]:
+    """The 时效统计 figures and breakdowns, with the 考核 figures per stage and unit and the overdue cases."""
+    _, unit_ids = sla.figures_scope(session, user, filters)
+    totals = stage_totals(session, filters, unit_ids)
+    units = unit_figures(session, filters, unit_ids, totals)
+    return (
+        sla.sla_figures(session, user, filters)
+        | sla.sla_breakdowns(session, user, filters)
+        | {
+            "stages": stage_figures(session, totals),
+            "units": units,
+            "overdue_cases": overdue_cases(session, filters, unit_ids),
+            "count_columns": count_columns(units),
+        }
+    )
