@@ -24,6 +24,7 @@ def register(app: Flask) -> None:
         referrals,
         security,
         session,
+        step_limits,
         vendor,
     )
 
@@ -37,6 +38,7 @@ def register(app: Flask) -> None:
         calendar_admin,
         people,
         group_table,
+        step_limits,
         personal_data,
         security,
         design,

@@ -36,6 +36,7 @@ def menu() -> list[tuple[str, str]]:
             ("calendar_admin.years", "工作日历"),
             ("people.users", "用户与单位"),
             ("group_table.table", "候选组对照"),
+            ("step_limit_table.page", "环节时限"),
             ("privacy.views", "个人信息查看记录"),
             ("security.events", "安全日志"),
         ]

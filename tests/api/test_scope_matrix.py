@@ -426,6 +426,13 @@ SCOPED = {
     "GET /admin/group-roles": "group_table_regions: a region named by a unit of the administrator's subtree, else 422",
     "POST /admin/group-roles": "group_table_regions: a region named by a unit of the administrator's subtree, else 422",
     "POST /admin/group-roles/<int:entry_id>/remove": "group_table_regions: another region's entry answers 404",
+    # step limits (环节时限): adjusted by the administrators of the item's region
+    "GET /api/step-limits": "step_limit_regions: an item of a region outside the administrator's subtree answers 404",
+    "POST /api/step-limits": "step_limit_regions: an item of a region outside the administrator's subtree answers 404",
+    "DELETE /api/step-limits/<int:override_id>": "step_limit_regions: another region's adjustment answers 404",
+    "GET /admin/step-limits": "step_limit_regions: items of the administrator's regions; another region's item 404",
+    "POST /admin/step-limits": "step_limit_regions: an item of a region outside the administrator's subtree answers 404",
+    "POST /admin/step-limits/<int:override_id>/remove": "step_limit_regions: another region's adjustment answers 404",
     # process versions: a designer sees the base and their region's versions and deploys for their region
     "GET /api/definitions": LISTING,
     "POST /api/definitions": DEPLOY,
