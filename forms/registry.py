@@ -14,13 +14,23 @@ from typing import Any
 from marshmallow import Schema, ValidationError
 
 from forms import described
+from forms.agreement import (
+    AgreementSigningForm,
+    DesignationApplicationForm,
+    ExpertScoreForm,
+    NegotiationForm,
+    ObjectionHandlingForm,
+    PublicityObjectionForm,
+    SiteAssessmentForm,
+)
 from forms.base import FormSchema
 from forms.closing import ArchiveForm, CollectionForm, ConcludeForm, HandoverForm
 from forms.enrolment import CertificateForm, InfoChangeForm, InsuredRegistrationForm, RemoteCareFilingForm
 from forms.intake import CaseStartForm, MissingMaterialsNoticeForm, SupplementForm
 from forms.investigation import InjuryInvestigationForm
 from forms.json_schema import form_json_schema
-from forms.people import ApplicantForm
+from forms.manual_claims import MaterialsMailingForm, PointReviewForm, RoutingReviewForm
+from forms.people import ApplicantForm, MandateForm
 from forms.rating import FollowUpVisitForm, RectificationForm
 from forms.reimbursement import PayoutForm, ReimbursementClaimForm
 from forms.review import RejectionFeedbackForm, ReviewForm
@@ -30,6 +40,7 @@ from forms.validators import on_day
 
 FORMS: dict[str, type[FormSchema]] = {
     "applicant": ApplicantForm,
+    "mandate": MandateForm,
     "case_start": CaseStartForm,
     "reimbursement_claim": ReimbursementClaimForm,
     "missing_materials_notice": MissingMaterialsNoticeForm,
@@ -53,6 +64,16 @@ FORMS: dict[str, type[FormSchema]] = {
     "rectification": RectificationForm,
     "follow_up_visit": FollowUpVisitForm,
     "injury_investigation": InjuryInvestigationForm,
+    "point_review": PointReviewForm,
+    "routing_review": RoutingReviewForm,
+    "materials_mailing": MaterialsMailingForm,
+    "designation_application": DesignationApplicationForm,
+    "site_assessment": SiteAssessmentForm,
+    "expert_score": ExpertScoreForm,
+    "negotiation": NegotiationForm,
+    "publicity_objection": PublicityObjectionForm,
+    "objection_handling": ObjectionHandlingForm,
+    "agreement_signing": AgreementSigningForm,
 }
 
 

@@ -13,6 +13,9 @@ A `receiveTask` node waits for the message it names (`message`, the id of one of
 `[[message]]` entries, each with an `id` and the `name` outside systems send).
 A user task with a `stage` and `deadlines = true` gets its 即将超期/超期/超期通报 timers and the
 督办 steps they open (see `with_deadlines`); `clock = "pause" | "restart"` marks the 补正 clock rule.
+A `boundaryEvent` node of the sketch sits on the task it is `attachedTo` (at `offset` 0, 1, …): a `timer` or a
+`message` (a `[[message]]` id), interrupting when `interrupting = true`. A task with `multiInstance = { cardinality,
+output, item }` runs in parallel that many times (an expression), collecting each instance's `item` into `output`.
 See processes/sketches/ for examples.
 """
 
@@ -183,10 +186,23 @@ def _node_xml(node, incoming, outgoing, default_flow):
     if node["type"] == "receiveTask":
         attrs += f' messageRef="{node["message"]}"'
     if node["type"] == "boundaryEvent":
-        attrs += f' attachedToRef="{node["attachedTo"]}" cancelActivity="false"'
+        interrupting = "true" if node.get("interrupting") else "false"
+        attrs += f' attachedToRef="{node["attachedTo"]}" cancelActivity="{interrupting}"'
+        if "message" in node:
+            body += f'<bpmn:messageEventDefinition messageRef="{node["message"]}" />'
+        else:
+            body += (
+                f"<bpmn:timerEventDefinition><bpmn:timeDate>{escape(node['timer'])}</bpmn:timeDate>"
+                "</bpmn:timerEventDefinition>"
+            )
+    if "multiInstance" in node:
+        loop = node["multiInstance"]
         body += (
-            f"<bpmn:timerEventDefinition><bpmn:timeDate>{escape(node['timer'])}</bpmn:timeDate>"
-            "</bpmn:timerEventDefinition>"
+            "<bpmn:multiInstanceLoopCharacteristics>"
+            f"<bpmn:loopCardinality>{escape(loop['cardinality'])}</bpmn:loopCardinality>"
+            f"<bpmn:loopDataOutputRef>{loop['output']}</bpmn:loopDataOutputRef>"
+            f'<bpmn:outputDataItem id="{loop["item"]}" name="{loop["item"]}" />'
+            "</bpmn:multiInstanceLoopCharacteristics>"
         )
     return f"<bpmn:{node['type']} {attrs}>{body}</bpmn:{node['type']}>"
 

@@ -55,6 +55,12 @@ TASK_DATA = {
     "conclude": {"result": "已办结"},
     "collection": {"method": "现场领取"},
     "archive": {"archive_no": "GD-2026-0001", "location": "档案室一号柜"},
+    "point_review": {"decision": "approve", "approved_amount": "200.50", "uploaded": True},
+    "materials_mailing": {"carrier": "中国邮政EMS", "tracking_no": "1180012345678", "mailed_on": TODAY},
+    "site_assessment": {"decision": "approve", "assessed_on": TODAY, "assessors": "王五、赵六"},
+    "expert_score": {"score": 85, "recommendation": "agree", "opinion": "符合定点条件"},
+    "negotiation": {"decision": "approve", "negotiated_on": TODAY},
+    "agreement_signing": {"agreement_no": "DD-2026-0001", "signed_on": TODAY, "valid_until": "2099-12-31"},
     "payout": {
         "amount": "200.50",
         "payee_name": "张三",

@@ -29,6 +29,8 @@ from engine.core.models import AuditEvent, CaseInstance, ClaimedInvoice
 from forms.registry import FormInvalid
 
 REVIEW, PAYOUT = "review", "payout"
+# Forms that decide on a claim with a 核定金额 like `review` (福州 手工报销's point and 属地管理部 reviews).
+REVIEWS = frozenset({REVIEW, "point_review", "routing_review"})
 APPROVE = "approve"
 
 
@@ -130,7 +132,7 @@ def check_step(
     if total is None:
         return
     errors: dict[str, list[str]] = {}
-    if form_key == REVIEW and values.get("decision") == APPROVE:
+    if form_key in REVIEWS and values.get("decision") == APPROVE:
         approved = amount(values.get("approved_amount"))
         if approved is None:
             errors["approved_amount"] = ["审核通过时必须填写核定金额"]

@@ -1,7 +1,7 @@
 """移交 and 归档 as records: which materials went from which unit to which, when, by whom, and
 their archiving once the 档案管理员 confirms it.
 
-One rule, applied to every completed task (engine/tasks.py): a task with the 移交 form records a
+One rule, applied to every completed task (engine/tasks.py): a task with the 移交 form (or 邮寄受理材料) records a
 transfer to the unit that received the next task (the unit engine.routing chose for it); a task
 with the 归档 form confirms the latest transfer to its own unit as archived.
 """
@@ -17,14 +17,16 @@ from engine.core.models import AuditEvent, CaseInstance, Task, Transfer
 from engine.tasks.projection import TaskRow
 
 HANDOVER_FORM = "handover"
+MAILING_FORM = "materials_mailing"  # 邮寄受理材料 (福州 手工报销): a 移交 by post
 ARCHIVE_FORM = "archive"
+BY_POST = "邮寄"
 
 
 def after_completion(
     session: Session, case: CaseInstance, task: Task, values: dict[str, Any], next_tasks: list[TaskRow]
 ) -> None:
     """Write the transfer or archive confirmation a just-completed task stands for, if any."""
-    if task.form_key == HANDOVER_FORM:
+    if task.form_key in (HANDOVER_FORM, MAILING_FORM):
         record_transfer(session, case, task, values, next_tasks)
     elif task.form_key == ARCHIVE_FORM:
         confirm_archive(session, case, task, values)
@@ -39,7 +41,7 @@ def record_transfer(
         instance_id=case.id,
         task_id=task.id,
         materials=materials_received(session, case),
-        method=values["method"],
+        method=values.get("method", BY_POST),
         tracking_no=values.get("tracking_no"),
         note=values.get("note"),
         from_org_id=task.org_id,

@@ -1,7 +1,7 @@
 """The service items the product runs: the reviewed catalogue with the imported lists, and each item's flow."""
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,8 @@ class Flow:
     warn_days: int
     settles: bool = False
     """Whether the flow's 医保结算 step (an external task) runs: medical expenses are settled, subsidies are not."""
+    params: dict[str, int] = field(default_factory=dict)
+    """Figures the diagram reads from the case data as `params` (e.g. 协议管理's experts and 公示 days)."""
 
 
 @cache
@@ -61,4 +63,5 @@ def flow_for(item: Item) -> Flow:
         start_form or None,
         entry.get("warn_days", flows["warn_days"]),
         entry.get("settles", False),
+        dict(entry.get("params", {})),
     )

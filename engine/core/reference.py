@@ -32,6 +32,8 @@ class Reference:
     roles: dict[str, Role]
     lane_aliases: dict[str, str]
     kinds: dict[str, OrgKind]
+    lane_routes: dict[str, str]
+    """Lane → the task-data field naming the unit that works its tasks (`routed_by` in roles.toml)."""
 
     def role_for_lane(self, lane: str) -> str | None:
         """Role code a lane names, `ACCEPTING_WINDOW` for the alias, None when unknown."""
@@ -53,6 +55,7 @@ def reference() -> Reference:
     return Reference(
         roles={r["code"]: Role(r["code"], r["name"], r["works_at"]) for r in roles_doc["role"]},
         lane_aliases={a["name"]: a["resolves_to"] for a in roles_doc.get("lane_alias", [])},
+        lane_routes={a["name"]: a["routed_by"] for a in roles_doc.get("lane_alias", []) if "routed_by" in a},
         kinds={
             code: OrgKind(code, k["name"], k["level"], k.get("window_role"), k.get("scope") == "all")
             for code, k in kinds_doc["kind"].items()

@@ -104,15 +104,21 @@ class DemoLogin:
     password: str
     unit: str
     role: str
+    role_code: str
 
 
 def demo_logins() -> list[DemoLogin]:
+    """One login per role of each unit's kind, plus the numbered members of a unit's `panel` (several 评审专家
+    score one 专家评估 in parallel, each once)."""
     doc = tomllib.loads((DATA_DIR / "demo.toml").read_text(encoding="utf-8"))
-    return [
-        DemoLogin(f"{unit['slug']}.{role}", doc["password"], unit["name"], reference().role_name(role))
-        for unit in doc["unit"]
-        for role in doc["roles_by_kind"][unit["kind"]]
-    ]
+    logins = []
+    for unit in doc["unit"]:
+        names = [(role, role) for role in doc["roles_by_kind"][unit["kind"]]]
+        names += [(role, f"{role}{i}") for role, size in unit.get("panel", {}).items() for i in range(1, size + 1)]
+        for role, name in names:
+            username = f"{unit['slug']}.{name}"
+            logins.append(DemoLogin(username, doc["password"], unit["name"], reference().role_name(role), role))
+    return logins
 
 
 def seed_demo(session: Session) -> bool:
@@ -128,12 +134,11 @@ def seed_demo(session: Session) -> bool:
             )
         for login in demo_logins():
             unit_entry = next(u for u in doc["unit"] if u["name"] == login.unit)
-            role = login.username.split(".", 1)[1]
             create_user(
                 session,
                 login.username,
                 login.password,
-                [role],
+                [login.role_code],
                 unit_entry["code"],
                 login.role,
                 check_password=False,

@@ -4,7 +4,8 @@ Village cases go up to their township, township cases to the centre of their cou
 hospital stations to the centre (管理部) they are attached to.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from sqlalchemy import CTE, Select, bindparam, inspect, literal, or_, select
 from sqlalchemy.orm import Session, object_session
@@ -95,14 +96,24 @@ def supervising_unit(session: Session, unit: OrgUnit) -> OrgUnit:
     return centre_for(session, unit.parent if unit.kind == "station" and unit.parent else unit) or unit
 
 
-def route(session: Session, lane: str, accepting: OrgUnit, responsible: OrgUnit | None = None) -> tuple[str, OrgUnit]:
+def route(
+    session: Session,
+    lane: str,
+    accepting: OrgUnit,
+    responsible: OrgUnit | None = None,
+    data: Mapping[str, Any] | None = None,
+) -> tuple[str, OrgUnit]:
     """(role code, org unit) that must work a task of `lane` in a case accepted at `accepting`.
 
-    `responsible` is the unit holding the task a supervision lane (督办员, 上级督办员) is about.
+    `responsible` is the unit holding the task a supervision lane (督办员, 上级督办员) is about; `data` the task's
+    data, read by a lane routed to the unit an earlier step chose (`lane_routes`).
     """
     role = reference().role_for_lane(lane)
     if role is None:
         raise Invalid(f"泳道“{lane}”不是已知角色", {"lane": [lane]})
+    field = reference().lane_routes.get(lane)
+    if field is not None and data is not None and data.get(field):
+        return role, chosen_unit(session, str(data[field]), accepting, role, field)
     if role == ACCEPTING_WINDOW:
         window = window_role(accepting)
         if window is None:
@@ -120,3 +131,19 @@ def route(session: Session, lane: str, accepting: OrgUnit, responsible: OrgUnit 
     if unit is None:
         raise Invalid(f"{accepting.name}之上没有可办理“{lane}”环节的单位", {"lane": [lane]})
     return role, unit
+
+
+def region_root(unit: OrgUnit) -> OrgUnit:
+    """The top unit of the unit's region: the highest one above it that is not of a system-wide kind."""
+    return [u for u in ancestry(unit) if not reference().kinds[u.kind].system_wide][-1]
+
+
+def chosen_unit(session: Session, code: str, accepting: OrgUnit, role: str, field: str) -> OrgUnit:
+    """The unit `code` an earlier step chose for a task of `role`: of the kind that role works at, in the
+    accepting unit's region (a 属地管理部 routes a 福州 手工报销 to another 管理部 of 福州市, never elsewhere)."""
+    works_at = reference().roles[role].works_at
+    unit = session.scalars(select(OrgUnit).where(OrgUnit.code == code)).first()
+    if unit is None or unit.kind != works_at or region_root(unit).id != region_root(accepting).id:
+        kind = reference().kinds[works_at].name
+        raise Invalid(f"“{code}”不是{region_root(accepting).name}的{kind}", {field: [f"请填写本地区{kind}的单位代码"]})
+    return unit

@@ -101,8 +101,10 @@ def project_tasks(session: Session, case: CaseInstance, item: Item | None, waiti
             continue
         spec = spiff_task.task_spec
         watched = watched_task(spiff_task)
-        responsible = route(session, watched.task_spec.lane, case.org)[1] if watched is not None else None
-        role, unit = route(session, spec.lane, case.org, responsible)
+        responsible = (
+            route(session, watched.task_spec.lane, case.org, data=watched.data)[1] if watched is not None else None
+        )
+        role, unit = route(session, spec.lane, case.org, responsible, spiff_task.data)
         due_at, warn_at, limit = task_deadlines(session, item, spiff_task, case)
         created.append(
             {

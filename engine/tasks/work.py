@@ -24,6 +24,7 @@ from engine.core.models import CaseInstance, Task, User
 from engine.core.typing import Workflow
 from engine.core.uow import unit_of_work
 from engine.org.permissions import CANDIDATE_CONDITION, candidate_params, is_candidate
+from engine.tasks import panels
 from engine.workflow import snapshot
 from forms.registry import FormInvalid, clean
 
@@ -123,6 +124,7 @@ def claim(session: Session, user: User, task_id: str) -> Task:
         raise Forbidden("您不是该任务的办理人")
     if task.assignee_id == user.id and task.state == TASK_OPEN:
         return task
+    panels.ensure_one_seat(session, user, task)
     try:
         with unit_of_work(session):
             take_task(session, task, user)
@@ -204,7 +206,7 @@ def _write_completion(
     """The completion's writes: the task row, its event, the case with what follows, and any 移交/归档/出件."""
     complete_task(session, task, user)
     history.record(session, case, "completed", user, task, detail=values)
-    if task.form_key == money.REVIEW and values.get("decision") != money.APPROVE:
+    if task.form_key in money.REVIEWS and values.get("decision") != money.APPROVE:
         money.release_invoices(session, case.id)
     next_tasks = write_step(session, case, item, workflow)
     transfers.after_completion(session, case, task, values, next_tasks)

@@ -14,6 +14,7 @@ APPLICANT = {"name": "李四", "id_number": "11010519491231002X", "mobile": "139
 # One valid filling of every form; a form added without a sample fails test_every_form_has_a_sample.
 SAMPLES = {
     "applicant": APPLICANT,
+    "mandate": {"agent_name": "王协理", "agent_id_number": "11010519491231002X", "relation": "子女"},
     "case_start": {"item": "门诊费用报销", "org": "360981101", "applicant": APPLICANT, "materials": ["身份证"]},
     "reimbursement_claim": {
         "medical_institution": "丰城市中医院",
