@@ -5,7 +5,7 @@ from math import ceil
 from flask import current_app, flash, redirect, render_template, request, url_for
 
 from engine.attachments import service as scans
-from engine.cases import acceptance, casefile, lifecycle, notices, personal_data, queries
+from engine.cases import acceptance, casefile, lifecycle, mandates, notices, personal_data, queries
 from engine.cases.deadlines import deadline_status
 from engine.cases.history import ACTION_LABELS
 from engine.catalogue.flows import catalog, flow_for
@@ -257,6 +257,8 @@ def accept(item_id: str):
         "proxy": "proxy" in request.form,
         "details": from_form(details_schema, request.form, "details.") if details_schema else {},
     }
+    if payload["proxy"]:
+        payload["mandate"] = from_form(json_schema("mandate"), request.form, "mandate.")
     try:
         case = acceptance.start_case(db.session, user, payload, scans=_scans(item))
     except FormInvalid as exc:
@@ -281,11 +283,15 @@ def _posted() -> dict:
 
 
 def _scans(item) -> list[tuple[str, str, bytes]]:
-    """The scans chosen on the 受理 page: (material, file name, bytes) for each file of each material's `scan:<n>`."""
+    """The scans chosen on the 受理 page: (material, file name, bytes) for each file of each material's `scan:<n>`,
+    and the signed 授权委托书 of a proxy application (`scan:mandate`)."""
+    chosen = [(material.name, f"scan:{index}") for index, material in enumerate(item.materials)]
+    if "proxy" in request.form:
+        chosen.append((mandates.authorisation_material(), "scan:mandate"))
     return [
-        (material.name, upload.filename, upload.read())
-        for index, material in enumerate(item.materials)
-        for upload in request.files.getlist(f"scan:{index}")
+        (material, upload.filename, upload.read())
+        for material, field in chosen
+        for upload in request.files.getlist(field)
         if upload.filename
     ]
 
@@ -297,6 +303,8 @@ def _accept_page(item, details_schema, values, errors, status=200, refer=False):
         item=item,
         details_schema=details_schema,
         applicant_schema=json_schema("applicant"),
+        mandate_schema=json_schema("mandate"),
+        authorisation_material=mandates.authorisation_material(),
         values=values,
         errors=errors,
         refer=refer,
