@@ -13,10 +13,11 @@ from pypdf import PdfWriter
 
 from engine.attachments import service, store
 from engine.attachments.checks import UPLOAD_TOO_LARGE
+from engine.cases.mandates import authorisation_material
 from engine.catalogue.flows import catalog
 from engine.core.models import CaseInstance, User
 from server.extensions import db
-from tests.factories import applicant, reimbursement_details
+from tests.factories import applicant, mandate, reimbursement_details
 from tests.scenarios import ALL_MATERIALS, start_at_village
 from tests.web_login import csrf_token, page_login
 from web.formdata import flat_values
@@ -107,7 +108,7 @@ def test_the_upload_form_lets_a_phone_use_its_camera_and_lists_the_item_s_materi
     assert f'action="/cases/{case["id"]}/attachments"' in form and "data-drop-zone" in form
     camera = re.search(r'<input type="file"[^>]*capture="environment"[^>]*>', html).group(0)
     assert 'accept="application/pdf,image/jpeg,image/png"' in camera and "multiple" in camera
-    assert re.findall(r'<option value="([^"]+)">', html) == ALL_MATERIALS
+    assert re.findall(r'<option value="([^"]+)">', html) == [*ALL_MATERIALS, authorisation_material()], "a proxy case"
     assert "attachments.js" in html and "<script>" not in html  # no inline script
     assert "尚无附件" in html
     # someone who may see the case but may not attach gets no form
@@ -181,7 +182,7 @@ def test_a_page_upload_over_the_request_limit_is_told_not_a_server_error(fresh, 
 
 def accept_form(token, materials, scans):
     data = {"csrf_token": token, "materials": materials, "proxy": "on"}
-    data |= flat_values({"applicant": applicant()})
+    data |= flat_values({"applicant": applicant(), "mandate": mandate()})
     data |= flat_values({"details": reimbursement_details()})
     for index, name, content in scans:
         data[f"scan:{index}"] = (io.BytesIO(content), name)
