@@ -9,7 +9,7 @@ from engine.cases import promises, supplements
 from server.extensions import db
 from server.login import current_account, require_login
 
-blp = Blueprint("supplements", __name__, url_prefix="/api", description="容缺受理与补正")
+blp = Blueprint("deferral", __name__, url_prefix="/api", description="容缺受理与补正")
 blp.before_request(require_login)
 
 

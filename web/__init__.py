@@ -21,10 +21,12 @@ def register(app: Flask) -> None:
         people,
         personal_data,
         progress,
+        rating,
         referrals,
         security,
         session,
         step_limits,
+        supplements,
         vendor,
     )
 
@@ -32,6 +34,7 @@ def register(app: Flask) -> None:
         session,
         clerk,
         referrals,
+        supplements,
         attachments,
         admin,
         dashboard,
@@ -44,6 +47,7 @@ def register(app: Flask) -> None:
         design,
         vendor,
         progress,
+        rating,
     ):
         app.register_blueprint(module.bp)
     filters.register(app)

@@ -26,7 +26,7 @@ def menu() -> list[tuple[str, str]]:
     if user.roles - {ADMIN, DESIGNER}:
         entries.append(("clerk.inbox", "我的工作台"))
     if _passes(lambda: ensure_may_accept(user, user.org)):
-        entries += [("clerk.pick_item", "受理"), ("clerk.accepted", "我受理的办件")]
+        entries += [("clerk.pick_item", "受理"), ("clerk.accepted", "我受理的办件"), ("supplements.page", "待补正")]
     if _passes(lambda: ensure_may_refer(user)):
         entries.append(("first_contact.page", "首问登记"))
     if _passes(lambda: sla_scope(user, None)):

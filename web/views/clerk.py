@@ -5,14 +5,15 @@ from math import ceil
 from flask import current_app, flash, redirect, render_template, request, url_for
 
 from engine.attachments import service as scans
-from engine.cases import acceptance, casefile, lifecycle, mandates, notices, personal_data, queries
+from engine.cases import acceptance, casefile, lifecycle, mandates, notices, personal_data, promises, queries
 from engine.cases.deadlines import deadline_status
 from engine.cases.history import ACTION_LABELS
 from engine.catalogue.flows import catalog, flow_for
 from engine.catalogue.offering import acceptable_items, items_of_region, offered_at
 from engine.core.errors import Forbidden, Invalid, NotFound
 from engine.org.permissions import ensure_may_rate
-from engine.reporting import ratings
+from engine.reporting import rated_stages, ratings
+from engine.sms import texts as sms_texts
 from engine.tasks import work
 from forms.registry import FormInvalid, json_schema, title_of
 from server.args import page_number
@@ -172,6 +173,7 @@ def case(
         rating = ratings.rating_of(db.session, user, case_id)
     except NotFound:
         rating = None
+    may_rate = _may_rate(user, view.case, rating)
     return render_template(
         "clerk/case.html",
         file=file,
@@ -184,8 +186,9 @@ def case(
         deadline=file.deadline,
         notice_titles=notices.notice_titles(),
         rating=rating,
-        may_rate=_may_rate(user, view.case, rating),
+        may_rate=may_rate,
         rating_schema=json_schema("rating"),
+        rating_stages=rated_stages.stages_of(db.session, view.case) if may_rate else (),
         values=values or {},
         errors=errors or {},
     ), status
@@ -210,7 +213,7 @@ def _may_rate(user, case, rating) -> bool:
 
 @bp.route("/cases/<int:case_id>/rating", methods=["POST"])
 def rate(case_id: int):
-    data = from_form(json_schema("rating"), request.form)
+    data = from_form(json_schema("rating"), request.form) | {"stage": request.form.get("stage", "")}
     try:
         rating = ratings.rate_case(
             db.session,
@@ -248,12 +251,14 @@ def accept(item_id: str):
     start_form = flow_for(item).start_form
     details_schema = json_schema(start_form) if start_form else None
     if request.method == "GET":
-        return _accept_page(item, details_schema, {}, {})
+        return _accept_page(item, details_schema, {"applicant.sms": sms_texts.consent_default()}, {})
     payload = {
         "item": item.id,
         "org": user.org.code,
         "applicant": from_form(json_schema("applicant"), request.form, "applicant."),
         "materials": request.form.getlist("materials"),
+        "deferred": request.form.getlist("deferred"),
+        "promise_date": request.form.get("promise_date") or None,
         "proxy": "proxy" in request.form,
         "details": from_form(details_schema, request.form, "details.") if details_schema else {},
     }
@@ -272,6 +277,9 @@ def accept(item_id: str):
     if notice is not None:
         flash(f"已受理，办件编号 {case.case_no}。材料不齐，请出具一次性告知书。", "warning")
         return redirect(url_for("clerk.task", task_id=notice.id))
+    if payload["deferred"]:
+        flash(f"已容缺受理，办件编号 {case.case_no}。请打印容缺受理承诺书交申请人签字。", "warning")
+        return redirect(url_for("clerk.case", case_id=case.id, _anchor="promise"))
     flash(f"已受理，办件编号 {case.case_no}", "success")
     return redirect(url_for("clerk.case", case_id=case.id))
 
@@ -279,6 +287,7 @@ def accept(item_id: str):
 def _posted() -> dict:
     values = request.form.to_dict()
     values["materials"] = request.form.getlist("materials")
+    values["deferred"] = request.form.getlist("deferred")
     return values
 
 
@@ -308,4 +317,5 @@ def _accept_page(item, details_schema, values, errors, status=200, refer=False):
         values=values,
         errors=errors,
         refer=refer,
+        deferrable=promises.deferrable_materials(item.id),
     ), status
