@@ -15,8 +15,8 @@ workbook, so that they show the same numbers.
 """
 
 import tomllib
-from collections.abc import Callable
-from datetime import datetime, timedelta
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -29,15 +29,18 @@ from engine.cases.lifecycle import RUNNING, TASK_COMPLETED
 from engine.cases.queries import day_start
 from engine.core.clock import clock
 from engine.core.models import AuditEvent, CaseInstance, OrgUnit, Referral, Task, User
-from engine.reporting import sla
+from engine.reporting import acceptance_counts, proxy_counts, sla
 
 Counts = dict[int, dict[str, int | float]]
 StageTotals = dict[tuple[int, str], list[int]]
-CountsFunction = Callable[..., Counts]
+CountsFunction = Callable[..., Mapping[int, Mapping[str, int | float]]]
 # Decisions of the review form counted per unit that made them: stored value → counted name.
 DECISIONS = {"approve": "approved", "reject": "rejected"}
 # The overdue cases a 通报 lists at most, latest limit first.
 MAX_OVERDUE_CASES = 200
+# The counts modules take a bounded period: without a first or last day, these stand for "any time".
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 1, 1, tzinfo=UTC)
 # A limit's instant is 00:00 after its last day: one microsecond before it lies in that day.
 LAST_INSTANT = timedelta(microseconds=1)
 
@@ -106,7 +109,7 @@ def referral_counts(
     return found
 
 
-COUNTS: tuple[CountsFunction, ...] = (decision_counts, referral_counts)
+COUNTS: tuple[CountsFunction, ...] = (decision_counts, referral_counts, acceptance_counts.counts, proxy_counts.counts)
 
 
 def stage_totals(session: Session, filters: sla.SlaFilter, unit_ids: list[int] | None) -> StageTotals:
@@ -171,7 +174,8 @@ def unit_figures(
     since, until = period(filters)
     counts: dict[int, dict[str, int | float]] = {}
     for function in COUNTS:
-        for org_id, values in function(session, since=since, until=until, org_ids=unit_ids).items():
+        found = function(session, since=since or EARLIEST, until=until or LATEST, org_ids=unit_ids)
+        for org_id, values in found.items():
             counts.setdefault(org_id, {}).update(values)
     concluded = sla.timeliness_counts(session, filters, unit_ids, False, CaseInstance.org_id)
     own_stages: dict[int, list[int]] = {}

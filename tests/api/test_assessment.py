@@ -1,7 +1,7 @@
 """考核 over GET /api/sla, its workbook and the monthly 通报: a case concluded on time whose 乡镇初审 ran late.
 
 Three 门诊费用报销 cases accepted at 曲江村 on 2026-11-02 (30 working days: due 2026-12-15 00:00; 乡镇初审 20:
-due 2026-12-01 00:00), worked by 曲江镇 and the centre:
+due 2026-12-01 00:00), worked by 曲江镇 and the centre, the result handed out (出件) at 曲江村:
 - A: 初审 on 11-03, concluded 11-03;
 - B: 初审 on 12-08 — six working days (12-01…12-08) past its limit — then concluded 12-08, within the case's;
 - C: rejected at 初审 on 11-03.
@@ -14,9 +14,10 @@ import lxml.html
 import pytest
 from openpyxl import load_workbook
 
+from engine.catalogue.flows import catalog
 from engine.core.clock import SHANGHAI, clock
 from tests.factories import applicant
-from tests.scenarios import APPROVE, PAYOUT, settle, start_reimbursement_at, work_open_supervision
+from tests.scenarios import APPROVE, IN_PERSON, PAYOUT, settle, start_reimbursement_at, work_open_supervision
 from tests.web_login import page_login
 
 pytestmark = pytest.mark.usefixtures("fresh")
@@ -50,6 +51,7 @@ def conclude_after_review(as_user, case_no):
     work_case(as_user("fc-centre.centre_reviewer"), case_no, "医保中心复核", APPROVE)
     settle(as_user, {"case_no": case_no})
     work_case(as_user("fc-centre.centre_payer"), case_no, "拨付", PAYOUT)
+    work_case(as_user("qujiangcun.village_agent"), case_no, "出件", IN_PERSON)
 
 
 @pytest.fixture
@@ -72,9 +74,7 @@ def month(as_user):
     at("2026-11-03")
     conclude_after_review(as_user, a)
     work_case(as_user("qujiang.township_clerk"), c, "乡镇初审", REJECT)
-    work_case(
-        as_user("qujiangcun.village_agent"), c, "告知申请人审核结果", {"notified_on": "2026-11-03", "method": "电话"}
-    )
+    work_case(as_user("qujiangcun.village_agent"), c, "出件", IN_PERSON)
     at("2026-12-08")
     conclude_after_review(as_user, b)
     work_open_supervision(as_user, b)
@@ -132,6 +132,7 @@ def test_the_months_counts_per_unit(month, as_user):
     assert (township["approved"], township["rejected"]) == (1, 1)
     assert (centre["approved"], centre.get("rejected", 0)) == (1, 0)
     assert village["referrals_made"] == 1 and township["referrals_received"] == 1
+    assert village["proxy"] == 3, "曲江村's agent applied for all three under a 委托"
     assert unit_row(december, TOWNSHIP)["counts"]["approved"] == 1
     labels = {column["key"]: column["label"] for column in november["count_columns"]}
     assert labels["approved"] == "审核通过" and labels["referrals_made"] == "首问转出"
@@ -150,6 +151,42 @@ def test_overdue_cases_late_and_still_open(month, as_user):
     (case,) = figures(as_user, "from=2026-11-01")["overdue_cases"]
     assert (case["completed_at"], case["unit"], case["item_name"]) == (None, VILLAGE, "门诊费用报销")
     assert case["overdue_working_days"] == 3  # 01-21, 01-22 and 01-25
+
+
+FILING_ITEM = (
+    "fc-t-05"  # 异地安置退休人员备案 at the township window; the copy of the ID is 可容缺, 补正 30 natural days
+)
+FILING = {"filing_type": "异地安置退休人员", "destination_province": "广东省", "destination_city": "深圳市"}
+COPY = "本人有效身份证件或社会保障卡复印件"
+
+
+def accept_filing(as_user, **body):
+    materials = [m.name for m in catalog().get(FILING_ITEM).materials if m.name != COPY]
+    payload = {"item": FILING_ITEM, "org": TOWNSHIP["code"], "applicant": applicant(), "materials": materials}
+    response = as_user("qujiang.township_clerk").post(
+        "/api/instances", json=payload | {"details": FILING | {"start_date": "2026-11-02"}} | body
+    )
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def test_deferred_supplement_and_not_accepted_counted_at_the_accepting_unit(app, as_user):
+    at("2026-11-02")
+    accept_filing(as_user, deferred=[COPY], promise_date="2026-11-05")
+    told = accept_filing(as_user)
+    work_case(as_user("qujiang.township_clerk"), told["case_no"], "一次性告知", {"missing": [COPY]})
+    result = app.test_cli_runner().invoke(args=["timers", "run", "--once", "--now", "2026-12-03T00:00:01+08:00"])
+    assert result.exit_code == 0, result.output
+    at("2026-12-03")
+    november, december = figures(as_user, "month=2026-11"), figures(as_user, "month=2026-12")
+    assert {key: unit_row(november, TOWNSHIP)["counts"][key] for key in ("deferred", "supplement")} == {
+        "deferred": 1,
+        "supplement": 1,
+    }
+    assert unit_row(december, TOWNSHIP)["counts"]["not_accepted"] == 1
+    assert unit_row(figures(as_user, ""), TOWNSHIP)["counts"]["not_accepted"] == 1, "no period: any time"
+    labels = [column["label"] for column in november["count_columns"]]
+    assert labels[:3] == ["不予受理", "容缺受理", "补正"]
 
 
 def test_bad_month_and_month_with_dates_are_named(as_user):

@@ -5,7 +5,7 @@ from datetime import datetime
 import pytest
 
 from engine.core.clock import SHANGHAI, clock
-from tests.scenarios import APPROVE, settle, start_reimbursement_at, work, work_open_supervision
+from tests.scenarios import APPROVE, collect, settle, start_reimbursement_at, work, work_open_supervision
 
 pytestmark = pytest.mark.usefixtures("fresh")
 
@@ -14,7 +14,7 @@ def at(day, hour=10, minute=0):
     clock.freeze(datetime.fromisoformat(day).replace(hour=hour, minute=minute, tzinfo=SHANGHAI))
 
 
-def run_to_conclusion(as_user, paid_on):
+def run_to_conclusion(as_user, paid_on, window):
     township = as_user("qujiang.township_clerk")
     work(township, "乡镇初审", APPROVE)
     work(township, "移交医保中心", {"method": "系统流转"})
@@ -31,6 +31,7 @@ def run_to_conclusion(as_user, paid_on):
             "paid_on": paid_on,
         },
     )
+    collect(as_user(f"{window}.village_agent"))
 
 
 @pytest.fixture
@@ -42,12 +43,12 @@ def figures(as_user):
     """
     at("2026-10-08")
     start_reimbursement_at(as_user, "qujiangcun", "360981104201", "李一")
-    run_to_conclusion(as_user, "2026-10-08")
+    run_to_conclusion(as_user, "2026-10-08", "qujiangcun")
     b = start_reimbursement_at(as_user, "xinzhuang", "360981104202", "王二")
     at("2026-10-12")
     start_reimbursement_at(as_user, "xiaogangcun", "360981106201", "赵三")
     at("2026-12-01")
-    run_to_conclusion(as_user, "2026-12-01")
+    run_to_conclusion(as_user, "2026-12-01", "xinzhuang")
     work_open_supervision(as_user, b)
     start_reimbursement_at(as_user, "qujiangcun", "360981104201", "钱四")
     admin = as_user("fengcheng.admin")
@@ -101,7 +102,8 @@ def test_overdue_open_tasks_by_stage_and_unit_as_of_the_clock(figures, as_user):
     assert [row["stage"] for row in figures()["overdue_tasks"]] == ["乡镇初审"]
     at("2026-12-09", hour=0)
     overdue = {(row["stage"], row["org"]["code"]): row["count"] for row in figures()["overdue_tasks"]}
-    assert overdue == {("乡镇初审", "360981106"): 1, ("整改", "360981-YB"): 1}
+    # The 差评 rated the last stage, 新庄村's 出件: its 整改 is 新庄村's.
+    assert overdue == {("乡镇初审", "360981106"): 1, ("整改", "360981104202"): 1}
 
 
 def test_average_working_days_per_stage_and_unit(figures):
@@ -131,9 +133,16 @@ def test_rating_distribution_and_rectification_timeliness(figures, as_user):
     assert figures("to=2026-11-30")["ratings"]["total"] == 0
 
     at("2026-12-10")
-    clerk = as_user("fc-centre.centre_clerk")
-    work(clerk, "整改", {"finding": "拨付积压", "measures": "专人跟进", "rectified_on": "2026-12-10"})
-    work(clerk, "回访", {"visited_on": "2026-12-10", "method": "电话", "applicant_view": "基本满意"})
+    work(
+        as_user("xinzhuang.village_agent"),
+        "整改",
+        {"finding": "出件延误", "measures": "专人跟进", "rectified_on": "2026-12-10"},
+    )
+    work(
+        as_user("qujiang.supervisor"),
+        "回访",
+        {"visited_on": "2026-12-10", "method": "电话", "applicant_view": "基本满意"},
+    )
     report = figures()
     assert report["rectifications"] == {"total": 1, "on_time": 0, "late": 1, "without_limit": 0, "on_time_rate": 0.0}
     assert report["concluded"]["total"] == 2
