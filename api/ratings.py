@@ -28,9 +28,13 @@ class RatingOut(Schema):
     case_no = fields.String(attribute="instance.case_no")
     level = fields.String(metadata={"description": "非常满意、满意、基本满意、不满意或非常不满意"})
     comment = fields.String(allow_none=True)
+    stage = fields.String(allow_none=True, metadata={"description": "被评价的环节（申请人所选，默认最后一个环节）"})
+    channel = fields.String(metadata={"description": "window：窗口评价器，工作人员登记；online：申请人在线评价"})
     recorded_at = fields.DateTime()
-    recorded_by = fields.Nested(UserRef)
-    responsible_org = fields.Nested(OrgRef, allow_none=True, metadata={"description": "差评的整改单位"})
+    recorded_by = fields.Nested(UserRef, allow_none=True, metadata={"description": "登记的工作人员（在线评价为空）"})
+    responsible_org = fields.Nested(
+        OrgRef, allow_none=True, metadata={"description": "办理被评价环节的单位，差评在此整改"}
+    )
     rectification = fields.Nested(RectificationRef, allow_none=True, metadata={"description": "差评整改办件"})
 
 
@@ -42,7 +46,8 @@ def _rectification_days() -> int | None:
 @blp.doc(requestBody=bodies.RATING)
 @blp.response(201, RatingOut)
 def rate(case_id: int):
-    """Record the applicant's rating of a concluded case (the `rating` form); a 差评 opens 整改."""
+    """Record the rating the applicant gave at the window's 评价器 (the `rating` form, optional `stage`); a 差评
+    opens 整改 at the unit whose stage was rated."""
     body = bodies.json_object()
     return ratings.rate_case(db.session, current_account(), case_id, body, _rectification_days())
 

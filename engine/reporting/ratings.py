@@ -1,10 +1,13 @@
 """好差评: the applicant's rating of a concluded case, and the 整改 and 回访 a 差评 opens.
 
-One rating per case (一事一评, GB/T 39734-2020), recorded at the accepting unit right after 办结 or
-later by case number. A 差评 (不满意, 非常不满意) must be investigated, corrected and followed up
-(国办发〔2019〕51号): the engine starts the `rating_rectification` flow as a case of its own at the
-responsible unit — the unit that concluded the rated case's last step, since it owns the outcome the
-applicant judged — with a limit of working days that deployments set (local rules say 5, 7 or 15).
+One rating per case (一次一评, GB/T 39734-2020), whichever way it comes: staff record what the applicant gave
+at the window's 评价器 (`rate_case`, `rate_by_case_no`), or the applicant rates online without an account
+(`rate_as_applicant`: the 办件编号 and the ID number's last six characters, as for the progress lookup). The
+applicant rates one stage, the last by default (`rated_stages`). A 差评 (不满意, 非常不满意) must be
+investigated, corrected and followed up (国办发〔2019〕51号; 永医保发〔2022〕15号: 差评回访率、处置率100%): the
+engine starts the `rating_rectification` flow as a case of its own at the unit whose stage was rated, its 整改
+at that unit's window and its 回访 with the 督办员 above it, with a limit of working days that deployments set
+(local rules say 5, 7 or 15).
 """
 
 from typing import Any
@@ -15,15 +18,17 @@ from sqlalchemy.orm import Session
 
 from engine import workcalendar
 from engine.bpmn import deployment
-from engine.cases import history
-from engine.cases.lifecycle import CONCLUDED, RUNNING, TASK_COMPLETED
+from engine.cases import history, progress
+from engine.cases.lifecycle import CONCLUDED, RUNNING
 from engine.cases.step import write_step
 from engine.catalogue.flows import catalog
 from engine.core.clock import clock
 from engine.core.errors import Conflict, Invalid, NotFound
-from engine.core.models import AuditEvent, CaseInstance, OrgUnit, Rating, Task, User
+from engine.core.models import CaseInstance, OrgUnit, Rating, Task, User
 from engine.core.uow import unit_of_work
 from engine.org.permissions import ensure_may_rate, may_see_case
+from engine.reporting import rated_stages
+from engine.reporting.rated_stages import RatedStage
 from engine.workflow import snapshot
 from forms.registry import clean
 
@@ -31,42 +36,77 @@ POOR_LEVELS = frozenset({"不满意", "非常不满意"})
 RECTIFICATION_PROCESS = "rating_rectification"
 RECTIFICATION_WORKING_DAYS = 5
 RECTIFICATION_SUFFIX = "-ZG"
+# The flow's two steps (their ids in rating_rectification.bpmn): 整改 done is 处置, 回访 done is 回访.
+RECTIFY_STEP, FOLLOW_UP_STEP = "rectify", "follow_up_visit"
+WINDOW, ONLINE = "window", "online"
+ALREADY_RATED = "该办件已评价，每件办件只能评价一次"
 
 
 def rate_case(
     session: Session, user: User, case_id: int, payload: dict[str, Any], rectification_days: int | None = None
 ) -> Rating:
-    """Record the rating of a concluded case; a 差评 also opens its 整改 case. Commits."""
+    """Record the rating given at the window's 评价器 (the `rating` form and an optional `stage`). Commits."""
     case = _visible_case(session, user, session.get(CaseInstance, case_id))
     ensure_may_rate(user, case.org_id)
-    values = clean("rating", payload, today=clock.now().date())
-    if _is_rectification(session, case):
-        raise Conflict("差评整改办件不参与好差评")
-    if case.status != CONCLUDED:
-        raise Conflict("办件尚未办结，办结后才能评价")
-    if session.scalar(select(Rating.id).where(Rating.instance_id == case.id)) is not None:
-        raise Conflict("该办件已评价，每件办件只能评价一次")
+    return _record(session, case, payload, user, rectification_days)
 
-    now = clock.now()
+
+def rate_as_applicant(session: Session, payload: dict[str, Any], rectification_days: int | None = None) -> Rating:
+    """The applicant's own rating: `case_no` and `id_tail` find the case (one 404 for any miss), then as
+    `rate_case`. Commits."""
+    body = dict(payload)
+    case = progress.applicants_case(session, str(body.pop("case_no", "") or ""), str(body.pop("id_tail", "") or ""))
+    return _record(session, case, body, None, rectification_days)
+
+
+def rateable_stages(session: Session, case_no: str, id_tail: str) -> tuple[CaseInstance, tuple[RatedStage, ...]]:
+    """What the applicant's rating page offers once the number and tail match: the case and its stages.
+    409 when the case cannot be rated (yet, or again)."""
+    case = progress.applicants_case(session, case_no, id_tail)
+    _ensure_rateable(session, case)
+    return case, rated_stages.stages_of(session, case)
+
+
+def _record(
+    session: Session, case: CaseInstance, payload: dict[str, Any], user: User | None, rectification_days: int | None
+) -> Rating:
+    body = dict(payload)
+    requested_stage = body.pop("stage", None)
+    values = clean("rating", body, today=clock.now().date())
+    _ensure_rateable(session, case)
+    stage = rated_stages.pick(rated_stages.stages_of(session, case), str(requested_stage or ""))
     rating = Rating(
         instance_id=case.id,
         instance=case,
         level=values["level"],
         comment=values.get("comment") or None,
-        recorded_at=now,
-        recorded_by_id=user.id,
+        recorded_at=clock.now(),
+        recorded_by_id=user.id if user else None,
+        channel=WINDOW if user else ONLINE,
+        stage=stage.title,
+        responsible_org_id=stage.unit.id,
     )
     with unit_of_work(session):
         session.add(rating)
         try:
             session.flush()
         except IntegrityError:
-            raise Conflict("该办件已评价，每件办件只能评价一次") from None
-        history.record(session, case, "rated", user, detail={"level": rating.level, "comment": rating.comment})
+            raise Conflict(ALREADY_RATED) from None
+        detail = {"level": rating.level, "comment": rating.comment, "stage": stage.title, "channel": rating.channel}
+        history.record(session, case, "rated", user, detail=detail)
         if rating.level in POOR_LEVELS:
             days = RECTIFICATION_WORKING_DAYS if rectification_days is None else rectification_days
-            _open_rectification(session, user, rating, days)
+            _open_rectification(session, user, rating, stage.unit, days)
     return rating
+
+
+def _ensure_rateable(session: Session, case: CaseInstance) -> None:
+    if _is_rectification(session, case):
+        raise Conflict("差评整改办件不参与好差评")
+    if case.status != CONCLUDED:
+        raise Conflict("办件尚未办结，办结后才能评价")
+    if session.scalar(select(Rating.id).where(Rating.instance_id == case.id)) is not None:
+        raise Conflict(ALREADY_RATED)
 
 
 def rate_by_case_no(
@@ -98,26 +138,12 @@ def rating_of(session: Session, user: User, case_id: int) -> Rating:
     return rating
 
 
-def responsible_unit(session: Session, case: CaseInstance) -> OrgUnit:
-    """The unit that completed the case's last step; the accepting unit if no step was worked.
+def _open_rectification(session: Session, user: User | None, rating: Rating, unit: OrgUnit, days: int) -> None:
+    """Start the 整改 case at the rated stage's unit, its limit counted from tomorrow (次日起算).
 
-    The audit trail orders completions even when two share an instant.
+    An online rating has no recording clerk: its 整改 case is filed as started by whoever accepted the rated case.
     """
-    org_id = session.scalar(
-        select(Task.org_id)
-        .join(AuditEvent, AuditEvent.task_id == Task.id)
-        .where(AuditEvent.instance_id == case.id, AuditEvent.action == "completed", Task.state == TASK_COMPLETED)
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-        .limit(1)
-    )
-    # Task.org_id is a foreign key, so the unit exists.
-    return session.get_one(OrgUnit, org_id) if org_id is not None else case.org
-
-
-def _open_rectification(session: Session, user: User, rating: Rating, days: int) -> None:
-    """Start the 整改 case at the responsible unit, its limit counted from tomorrow (次日起算)."""
     case = rating.instance
-    unit = responsible_unit(session, case)
     definition = deployment.latest_definition(session, RECTIFICATION_PROCESS)
     spec, subprocess_specs = deployment.specs_of(definition)
     now = clock.now()
@@ -132,14 +158,13 @@ def _open_rectification(session: Session, user: User, rating: Rating, days: int)
         status=RUNNING,
         applicant=case.applicant,
         state="",
-        started_by_id=user.id,
+        started_by_id=user.id if user else case.started_by_id,
         started_at=now,
         due_at=due.due_at,
     )
     session.add(rectification)
     session.flush()
     rating.rectification_id = rectification.id
-    rating.responsible_org_id = unit.id
     workflow = snapshot.new_workflow(
         spec,
         subprocess_specs,
@@ -149,7 +174,7 @@ def _open_rectification(session: Session, user: User, rating: Rating, days: int)
             "item_id": case.item_id,
             "item_name": case.item_name,
             "applicant": case.applicant,
-            "rating": {"level": rating.level, "comment": rating.comment},
+            "rating": {"level": rating.level, "comment": rating.comment, "stage": rating.stage},
         },
     )
     workflow.do_engine_steps()
@@ -158,6 +183,7 @@ def _open_rectification(session: Session, user: User, rating: Rating, days: int)
         "rated_case_no": case.case_no,
         "rectification_case_no": rectification.case_no,
         "level": rating.level,
+        "stage": rating.stage,
         "responsible_org": unit.code,
         "working_days": days,
         "due_at": due.due_at.isoformat(),

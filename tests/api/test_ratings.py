@@ -1,4 +1,4 @@
-"""好差评: one rating per concluded case, and the 整改 and 回访 a 差评 opens at the responsible unit."""
+"""好差评 recorded at the window: one rating per concluded case, and the 整改 and 回访 a 差评 of the last stage opens."""
 
 from datetime import datetime
 
@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from engine.core.clock import SHANGHAI, clock
 from engine.core.models import Rating
 from server.extensions import db
-from tests.scenarios import CONCLUDED_AT, RATED_AT, VILLAGE, concluded_case, start_at_village, work
+from tests.scenarios import CONCLUDED_AT, RATED_AT, VILLAGE, collect, concluded_case, start_at_village, work
 
 CENTRE = "360981-YB"
 
@@ -16,11 +16,11 @@ pytestmark = pytest.mark.usefixtures("fresh")
 
 
 def rejected_case(as_user):
-    """A case refused at 乡镇初审, concluded by the village window telling the applicant."""
+    """A case refused at 乡镇初审, concluded by the village window handing the result to the applicant (出件)."""
     clock.freeze(CONCLUDED_AT)
     case = start_at_village(as_user)
     work(as_user("qujiang.township_clerk"), "乡镇初审", {"decision": "reject", "reason": "发票与清单金额不符"})
-    work(as_user("qujiangcun.village_agent"), "告知申请人审核结果", {"notified_on": "2026-10-08", "method": "电话"})
+    collect(as_user("qujiangcun.village_agent"))
     clock.freeze(RATED_AT)
     return case
 
@@ -103,10 +103,12 @@ def test_bad_ratings_are_refused_field_by_field(as_user):
     assert agent.get(f"/api/instances/{case['id']}/rating").status_code == 404
 
 
-def test_a_poor_rating_opens_rectification_then_follow_up_at_the_unit_that_concluded(as_user):
+def test_a_poor_rating_of_the_payment_opens_rectification_at_the_centre(as_user):
     case = concluded_case(as_user)
     agent = as_user("qujiangcun.village_agent")
-    response = agent.post("/api/ratings", json={"case_no": case["case_no"], "level": "不满意", "comment": "拨付太慢"})
+    response = agent.post(
+        "/api/ratings", json={"case_no": case["case_no"], "level": "不满意", "comment": "拨付太慢", "stage": "拨付"}
+    )
     assert response.status_code == 201, response.get_json()
     rating = response.get_json()
     assert rating["responsible_org"]["code"] == CENTRE
@@ -128,21 +130,25 @@ def test_a_poor_rating_opens_rectification_then_follow_up_at_the_unit_that_concl
 
     clock.freeze(datetime(2026, 10, 12, 9, 0, tzinfo=SHANGHAI))
     work(clerk, "整改", {"finding": "拨付环节积压", "measures": "增设拨付岗，当日拨付", "rectified_on": "2026-10-12"})
-    (visit,) = clerk.get("/api/tasks").get_json()["items"]
-    assert (visit["title"], visit["due_at"]) == ("回访", "2026-10-15T00:00:00+08:00")
-    work(clerk, "回访", {"visited_on": "2026-10-12", "method": "电话", "applicant_view": "满意"})
+    assert clerk.get("/api/tasks").get_json()["total"] == 0
+    # the centre stands at the top of 丰城's units: its own 督办员 visits the applicant
+    supervisor = as_user("fc-centre.supervisor")
+    (visit,) = supervisor.get("/api/tasks?view=candidate").get_json()["items"]
+    # 回访 has its own 7 working days (processes/step_limits.toml) from 10-13: 13–16, 19–21
+    assert (visit["title"], visit["due_at"]) == ("回访", "2026-10-22T00:00:00+08:00")
+    work(supervisor, "回访", {"visited_on": "2026-10-12", "method": "电话", "applicant_view": "满意"})
 
     after = agent.get(f"/api/instances/{case['id']}/rating").get_json()["rectification"]
     assert (after["status"], after["completed_at"]) == ("concluded", "2026-10-12T09:00:00+08:00")
     rated_history = history_of(agent, case["id"])
     assert [e["action"] for e in rated_history][-2:] == ["rated", "rectification_opened"]
     assert rated_history[-1]["detail"]["rectification_case_no"] == rectification["case_no"]
-    own = [(e["action"], e["task"]) for e in history_of(clerk, rectification["id"])]
+    own = [(e["action"], e["task"]) for e in history_of(supervisor, rectification["id"])]
     assert own[0] == ("rectification_opened", None)
     assert ("completed", "整改") in own and ("completed", "回访") in own
     assert own[-1] == ("concluded", None)
     follow_up = next(
-        e for e in history_of(clerk, rectification["id"]) if e["task"] == "回访" and e["action"] == "completed"
+        e for e in history_of(supervisor, rectification["id"]) if e["task"] == "回访" and e["action"] == "completed"
     )
     assert follow_up["detail"]["applicant_view"] == "满意"
 
@@ -174,13 +180,10 @@ def test_the_rectification_limit_is_set_per_deployment(app, as_user):
 
 def test_a_rectification_case_is_not_rated_itself(as_user):
     case = concluded_case(as_user)
-    rating = (
-        as_user("qujiangcun.village_agent")
-        .post(f"/api/instances/{case['id']}/rating", json={"level": "不满意"})
-        .get_json()
-    )
-    clerk = as_user("fc-centre.centre_clerk")
-    work(clerk, "整改", {"finding": "属实", "measures": "已整改", "rectified_on": "2026-10-08"})
-    work(clerk, "回访", {"visited_on": "2026-10-08", "method": "电话", "applicant_view": "基本满意"})
-    response = clerk.post(f"/api/instances/{rating['rectification']['id']}/rating", json={"level": "满意"})
+    agent = as_user("qujiangcun.village_agent")
+    rating = agent.post(f"/api/instances/{case['id']}/rating", json={"level": "不满意"}).get_json()
+    work(agent, "整改", {"finding": "属实", "measures": "已整改", "rectified_on": "2026-10-08"})
+    visit = {"visited_on": "2026-10-08", "method": "电话", "applicant_view": "基本满意"}
+    work(as_user("qujiang.supervisor"), "回访", visit)
+    response = agent.post(f"/api/instances/{rating['rectification']['id']}/rating", json={"level": "满意"})
     assert response.status_code == 409

@@ -116,7 +116,12 @@ def test_the_receipt_prints_the_case_number_and_a_qr_code_of_the_progress_page(a
     assert f"<title>{html.escape(url)}</title>" in svg
     # the same code segno draws for that address: the QR encodes exactly it
     assert svg == segno.make(url, error="m").svg_inline(scale=0.75, unit="mm", title=url, svgclass="progress-qr")
-    assert "http" not in text.replace(url, "").replace("http://localhost/progress", "")  # nothing to fetch
+    rating = (
+        f"http://localhost/rating?case_no={case['case_no']}"  # the 好差评 link (tests/web/test_web_applicant_rating.py)
+    )
+    assert "http" not in text.replace(url, "").replace(rating, "").replace("http://localhost/progress", "").replace(
+        "http://localhost/rating", ""
+    )  # nothing to fetch
     assert f'<p class="progress-no">办件编号：{case["case_no"]}</p>' in text
     assert "扫码或登录 http://localhost/progress 凭办件编号和身份证号后六位查询办理进度" in text
 

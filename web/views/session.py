@@ -19,7 +19,7 @@ show_store_failures(bp)
 
 # What a user who must change their password may still reach (the public pages need no account at all)
 BEFORE_PASSWORD_CHANGE = {"session.change_password", "session.logout", "session.login"}
-PUBLIC_BLUEPRINTS = {"static_web", "progress_page"}
+PUBLIC_BLUEPRINTS = {"static_web", "progress_page", "rating_page"}
 
 
 def home_for(roles: set[str]) -> str:
