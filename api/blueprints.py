@@ -27,6 +27,7 @@ def register(app: Flask) -> None:
     from api.security import blp as security
     from api.supplements import blp as supplements
     from api.sla import blp as sla
+    from api.sms import blp as sms
     from api.step_limits import blp as step_limits
     from api.tasks import blp as tasks
     from api.timers import blp as timers
@@ -56,5 +57,6 @@ def register(app: Flask) -> None:
         engine_rest_message,
         external_task,
         external_tasks,
+        sms,
     ):
         api.register_blueprint(blp)

@@ -69,6 +69,29 @@ def settings(instance_path: Path) -> dict:
         # Where applicants reach the site, for the 受理单's QR code (e.g. https://yb.example.gov.cn); empty: the request's
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
         **security_settings(),
+        **sms_settings(instance_path),
+    }
+
+
+def sms_settings(instance_path: Path) -> dict:
+    """SMS notices to applicants (engine/sms): where they go and how the sender retries."""
+    batch = int(os.environ.get("SMS_BATCH", "20"))
+    timeout = float(os.environ.get("SMS_GATEWAY_TIMEOUT", "5"))
+    return {
+        # "log" appends each message to SMS_LOG_PATH (development); "http" posts it to the gateway at SMS_GATEWAY_URL
+        "SMS_GATEWAY": os.environ.get("SMS_GATEWAY", "log"),
+        "SMS_LOG_PATH": os.environ.get("SMS_LOG_PATH") or str(instance_path / "sms.log"),
+        "SMS_GATEWAY_URL": os.environ.get("SMS_GATEWAY_URL", ""),
+        "SMS_GATEWAY_KEY": os.environ.get("SMS_GATEWAY_KEY", ""),
+        "SMS_GATEWAY_TIMEOUT": timeout,
+        "SMS_BATCH": batch,
+        # A failed message waits SMS_BACKOFF_SECONDS, then twice as long each time, and is given up after so many tries
+        "SMS_MAX_ATTEMPTS": int(os.environ.get("SMS_MAX_ATTEMPTS", "6")),
+        "SMS_BACKOFF_SECONDS": float(os.environ.get("SMS_BACKOFF_SECONDS", "60")),
+        "SMS_MAX_BACKOFF_SECONDS": float(os.environ.get("SMS_MAX_BACKOFF_SECONDS", str(6 * 3600))),
+        # A claimed batch another sender may take over once this long has passed (its sender died): by default
+        # longer than the batch can take at the gateway's timeout
+        "SMS_LEASE_SECONDS": float(os.environ.get("SMS_LEASE_SECONDS") or batch * timeout + 30),
     }
 
 

@@ -394,3 +394,12 @@ def referrals_filter(user: User, made_by: Any, referred_to: Any) -> ColumnElemen
     if ADMIN in user.roles:
         return or_(unit_scope_condition(user, made_by), unit_scope_condition(user, referred_to))
     return or_(made_by == user.org_id, referred_to == user.org_id)
+
+
+# --- SMS notices (短信通知) ------------------------------------------------------------------------
+
+
+def sms_outbox_filter(user: Actor) -> ColumnElement[bool]:
+    """Administrators read the outbox of their scope's cases (messages name an applicant's mobile)."""
+    ensure_admin(user)
+    return cases_in_scope(user)

@@ -396,6 +396,7 @@ SCOPED = {
     "GET /admin/instances/<int:case_id>/diagram.json": "bpmn.marks.case_diagram through case_view: " + CASE,
     "GET /api/timers": "timers.listing: timers of cases_in_scope",
     "GET /api/external-tasks": "tasks.external.admin_listing: external tasks of cases_in_scope",
+    "GET /api/sms-messages": "sms_outbox_filter: administrators, messages of cases_in_scope",
     # external-task workers (/engine-rest): a worker credential's scope is its unit's subtree (cases_in_scope)
     "POST /engine-rest/external-task/fetchAndLock": EXTERNAL,
     "POST /engine-rest/external-task/<task_id>/complete": EXTERNAL,
