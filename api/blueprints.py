@@ -25,10 +25,10 @@ def register(app: Flask) -> None:
     from api.ratings import blp as ratings
     from api.referrals import blp as referrals
     from api.security import blp as security
-    from api.supplements import blp as supplements
     from api.sla import blp as sla
     from api.sms import blp as sms
     from api.step_limits import blp as step_limits
+    from api.supplements import blp as supplements
     from api.tasks import blp as tasks
     from api.timers import blp as timers
 
