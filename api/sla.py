@@ -68,8 +68,10 @@ class UnitAssessment(Schema):
     stages = fields.Nested(StageTimeliness, metadata={"description": "本单位办理的各环节合计"})
     counts = fields.Dict(
         keys=fields.String(),
-        values=fields.Float(),
-        metadata={"description": "审核通过/不通过、不予受理、容缺、补正、首问、代办、好差评等（键见 count_columns）"},
+        values=fields.Float(allow_none=True),
+        metadata={
+            "description": "比率无数据时为空；审核通过/不通过、不予受理、容缺、补正、首问、代办、好差评等（键见 count_columns）"
+        },
     )
 
 
@@ -84,7 +86,8 @@ class OverdueCase(Schema):
     item_name = fields.String()
     unit = fields.Nested(OrgRef, metadata={"description": "受理单位"})
     started_at = fields.DateTime()
-    due_at = fields.DateTime()
+    due_at = fields.DateTime(metadata={"description": "办理期限届满时刻"})
+    due_on = fields.Date(metadata={"description": "办理期限的最后一天"})
     completed_at = fields.DateTime(allow_none=True, metadata={"description": "空为尚未办结"})
     overdue_working_days = fields.Integer(metadata={"description": "超期工作日"})
 

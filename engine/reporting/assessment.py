@@ -235,6 +235,7 @@ def overdue_cases(session: Session, filters: sla.SlaFilter, unit_ids: list[int] 
             "unit": units[instance.org_id],
             "started_at": instance.started_at,
             "due_at": instance.due_at,
+            "due_on": (instance.due_at - LAST_INSTANT).date(),
             "completed_at": instance.completed_at,
             "overdue_working_days": calendar.working_days_between(
                 (instance.due_at - LAST_INSTANT).date(), (instance.completed_at or now).date()
@@ -250,6 +251,11 @@ def report(session: Session, user: User, filters: sla.SlaFilter) -> dict[str, An
     _, unit_ids = sla.figures_scope(session, user, filters)
     totals = stage_totals(session, filters, unit_ids)
     units = unit_figures(session, filters, unit_ids, totals)
+    columns = count_columns(units)
+    for row in units:
+        row["counts"] = {
+            column["key"]: row["counts"].get(column["key"], None if column["rate"] else 0) for column in columns
+        }
     return (
         sla.sla_figures(session, user, filters)
         | sla.sla_breakdowns(session, user, filters)
@@ -257,6 +263,6 @@ def report(session: Session, user: User, filters: sla.SlaFilter) -> dict[str, An
             "stages": stage_figures(session, totals),
             "units": units,
             "overdue_cases": overdue_cases(session, filters, unit_ids),
-            "count_columns": count_columns(units),
+            "count_columns": columns,
         }
     )

@@ -17,6 +17,7 @@ from engine.reporting.assessment import texts
 
 PERCENT = "0.0%"
 INSTANT = "yyyy-mm-dd hh:mm"
+DAY = "yyyy-mm-dd"
 
 
 def assessment_workbook(report: dict[str, Any]) -> bytes:
@@ -104,7 +105,7 @@ def _overdue(report: dict[str, Any]) -> tuple[Columns, list[list[Any]]]:
         (head["item"], None),
         (head["unit"], None),
         (head["started_at"], INSTANT),
-        (head["due_at"], INSTANT),
+        (head["due_on"], DAY),
         (head["completed_at"], INSTANT),
         (head["overdue_working_days"], None),
     ]
@@ -114,7 +115,7 @@ def _overdue(report: dict[str, Any]) -> tuple[Columns, list[list[Any]]]:
             case["item_name"],
             case["unit"].name,
             _local(case["started_at"]),
-            _local(case["due_at"]),
+            case["due_on"],
             _local(case["completed_at"]) if case["completed_at"] else texts()["summary"]["not_concluded"],
             case["overdue_working_days"],
         ]

@@ -150,7 +150,7 @@ def test_overdue_cases_late_and_still_open(month, as_user):
     at("2027-01-25")  # 30 working days from 12-08 end with 2027-01-20 (元旦 off)
     (case,) = figures(as_user, "from=2026-11-01")["overdue_cases"]
     assert (case["completed_at"], case["unit"], case["item_name"]) == (None, VILLAGE, "门诊费用报销")
-    assert case["overdue_working_days"] == 3  # 01-21, 01-22 and 01-25
+    assert (case["due_on"], case["overdue_working_days"]) == ("2027-01-20", 3)  # over: 01-21, 01-22 and 01-25
 
 
 FILING_ITEM = (
