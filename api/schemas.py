@@ -237,7 +237,7 @@ class PromiseOut(Schema):
     materials = fields.List(fields.String(), metadata={"description": "容缺受理的材料"})
     outstanding = fields.List(fields.String(), metadata={"description": "尚未补交的材料"})
     promised_on = fields.Date(metadata={"description": "承诺补交日期"})
-    state = fields.String(metadata={"description": "open（待补交）或 fulfilled（已补齐）"})
+    state = fields.String(metadata={"description": "open（待补交）、fulfilled（已补齐）或 lapsed（申请未获通过，无需补交）"})
     chased_at = fields.DateTime(allow_none=True, metadata={"description": "逾期催补的时刻"})
     fulfilled_at = fields.DateTime(allow_none=True)
 

@@ -24,7 +24,8 @@ from engine.core.uow import unit_of_work
 from engine.org.permissions import ensure_may_supply_deferred, may_see_case
 from forms.registry import clean
 
-OPEN, FULFILLED = "open", "fulfilled"
+OPEN, FULFILLED, LAPSED = "open", "fulfilled", "lapsed"
+REFUSED = "reject"  # the review decision that refuses the application (forms/review.py)
 CHASED = "promise_chased"
 """The audit action of 催补: a promise's day passed with materials still outstanding (hook for reminders)."""
 SUPPLIED = "deferred_supplied"
@@ -76,12 +77,17 @@ def promise_of(session: Session, case_id: int) -> Promise | None:
     return session.scalars(select(Promise).where(Promise.instance_id == case_id)).first()
 
 
-def ensure_may_conclude(session: Session, case: CaseInstance) -> None:
-    """A case accepted 容缺 does not conclude before the deferred materials are in (409 naming them)."""
+def ensure_may_conclude(session: Session, case: CaseInstance, flow_data: dict) -> None:
+    """A case accepted 容缺 does not conclude before the deferred materials are in (409 naming them). A refused
+    application needs nothing more from the applicant: its promise lapses and the refusal is handed out."""
     promise = promise_of(session, case.id)
-    if promise is not None and promise.state == OPEN:
-        missing = "、".join(promise.outstanding)
-        raise Conflict(f"容缺受理的材料尚未补交：{missing}。请先在受理窗口登记容缺补交，再办结")
+    if promise is None or promise.state != OPEN:
+        return
+    if flow_data.get("decision") == REFUSED:
+        promise.state = LAPSED
+        return
+    missing = "、".join(promise.outstanding)
+    raise Conflict(f"容缺受理的材料尚未补交：{missing}。请先在受理窗口登记容缺补交，再办结")
 
 
 def supply(session: Session, user: User, case_id: int, payload: JSONObject) -> Promise:

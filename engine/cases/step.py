@@ -48,7 +48,7 @@ def write_step(session: Session, case: CaseInstance, item: Item | None, workflow
         case.completed_at = clock.now()
         history.record(session, case, lifecycle.NOT_ACCEPTED)
     if workflow.is_completed() and case.status == lifecycle.RUNNING:
-        promises.ensure_may_conclude(session, case)
+        promises.ensure_may_conclude(session, case, workflow.data)
         lifecycle.transition(case, "conclude")
         case.completed_at = clock.now()
         history.record(session, case, "concluded")

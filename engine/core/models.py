@@ -626,7 +626,7 @@ class Promise(Base):
     outstanding: Mapped[list[str]] = mapped_column(JSON, comment="those not yet brought in")
     promised_on: Mapped[date]
     due_at: Mapped[datetime] = mapped_column(comment="24:00 of the promised day")
-    state: Mapped[str] = mapped_column(String(20), comment="open | fulfilled")
+    state: Mapped[str] = mapped_column(String(20), comment="open | fulfilled | lapsed (the application was refused)")
     created_at: Mapped[datetime]
     chased_at: Mapped[datetime | None] = mapped_column(comment="when 催补 went out (the promised day passed)")
     fulfilled_at: Mapped[datetime | None]

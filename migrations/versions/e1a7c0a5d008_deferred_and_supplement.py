@@ -27,7 +27,7 @@ def upgrade():
         sa.Column("outstanding", sa.JSON(), nullable=False, comment="those not yet brought in"),
         sa.Column("promised_on", sa.Date(), nullable=False),
         sa.Column("due_at", sa.DateTime(), nullable=False, comment="24:00 of the promised day"),
-        sa.Column("state", sa.String(length=20), nullable=False, comment="open | fulfilled"),
+        sa.Column("state", sa.String(length=20), nullable=False, comment="open | fulfilled | lapsed (the application was refused)"),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("chased_at", sa.DateTime(), nullable=True, comment="when 催补 went out (the promised day passed)"),
         sa.Column("fulfilled_at", sa.DateTime(), nullable=True),

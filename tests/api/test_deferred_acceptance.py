@@ -5,8 +5,8 @@ import pytest
 
 from engine.catalogue.flows import catalog
 from engine.core.clock import clock
-from tests.factories import applicant
-from tests.scenarios import TOWNSHIP, at, sweep_at
+from tests.factories import applicant, mandate, reimbursement_details
+from tests.scenarios import TOWNSHIP, VILLAGE, at, collect, sweep_at, work
 
 pytestmark = pytest.mark.usefixtures("fresh")
 
@@ -134,3 +134,33 @@ def test_a_case_accepted_without_deferral_has_no_promise(as_user):
     case = response.get_json()
     assert as_user(CLERK).get(f"/api/instances/{case['id']}").get_json()["promise"] is None
     assert as_user(CLERK).get(f"/api/instances/{case['id']}/documents/promise").status_code == 409
+
+
+def test_a_refused_application_needs_no_promised_material_and_is_handed_out(as_user):
+    """门诊费用报销 accepted 容缺 at the village; the township refuses it at 初审: the promise lapses, the refusal
+    goes back to the village window's 出件 and the case concludes without a 容缺补交."""
+    agent = as_user("qujiangcun.village_agent")
+    materials = [m.name for m in catalog().get("fc-v-08").materials if m.name != "慢性病证复印件"]
+    response = agent.post(
+        "/api/instances",
+        json={
+            "item": "fc-v-08",
+            "org": VILLAGE,
+            "applicant": applicant(),
+            "materials": materials,
+            "deferred": ["慢性病证复印件"],
+            "promise_date": clock.now().date().isoformat(),
+            "proxy": True,
+            "mandate": mandate(),
+            "details": reimbursement_details(),
+        },
+    )
+    assert response.status_code == 201, response.get_json()
+    case = response.get_json()
+    work(as_user(CLERK), "乡镇初审", {"decision": "reject", "reason": "发票与清单金额不符"})
+    collect(agent)
+
+    detail = agent.get(f"/api/instances/{case['id']}").get_json()
+    assert detail["status"] == "concluded"
+    assert detail["promise"]["state"] == "lapsed"
+    assert "申请未获通过，无需补交" in agent.get(f"/cases/{case['id']}").get_data(as_text=True)
