@@ -170,6 +170,8 @@ def test_a_poor_rating_of_the_township_review_is_rectified_there_and_visited_by_
         TOWNSHIP,
         case["case_no"] + "-ZG",
     )
+    # 整改 within 5 working days from 10-09 (processes/step_limits.toml): 09, 10 (调休), 12, 13, 14
+    assert (task["limit_days"], task["due_at"]) == (5, "2026-10-15T00:00:00+08:00")
     for other in ("fc-centre.centre_clerk", "qujiangcun.village_agent", "fc-centre.supervisor"):
         assert as_user(other).get("/api/tasks?view=candidate").get_json()["total"] == 0, other
     clock.freeze(datetime(2026, 10, 9, 9, 0, tzinfo=SHANGHAI))
@@ -180,6 +182,8 @@ def test_a_poor_rating_of_the_township_review_is_rectified_there_and_visited_by_
     supervisor = as_user("fc-centre.supervisor")
     (visit,) = supervisor.get("/api/tasks?view=candidate").get_json()["items"]
     assert (visit["title"], visit["org"]["code"], visit["role"]) == ("回访", CENTRE, "supervisor")
+    # 回访 within its own 7 working days from 10-10: 10, 12–16, 19
+    assert (visit["limit_days"], visit["due_at"]) == (7, "2026-10-20T00:00:00+08:00")
     assert as_user("qujiang.supervisor").get("/api/tasks?view=candidate").get_json()["total"] == 0
     work(supervisor, "回访", VISITED)
 
