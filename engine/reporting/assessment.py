@@ -29,7 +29,7 @@ from engine.cases.lifecycle import RUNNING, TASK_COMPLETED
 from engine.cases.queries import day_start
 from engine.core.clock import clock
 from engine.core.models import AuditEvent, CaseInstance, OrgUnit, Referral, Task, User
-from engine.reporting import acceptance_counts, proxy_counts, sla
+from engine.reporting import acceptance_counts, proxy_counts, rating_counts, sla
 
 Counts = dict[int, dict[str, int | float]]
 StageTotals = dict[tuple[int, str], list[int]]
@@ -109,7 +109,13 @@ def referral_counts(
     return found
 
 
-COUNTS: tuple[CountsFunction, ...] = (decision_counts, referral_counts, acceptance_counts.counts, proxy_counts.counts)
+COUNTS: tuple[CountsFunction, ...] = (
+    decision_counts,
+    referral_counts,
+    acceptance_counts.counts,
+    proxy_counts.counts,
+    rating_counts.counts,
+)
 
 
 def stage_totals(session: Session, filters: sla.SlaFilter, unit_ids: list[int] | None) -> StageTotals:

@@ -134,8 +134,23 @@ def test_the_months_counts_per_unit(month, as_user):
     assert village["referrals_made"] == 1 and township["referrals_received"] == 1
     assert village["proxy"] == 3, "曲江村's agent applied for all three under a 委托"
     assert unit_row(december, TOWNSHIP)["counts"]["approved"] == 1
+    assert "good_rate" not in unit_row(november, VILLAGE)["counts"], "no ratings: no rate columns"
     labels = {column["key"]: column["label"] for column in november["count_columns"]}
     assert labels["approved"] == "审核通过" and labels["referrals_made"] == "首问转出"
+
+
+def test_ratings_and_their_poor_ones_handled_per_rated_unit(month, as_user):
+    at("2026-12-09")
+    agent = as_user("qujiangcun.village_agent")
+    concluded = as_user("fengcheng.admin").get("/api/instances?status=concluded").get_json()["items"]
+    for case, level in zip(sorted(case["case_no"] for case in concluded), ("满意", "非常不满意"), strict=False):
+        assert agent.post("/api/ratings", json={"case_no": case, "level": level}).status_code == 201
+    village = unit_row(figures(as_user, "month=2026-12"), VILLAGE)["counts"]
+    # Both rated their last stage, 曲江村's 出件; the 差评's 整改 and 回访 are still open.
+    assert (village["ratings"], village["poor_ratings"], village["good_rate"]) == (2, 1, 0.5)
+    assert (village["follow_up_rate"], village["handled_rate"]) == (0.0, 0.0)
+    columns = {column["key"]: column for column in figures(as_user, "month=2026-12")["count_columns"]}
+    assert columns["handled_rate"] == {"key": "handled_rate", "label": "差评处置率", "rate": True}
 
 
 def test_units_are_ranked_by_their_stages_on_time_rate(month, as_user):
