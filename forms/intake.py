@@ -26,7 +26,7 @@ class CaseStartForm(FormSchema):
     deferred = material_names(
         "容缺材料", load_default=list, description="容缺受理：申请人书面承诺限期补交的可容缺材料（本次未收）"
     )
-    promise_date = Day(title="承诺补交日期", description="容缺受理时必填")
+    promise_date = Day(title="承诺补交日期", allow_none=True, description="容缺受理时必填")
     proxy = Flag(title="帮办代办", load_default=False, description="由代办人受申请人委托代为申请")
     mandate = Group(MandateForm, title="委托", description="帮办代办时必填：代办人及其与申请人的关系")
     details = KeyValues(keys=Text(title="项目", max_length=64), title="事项信息")

@@ -20,24 +20,30 @@ class Outbox:
     messages: list[SmsMessage]
 
 
-def outbox_of(session: Session, user: Actor, state: str | None = None, limit: int = 50) -> Outbox:
-    """The scope's counts, and its latest messages (of `state` when given), newest first."""
-    states = texts.state_labels()
-    if state is not None and state not in states:
-        raise Invalid(
-            "短信状态无效", {"state": [f"可选：{'、'.join(f'{code}（{label}）' for code, label in states.items())}"]}
-        )
-    scope = sms_outbox_filter(user)
-    in_scope = select(SmsMessage).join(CaseInstance, CaseInstance.id == SmsMessage.instance_id).where(scope)
+def counts_of(session: Session, user: Actor) -> dict[str, int]:
+    """The scope's messages by state, every state named (0 where none), for 办件监控."""
     counted = dict(
         session.execute(
             select(SmsMessage.state, func.count())
             .join(CaseInstance, CaseInstance.id == SmsMessage.instance_id)
-            .where(scope)
+            .where(sms_outbox_filter(user))
             .group_by(SmsMessage.state)
         ).all()
     )
-    if state is not None:
-        in_scope = in_scope.where(SmsMessage.state == state)
-    listed = session.scalars(in_scope.order_by(SmsMessage.id.desc()).limit(min(limit, MAX_LISTED))).all()
-    return Outbox({code: int(counted.get(code, 0)) for code in states}, list(listed))
+    return {code: int(counted.get(code, 0)) for code in texts.state_labels()}
+
+
+def outbox_of(session: Session, user: Actor, state: str | None = None, limit: int = 50) -> Outbox:
+    """The scope's counts, and its latest messages (of `state` when given), newest first."""
+    states = texts.state_labels()
+    if state is not None and state not in states:
+        choices = "、".join(f"{code}（{label}）" for code, label in states.items())
+        raise Invalid("短信状态无效", {"state": [f"可选：{choices}"]})
+    listed = (
+        select(SmsMessage)
+        .join(CaseInstance, CaseInstance.id == SmsMessage.instance_id)
+        .where(sms_outbox_filter(user), *([SmsMessage.state == state] if state else []))
+        .order_by(SmsMessage.id.desc())
+        .limit(min(limit, MAX_LISTED))
+    )
+    return Outbox(counts_of(session, user), list(session.scalars(listed)))

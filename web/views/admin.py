@@ -12,6 +12,7 @@ from engine.catalogue.offering import items_of_scope
 from engine.core.errors import Invalid
 from engine.org import accounts
 from engine.org.permissions import ADMIN
+from engine.sms import listing as sms_listing
 from server.args import CaseListQuery
 from server.extensions import db
 from server.login import current_account
@@ -63,6 +64,7 @@ def instances():
         items=items_of_scope(db.session, user),
         units=accounts.units_in_scope(db.session, user),
         status_labels=lifecycle.STATUS_LABELS,
+        sms_counts=sms_listing.counts_of(db.session, user),
     ), status
 
 
