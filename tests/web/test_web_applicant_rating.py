@@ -10,7 +10,7 @@ import segno
 from server.extensions import limiter
 from tests.factories import id_number
 from tests.scenarios import concluded_case, start_at_village
-from tests.web_login import csrf_token
+from tests.web_login import csrf_token, page_login
 
 TAIL = id_number()[-6:]
 
@@ -137,3 +137,18 @@ def test_the_receipt_and_the_conclusion_notice_carry_the_rating_qr_code(as_user)
         )
     rejection = agent.get(f"/api/instances/{case['id']}/documents/missing_materials").get_data(as_text=True)
     assert "rating-qr" not in rejection
+
+
+def test_the_case_page_offers_the_stage_and_shows_an_online_rating(app, as_user):
+    case = concluded_case(as_user)
+    village, _ = page_login(app, "qujiangcun.village_agent")
+    offered = village.get(f"/cases/{case['id']}").get_data(as_text=True)
+    assert '<select name="stage">' in offered and "拨付（丰城市医疗保障服务中心）" in offered
+
+    client = app.test_client()
+    token = csrf_token(opened(client))
+    rated = {"csrf_token": token, "step": "rate", "case_no": case["case_no"], "id_tail": TAIL, "level": "满意"}
+    assert client.post("/rating", data=rated | {"stage": "医保中心复核"}).status_code == 200
+    shown = village.get(f"/cases/{case['id']}").get_data(as_text=True)
+    assert "医保中心复核（丰城市医疗保障服务中心）" in shown and "申请人在线评价" in shown
+    assert '<select name="stage">' not in shown
