@@ -195,5 +195,7 @@ def test_breakdowns_by_unit_under_the_scope_and_by_item_of_its_region(figures):
     ]
     township = figures("org=360981104")
     villages = {row["org"]["name"]: row["concluded"]["total"] for row in township["by_unit"]}
-    assert villages == {"曲江村": 1, "新庄村": 1}
+    # Every village under 曲江镇 is listed (others' tests may add one to the session's organisation), empty ones at 0.
+    assert {name: total for name, total in villages.items() if total} == {"曲江村": 1, "新庄村": 1}
+    assert set(villages) >= {"曲江村", "新庄村"}
     assert figures("item=fz-g-01")["by_item"] == []
