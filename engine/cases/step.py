@@ -3,12 +3,12 @@
 A step (acceptance, a completion, a timer, an administrator's action, a recomputation) runs inside
 one unit of work (`engine.core.uow`) and is written here in a fixed order: the case row first, with
 one UPDATE that names the version the step read (a mismatch is `StaleDataError`, a 409 from the unit
-of work), then the task rows, then the timer rows and the messages the case waits for; audit events are
-appended as the step records them. Rows are written with plain statements, so the session's object
+of work), then the task rows, then the timer rows, the messages the case waits for and the texts to the
+applicant of the tasks it opened (`engine.sms`); audit events, and their texts, are appended as the step
+records them. Rows are written with plain statements, so the session's object
 bookkeeping is told here, and only here, what each statement wrote (`set_committed_value`).
 """
 
-from collections import ChainMap
 from collections.abc import Collection, Iterator, Mapping
 from typing import Any, cast
 
@@ -55,18 +55,18 @@ def write_step(session: Session, case: CaseInstance, item: Item | None, workflow
     write_case(session, case, workflow)
     ready, waiting = snapshot.pending_tasks(workflow)
     created = project_tasks(session, case, item, ready)
-    outbox.note_opened(session, case, _opened(ready, created))
     project_external_tasks(session, case, ready)
     sync_timers(session, case, workflow, waiting)
     sync_waits(session, case, workflow, waiting)
+    outbox.note_opened(session, case, _opened(ready, created))
     return created
 
 
 def _opened(ready: list[SpiffTask], created: list[TaskRow]) -> Iterator[tuple[str, Mapping[str, Any]]]:
-    """Each task the step opened as its form and what it knows: its data and its due instant."""
+    """Each task the step opened as its form and its data, once its timers are written."""
     data = {str(task.id): task.data for task in ready}
     for row in created:
-        yield row["form_key"], ChainMap({"due_at": row["due_at"]}, data.get(row["id"], {}))
+        yield row["form_key"], data.get(row["id"], {})
 
 
 def write_case(session: Session, case: CaseInstance, workflow: Workflow | None = None) -> None:

@@ -15,10 +15,11 @@ from sqlalchemy import Table, bindparam, exists, select, update
 from sqlalchemy.orm import Session
 
 from engine import workcalendar
+from engine.cases.lifecycle import TIMER_WAITING
 from engine.core.clock import SHANGHAI, clock
-from engine.core.models import CaseInstance, SmsMessage
+from engine.core.models import CaseInstance, SmsMessage, Timer
 from engine.sms import texts
-from engine.sms.triggers import RESULT_KINDS, Detail, Fact, cancelled_by, kinds_of
+from engine.sms.triggers import RESULT_KINDS, Detail, Fact, Trigger, cancelled_by, triggered_by
 from engine.workcalendar import shanghai_date
 
 PENDING, SENDING, SENT, FAILED, CANCELLED = "pending", "sending", "sent", "failed", "cancelled"
@@ -26,6 +27,12 @@ PENDING, SENDING, SENT, FAILED, CANCELLED = "pending", "sending", "sent", "faile
 _INSERT = cast(Table, SmsMessage.__table__).insert()
 _RESULT_WRITTEN = select(
     exists().where(SmsMessage.instance_id == bindparam("case_id"), SmsMessage.kind.in_(sorted(RESULT_KINDS)))
+)
+_WAITING_TIMER = (
+    select(Timer.fire_at)
+    .where(Timer.instance_id == bindparam("case_id"), Timer.kind == bindparam("kind"), Timer.state == TIMER_WAITING)
+    .order_by(Timer.id.desc())
+    .limit(1)
 )
 _CANCEL = (
     update(SmsMessage)
@@ -54,12 +61,14 @@ def note(session: Session, case: CaseInstance, fact: Fact) -> None:
     cancelled = cancelled_by(fact)
     if cancelled:
         session.connection().execute(_CANCEL, {"case_id": case.id, "kinds": cancelled})
-    kinds = kinds_of(fact)
-    if not kinds or not wants_messages(case):
+    triggers = triggered_by(fact)
+    if not triggers or not wants_messages(case):
         return
     now = clock.now()
-    for kind in kinds:
-        send_at = _send_at(kind, fact.detail, now)
+    for trigger in triggers:
+        kind = trigger.kind
+        detail = _with_deadline(session, case, trigger, fact.detail)
+        send_at = _send_at(kind, detail, now)
         if send_at is None or kind in RESULT_KINDS and _result_written(session, case):
             continue
         session.connection().execute(
@@ -69,13 +78,21 @@ def note(session: Session, case: CaseInstance, fact: Fact) -> None:
                 "instance_id": case.id,
                 "kind": kind,
                 "mobile": case.applicant_mobile,
-                "body": texts.render(kind, placeholders(case, fact.detail)),
+                "body": texts.render(kind, placeholders(case, detail)),
                 "state": PENDING,
                 "attempts": 0,
                 "created_at": now,
                 "next_attempt_at": send_at,
             },
         )
+
+
+def _with_deadline(session: Session, case: CaseInstance, trigger: Trigger, detail: Detail) -> Detail:
+    """The fact's detail with `due_at` the instant of the case's waiting timer the trigger names, if any."""
+    if trigger.deadline is None:
+        return detail
+    due = session.connection().execute(_WAITING_TIMER, {"case_id": case.id, "kind": trigger.deadline}).scalar()
+    return {**detail, "due_at": due}
 
 
 def _result_written(session: Session, case: CaseInstance) -> bool:
@@ -110,7 +127,7 @@ def placeholders(case: CaseInstance, detail: Detail) -> dict[str, str]:
         "办件编号": case.case_no or "",
         "受理单位": case.org.name,
         "办结期限": _day_text(_due_day(case.due_at)) or "按规定时限",
-        "需补正材料": "、".join(str(name) for name in detail.get("missing") or []),
+        "需补正材料": "、".join(str(name) for name in detail.get("missing") or detail.get("outstanding") or []),
         "补正期限": _day_text(_due_day(detail.get("due_at"))) or "规定期限",
         "承诺日期": _day_text(_date(detail.get("promised_on"))) or "承诺日期",
         "原因": str(detail.get("reason") or ""),

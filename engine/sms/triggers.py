@@ -30,6 +30,8 @@ class Trigger:
     """None: a task of any form (or none)."""
     kind: str
     when: Callable[[Detail], bool] = lambda _detail: True
+    deadline: str | None = None
+    """The kind of the case's waiting timer whose instant is the deadline the text names (`due_at`)."""
 
 
 @cache
@@ -43,12 +45,15 @@ def _rejects(detail: Detail) -> bool:
     return detail.get("decision") in _rejecting_decisions()
 
 
+SUPPLEMENT_TIMER = "supplement"
+"""The `deadline` of the 补正期满 timer in notice_supplement.bpmn."""
+
 TRIGGERS: tuple[Trigger, ...] = (
     # 受理 with every material in; with some missing the 一次性告知 tells the applicant instead.
     Trigger("accepted", None, "accepted", lambda detail: not detail.get("missing")),
     # The 一次性告知 opened the 补正 wait, whose due instant is the 补正 deadline; the reminder is sent before it.
-    Trigger("opened", "supplement", "missing_materials"),
-    Trigger("opened", "supplement", "supplement_reminder"),
+    Trigger("opened", "supplement", "missing_materials", deadline=SUPPLEMENT_TIMER),
+    Trigger("opened", "supplement", "supplement_reminder", deadline=SUPPLEMENT_TIMER),
     Trigger("promise_chased", None, "promise_reminder"),
     Trigger("completed", None, "rejected", _rejects),
     Trigger("not_accepted", None, "not_accepted"),
@@ -67,9 +72,9 @@ RESULT_KINDS = frozenset({"rejected", "not_accepted", "concluded"})
 """An applicant is told the result once: the first of these a case sends is the only one."""
 
 
-def kinds_of(fact: Fact) -> list[str]:
-    """The kinds of message `fact` sends, in the table's order."""
-    return [trigger.kind for trigger in TRIGGERS if _matches(trigger, fact)]
+def triggered_by(fact: Fact) -> list[Trigger]:
+    """The triggers `fact` sets off, in the table's order: one message each."""
+    return [trigger for trigger in TRIGGERS if _matches(trigger, fact)]
 
 
 def cancelled_by(fact: Fact) -> list[str]:

@@ -7,11 +7,12 @@ import pytest
 from sqlalchemy import select
 
 from engine.cases import transfers
+from engine.catalogue.flows import catalog
 from engine.core.clock import clock
 from engine.core.models import CaseInstance, SmsMessage
 from server.extensions import db
 from tests.factories import applicant, mandate, reimbursement_details
-from tests.scenarios import ADMIN, ALL_MATERIALS, TASK_DATA, VILLAGE, at, settle, window_user
+from tests.scenarios import ADMIN, ALL_MATERIALS, TASK_DATA, TOWNSHIP, VILLAGE, at, settle, window_user, work
 
 pytestmark = pytest.mark.usefixtures("fresh")
 
@@ -180,3 +181,51 @@ def test_administrators_see_the_outbox_of_their_scope_only(as_user):
     assert as_user(AGENT).get("/api/sms-messages").status_code == 403
     wrong = as_user(ADMIN).get("/api/sms-messages?state=lost")
     assert wrong.status_code == 422 and "state" in wrong.get_json()["errors"]
+
+
+TOWNSHIP_CLERK = "qujiang.township_clerk"
+FILING_ITEM = "fc-t-05"  # 异地安置退休人员备案: 即办 at the township window; 补正 period 30 natural days
+COPY = "本人有效身份证件或社会保障卡复印件"  # 可容缺 for this item
+FILING = {
+    "filing_type": "异地安置退休人员",
+    "destination_province": "广东省",
+    "destination_city": "深圳市",
+    "start_date": "2026-11-02",
+}
+
+
+def accept_filing(as_user, **body):
+    clock.freeze(at("2026-11-02T09:30:00"))
+    materials = [m.name for m in catalog().get(FILING_ITEM).materials if m.name != COPY]
+    payload = {"item": FILING_ITEM, "org": TOWNSHIP, "applicant": applicant(), "materials": materials}
+    response = as_user(TOWNSHIP_CLERK).post("/api/instances", json=payload | {"details": FILING} | body)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def run_timers(app, instant):
+    result = app.test_cli_runner().invoke(args=["timers", "run", "--once", "--now", instant])
+    assert result.exit_code == 0, result.output
+
+
+def test_the_supplement_period_passing_tells_not_accepted_and_withdraws_the_reminder(app, as_user):
+    case = accept_filing(as_user)
+    work(as_user(TOWNSHIP_CLERK), "一次性告知", {"missing": [COPY]})
+    notice, reminder = outbox(app, case)
+    assert "请于2026年12月2日前到曲江镇补齐" in notice[2]
+    assert reminder[4] == at("2026-11-27T09:00:00")  # three working days before the last day, at 09:00
+    run_timers(app, "2026-12-03T00:00:01+08:00")
+    assert [(row[0], row[3]) for row in outbox(app, case)] == [
+        ("missing_materials", "pending"),
+        ("supplement_reminder", "cancelled"),
+        ("not_accepted", "pending"),
+    ]
+    assert "不予受理" in outbox(app, case)[-1][2]
+
+
+def test_a_promise_past_its_day_is_chased_by_text(app, as_user):
+    case = accept_filing(as_user, deferred=[COPY], promise_date="2026-11-09")
+    run_timers(app, "2026-11-10T00:00:00+08:00")
+    chased = [row for row in outbox(app, case) if row[0] == "promise_reminder"]
+    assert len(chased) == 1
+    assert f"承诺于2026年11月9日前补交的材料尚未收到：{COPY}" in chased[0][2]

@@ -7,7 +7,7 @@ import pytest
 
 from engine.sms import texts
 from engine.sms.outbox import placeholders
-from engine.sms.triggers import CANCELS, RESULT_KINDS, TRIGGERS, Fact, cancelled_by, kinds_of
+from engine.sms.triggers import CANCELS, RESULT_KINDS, TRIGGERS, Fact, cancelled_by, triggered_by
 
 
 class Case:
@@ -31,6 +31,10 @@ def test_every_kind_has_a_signed_chinese_text_the_outbox_can_fill_and_a_label(ki
 
 def test_no_text_is_left_without_a_trigger():
     assert set(texts.kinds()) == {t.kind for t in TRIGGERS}
+
+
+def kinds_of(fact):
+    return [trigger.kind for trigger in triggered_by(fact)]
 
 
 def test_the_facts_read_as_the_table_says():
