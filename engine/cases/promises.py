@@ -7,7 +7,7 @@ flow proceeds as if they were in. A step that would complete the flow while the 
 `chase_due`, which records one `promise_chased` event per promise whose day passed: the hook for reminders.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -77,7 +77,7 @@ def promise_of(session: Session, case_id: int) -> Promise | None:
     return session.scalars(select(Promise).where(Promise.instance_id == case_id)).first()
 
 
-def ensure_may_conclude(session: Session, case: CaseInstance, flow_data: dict) -> None:
+def ensure_may_conclude(session: Session, case: CaseInstance, flow_data: Mapping[str, object]) -> None:
     """A case accepted 容缺 does not conclude before the deferred materials are in (409 naming them). A refused
     application needs nothing more from the applicant: its promise lapses and the refusal is handed out."""
     promise = promise_of(session, case.id)
