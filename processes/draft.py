@@ -16,6 +16,9 @@ A user task with a `stage` and `deadlines = true` gets its 即将超期/超期/�
 A `boundaryEvent` node of the sketch sits on the task it is `attachedTo` (at `offset` 0, 1, …): a `timer` or a
 `message` (a `[[message]]` id), interrupting when `interrupting = true`. A task with `multiInstance = { cardinality,
 output, item }` runs in parallel that many times (an expression), collecting each instance's `item` into `output`.
+A flow may be routed through `via` points (`{ column, y }`: a column's centre, pixels from the pool's top) where the
+default route would run through another shape, and its name placed with `label = { column, y }` (the label's centre)
+where the default place would crowd another label.
 See processes/sketches/ for examples.
 """
 
@@ -62,7 +65,7 @@ def with_deadlines(sketch: dict) -> dict:
 
     On a task of stage S: 即将超期 `warn_days` working days before S's due instant; 超期 at it,
     opening a 催办 for the 督办员 of the unit holding the task; 超期通报 when still open 5 working
-    days later, opening a task for the 督办员 one level up.
+    days later, opening a task for the 督办员 one level up, drawn right of the 催办 and reached over it.
     """
     nodes, flows, lanes = list(sketch["node"]), list(sketch["flow"]), list(sketch["lanes"])
     for task in [n for n in sketch["node"] if n.get("deadlines")]:
@@ -109,7 +112,7 @@ def with_deadlines(sketch: dict) -> dict:
             "type": "userTask",
             "name": f"超期通报（{task['name']}）",
             "lane": SUPERVISOR_ABOVE_LANE,
-            "column": task["column"] + 0.15,
+            "column": task["column"] + 0.85,
             "formKey": "escalation_notice",
         }
         escalated = {
@@ -117,14 +120,14 @@ def with_deadlines(sketch: dict) -> dict:
             "type": "endEvent",
             "name": "已通报",
             "lane": SUPERVISOR_ABOVE_LANE,
-            "column": task["column"] + 0.65,
+            "column": task["column"] + 1.35,
         }
         nodes += [warned, urge, urged, escalate, escalated]
         flows += [
             {"from": f"{task['id']}_warning", "to": warned["id"]},
             {"from": f"{task['id']}_overdue", "to": urge["id"]},
             {"from": urge["id"], "to": urged["id"]},
-            {"from": f"{task['id']}_escalation", "to": escalate["id"]},
+            {"from": f"{task['id']}_escalation", "to": escalate["id"], "over": urge["id"]},
             {"from": escalate["id"], "to": escalated["id"]},
         ]
         lanes += [lane for lane in (SUPERVISOR_LANE, SUPERVISOR_ABOVE_LANE) if lane not in lanes]
@@ -137,9 +140,43 @@ def _bounds(node, lanes, nodes, lane_height=LANE_HEIGHT):
         x, y, w, h = _bounds(nodes[node["attachedTo"]], lanes, nodes, lane_height)
         return x + 2 + node["offset"] * 37, y + h - height // 2, width, height
     lane_top = lanes.index(node["lane"]) * lane_height
-    cx = LEFT + LANE_LABEL + COLUMN_WIDTH // 2 + int(node["column"] * COLUMN_WIDTH)
+    cx = _column_x(node["column"])
     cy = lane_top + LANE_HEIGHT // 2 + node.get("row", 0) * LANE_HEIGHT
     return cx - width // 2, cy - height // 2, width, height
+
+
+def _column_x(column):
+    return LEFT + LANE_LABEL + COLUMN_WIDTH // 2 + int(column * COLUMN_WIDTH)
+
+
+def _port(box, toward):
+    """Where an edge leaves (or enters) `box` on its way to (from) the point `toward`: the side facing it."""
+    x, y, w, h = box
+    tx, ty = toward
+    if x <= tx <= x + w:
+        return (tx, y + h) if ty > y + h else (tx, y)
+    return (x + w, ty) if tx > x + w else (x, ty)
+
+
+def _routed(src, tgt, via):
+    """Waypoints through the `via` points, leaving and entering the shapes on the sides facing them."""
+    return [_port(src, via[0]), *via, _port(tgt, via[-1])]
+
+
+def _over(src, tgt, shape):
+    """Via points in the gap above `shape` (none without one), for an edge that would run through it."""
+    if shape is None:
+        return []
+    gap = shape[1] - (LANE_HEIGHT - shape[3]) // 4
+    return [(src[0] + src[2] // 2, gap), (tgt[0] + tgt[2] // 2, gap)]
+
+
+def _label_xml(name, label):
+    """DI bounds of a flow's name centred on the sketch's `label` point, one line per 7 characters."""
+    width = min(len(name), 7) * 12
+    height = 14 * -(-len(name) // 7)
+    x, y = _column_x(label["column"]) - width // 2, label["y"] - height // 2
+    return f'<bpmndi:BPMNLabel><dc:Bounds x="{x}" y="{y}" width="{width}" height="{height}" /></bpmndi:BPMNLabel>'
 
 
 def _waypoints(src, tgt):
@@ -260,8 +297,12 @@ def draft(sketch: dict) -> str:
             f'<dc:Bounds x="{x}" y="{y}" width="{w}" height="{h}" /></bpmndi:BPMNShape>'
         )
     for f in flows:
-        points = "".join(f'<di:waypoint x="{x}" y="{y}" />' for x, y in _waypoints(bounds[f["from"]], bounds[f["to"]]))
-        shapes.append(f'<bpmndi:BPMNEdge id="{f["id"]}_di" bpmnElement="{f["id"]}">{points}</bpmndi:BPMNEdge>')
+        src, tgt = bounds[f["from"]], bounds[f["to"]]
+        via = [(_column_x(p["column"]), p["y"]) for p in f.get("via", [])] or _over(src, tgt, bounds.get(f.get("over")))
+        route = _routed(src, tgt, via) if via else _waypoints(src, tgt)
+        points = "".join(f'<di:waypoint x="{x}" y="{y}" />' for x, y in route)
+        label = _label_xml(f["name"], f["label"]) if "label" in f else ""
+        shapes.append(f'<bpmndi:BPMNEdge id="{f["id"]}_di" bpmnElement="{f["id"]}">{points}{label}</bpmndi:BPMNEdge>')
 
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'

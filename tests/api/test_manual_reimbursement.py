@@ -1,12 +1,13 @@
 """福州 手工（零星）报销 (000 §三.1–2) from the point's window to 办结: the point reviews and uploads, the 属地管理部
 (鼓楼区医保管理部) reviews and routes the case to the responsible 管理部 (here the city's 福州市医疗保障基金中心), which
 reviews; the point mails the paper materials with a tracking number, that 管理部's 档案管理员 receives and archives
-them and its 拨付员 pays. A rejection goes back to the point with its reason, which tells the applicant."""
+them and its 拨付员 pays. Paid or rejected (with its reason), the result returns to the point for 出件 (统一窗口出件) and
+only then does the case conclude."""
 
 import pytest
 
 from tests.factories import applicant, reimbursement_details
-from tests.scenarios import ADMIN, TODAY, only_task, work
+from tests.scenarios import ADMIN, TODAY, collect, only_task, work
 
 pytestmark = pytest.mark.usefixtures("fresh")
 
@@ -96,6 +97,8 @@ def test_approved_claim_is_routed_mailed_archived_and_paid_at_the_responsible_ce
     }
     paid = work(as_user("fz-centre.centre_payer"), "拨付", payout)
     assert paid["org"]["code"] == CITY_CENTRE
+    assert detail(as_user, case)["status"] == "running", "paid, the result goes back to the point for 出件"
+    assert collect(point)["org"]["code"] == POINT
 
     done = detail(as_user, case)
     assert done["status"] == "concluded" and done["tasks"] == []
@@ -107,6 +110,7 @@ def test_approved_claim_is_routed_mailed_archived_and_paid_at_the_responsible_ce
         ("邮寄受理材料", POINT),
         ("接收归档", CITY_CENTRE),
         ("拨付", CITY_CENTRE),
+        ("出件", POINT),
     ]
 
 
@@ -121,7 +125,7 @@ def test_approved_claim_is_routed_mailed_archived_and_paid_at_the_responsible_ce
         ),
     ],
 )
-def test_a_rejection_returns_to_the_point_with_its_reason_and_the_applicant_is_told(as_user, rejected_at, steps):
+def test_a_rejection_returns_to_the_point_with_its_reason_for_出件(as_user, rejected_at, steps):
     case = accepted_claim(as_user)
     for user, title, data in steps:
         work(as_user(user), title, data)
@@ -133,13 +137,16 @@ def test_a_rejection_returns_to_the_point_with_its_reason_and_the_applicant_is_t
     reason = "发票为外省医疗机构开具，须先办理异地就医备案"
     work(as_user(reviewer), rejected_at, {"decision": "reject", "reason": reason})
 
-    (told,) = detail(as_user, case)["tasks"]
-    assert (told["title"], told["org"]["code"]) == ("告知申请人审核结果", POINT)
+    (handing_out,) = detail(as_user, case)["tasks"]
+    assert (handing_out["title"], handing_out["org"]["code"]) == ("出件", POINT)
     notice = as_user(CLERK).get(f"/api/instances/{case['id']}/documents/rejection")
     assert notice.status_code == 200 and reason in notice.get_data(as_text=True)
-    work(as_user(CLERK), "告知申请人审核结果", {"notified_on": TODAY, "method": "电话"})
+    collect(as_user(CLERK), {"method": "邮寄", "tracking_no": "1180098765432"})
     done = detail(as_user, case)
     assert done["status"] == "concluded" and done["transfers"] == []
+    assert [e["task"] for e in done["history"] if e["action"] == "completed"][-1] == "出件"
+    conclusion = as_user(CLERK).get(f"/api/instances/{case['id']}/documents/conclusion").get_data(as_text=True)
+    assert "1180098765432" in conclusion, "the point's 办结通知 prints how the result reached the applicant"
     assert as_user(ADMIN).get(f"/api/instances/{case['id']}").status_code == 404, (
         "丰城's administrator sees no 福州 case"
     )
