@@ -237,14 +237,45 @@ class PromiseOut(Schema):
     materials = fields.List(fields.String(), metadata={"description": "容缺受理的材料"})
     outstanding = fields.List(fields.String(), metadata={"description": "尚未补交的材料"})
     promised_on = fields.Date(metadata={"description": "承诺补交日期"})
-    state = fields.String(metadata={"description": "open（待补交）、fulfilled（已补齐）或 lapsed（申请未获通过，无需补交）"})
+    state = fields.String(
+        metadata={"description": "open（待补交）、fulfilled（已补齐）或 lapsed（申请未获通过，无需补交）"}
+    )
     chased_at = fields.DateTime(allow_none=True, metadata={"description": "逾期催补的时刻"})
     fulfilled_at = fields.DateTime(allow_none=True)
+
+
+class MandateOut(Schema):
+    """帮办代办: the 委托 under which the agent applied, the agent's numbers masked."""
+
+    agent_name = fields.String(metadata={"description": "代办人姓名"})
+    agent_id_number = fields.String(metadata={"description": "代办人身份证号（脱敏）"})
+    agent_mobile = fields.String(metadata={"description": "代办人手机号（脱敏；未填为空）"})
+    relation = fields.String(metadata={"description": "与申请人关系"})
+    authorisation_scans = fields.Integer(attribute="scans", metadata={"description": "授权委托书扫描件份数"})
+    authorisation_scanned = fields.Function(
+        lambda mandate: mandate.scans > 0, metadata={"description": "申请人签字的授权委托书已扫描"}
+    )
+
+
+class CollectionOut(Schema):
+    """统一窗口出件: how the accepting window handed the result to the applicant."""
+
+    method = fields.String(metadata={"description": "现场领取 / 邮寄 / 电子送达"})
+    tracking_no = fields.String(allow_none=True, metadata={"description": "快递单号（邮寄时）"})
+    recipient = fields.String(allow_none=True, metadata={"description": "领取人（本人以外的人领取时）"})
+    note = fields.String(allow_none=True)
+    collected_at = fields.DateTime(metadata={"description": "出件时刻"})
+    org = fields.Nested(OrgRef, metadata={"description": "出件单位（受理窗口）"})
+    collected_by = fields.Nested(UserRef, metadata={"description": "出件人"})
 
 
 class CaseDetailOut(CaseOut):
     tasks = fields.List(fields.Nested(TaskOut), attribute="open_tasks")
     promise = fields.Nested(PromiseOut, allow_none=True, metadata={"description": "容缺受理的承诺；无则为空"})
+    mandate = fields.Nested(MandateOut, allow_none=True, metadata={"description": "帮办代办的委托；无则为空"})
+    collection = fields.Nested(
+        CollectionOut, allow_none=True, metadata={"description": "统一窗口出件的记录；出件前为空"}
+    )
     waiting = fields.List(
         fields.Nested(WaitOut), metadata={"description": "办件正在等待的消息（如外伤调查结果）；已结束的办件为空"}
     )
@@ -276,6 +307,8 @@ class _CaseWithWork:
         self.transfers = view.transfers
         self.waiting = file.waiting
         self.promise = file.promise
+        self.mandate = file.mandate
+        self.collection = file.collection
         self._case = view.case
 
     def __getattr__(self, name):

@@ -1,12 +1,12 @@
 """The case file (办件卷宗): everything a stage needs to see to decide, in one read.
 
-The application as the window took it (applicant, the item's start data laid out, the 帮办代办 flag),
-the materials received at 受理 and at each 补正 with their scans, every decision so far with its opinion and amounts,
-the case's and the open stages' deadlines, and what a form of the current stage is offered pre-filled
-(`suggested_values`). Read from the case's history: a step records what it decided, so nothing here
-loads the workflow. The applicant is masked (`applicants.shown_applicant`) unless the file is read with
-the full numbers a recorded showing answered (`personal_data.reveal`); the history is as the reader may
-read it (`history.shown`).
+The application as the window took it (applicant, the item's start data laid out, the 帮办代办 flag and its
+委托), the materials received at 受理 and at each 补正 with their scans, every decision so far with its opinion and
+amounts, the case's and the open stages' deadlines, the 出件 once the window handed the result out, and what a
+form of the current stage is offered pre-filled (`suggested_values`). Read from the case's history: a step
+records what it decided, so nothing here loads the workflow. The applicant is masked
+(`applicants.shown_applicant`) unless the file is read with the full numbers a recorded showing answered
+(`personal_data.reveal`); the history is as the reader may read it (`history.shown`).
 """
 
 from dataclasses import dataclass
@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.attachments.service import Scan, attachments_of
-from engine.cases import history, money, promises, waits
+from engine.cases import collection, history, mandates, money, promises, waits
 from engine.cases.acceptance import CaseView, case_view, missing_materials
 from engine.cases.applicants import ShownApplicant, shown_applicant
 from engine.cases.deadlines import DeadlineStatus, deadline_status, provisional_between
@@ -25,7 +25,7 @@ from engine.cases.layout import Layout, laid_out
 from engine.cases.lifecycle import ENDED
 from engine.catalogue.flows import catalog, flow_for
 from engine.catalogue.items import Item
-from engine.core.models import AuditEvent, MessageWait, Promise, Task, User
+from engine.core.models import AuditEvent, Collection, MessageWait, Promise, Task, User
 from engine.org.permissions import may_see_personal_data
 from forms.choices import options
 
@@ -80,6 +80,10 @@ class CaseFile:
     """The messages the case waits for (`engine.cases.waits`), e.g. the 外伤调查结果; none once it ended."""
     promise: Promise | None
     """The 容缺受理 promise: materials accepted as missing, the promised day, what is still outstanding."""
+    mandate: mandates.ShownMandate | None
+    """The 委托 of a 帮办代办 application: the agent (masked), the relation, whether the signed scan is in."""
+    collection: Collection | None
+    """How the accepting window handed the result out (统一窗口出件); None before 出件 or without one."""
 
     def scans_of(self, material: str) -> list[Scan]:
         """The scans attached to one material, oldest first."""
@@ -155,6 +159,8 @@ def case_file(session: Session, user: User, case_id: int, revealed: ShownApplica
         history=history.shown(view.events, user),
         waiting=[] if view.case.status in ENDED else waits.waits_listed(session, case_id),
         promise=promise,
+        mandate=mandates.shown(session, case_id),
+        collection=collection.collection_of(session, case_id),
     )
 
 

@@ -7,6 +7,7 @@ the item's own materials; the 受理单 prints the 委托 and is issued once tha
 """
 
 import tomllib
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from engine.cases.applicants import masked_id_number
+from engine.cases.applicants import masked_id_number, masked_mobile
 from engine.catalogue.flows import catalog
 from engine.core.clock import clock
 from engine.core.models import Attachment, CaseInstance, ProxyMandate, User
@@ -60,17 +61,45 @@ def authorisation_scans(session: Session, case_id: int) -> int:
     return session.execute(_SCANS_OF, {"case_id": case_id, "material": authorisation_material()}).scalar_one()
 
 
-def printed(session: Session, case_id: int) -> list[tuple[str, str]]:
-    """The 委托 as the 受理单 prints it (label, text), the agent's ID number masked; none without a 委托."""
+@dataclass(frozen=True)
+class ShownMandate:
+    """The 委托 as staff read it on the case and over the API: the agent's numbers masked as an applicant's."""
+
+    agent_name: str
+    agent_id_number: str
+    agent_mobile: str
+    relation: str
+    scans: int
+    """Scans of the signed 授权委托书 the case holds."""
+
+
+def shown(session: Session, case_id: int) -> ShownMandate | None:
+    """The case's 委托 with the agent's ID number and mobile masked; None without a 委托."""
     row = mandate_of(session, case_id)
     if row is None:
+        return None
+    return ShownMandate(
+        agent_name=row.agent_name,
+        agent_id_number=masked_id_number(row.agent_id_number),
+        agent_mobile=masked_mobile(row.agent_mobile),
+        relation=row.relation,
+        scans=authorisation_scans(session, case_id),
+    )
+
+
+def printed(session: Session, case_id: int) -> list[tuple[str, str]]:
+    """The 委托 as the 受理单 prints it (label, text), the agent's ID number masked; none without a 委托."""
+    row = shown(session, case_id)
+    if row is None:
         return []
-    scans = authorisation_scans(session, case_id)
     return [
         ("代办人", row.agent_name),
-        ("代办人身份证号", masked_id_number(row.agent_id_number)),
+        ("代办人身份证号", row.agent_id_number),
         ("与申请人关系", row.relation),
-        ("授权委托书", f"申请人签字的授权委托书已扫描存档（{scans}份）" if scans else "授权委托书扫描件尚未上传"),
+        (
+            "授权委托书",
+            f"申请人签字的授权委托书已扫描存档（{row.scans}份）" if row.scans else "授权委托书扫描件尚未上传",
+        ),
     ]
 
 

@@ -320,8 +320,8 @@ def _conclusion(case: CaseInstance, item: Item, accepted: AuditEvent, steps: lis
 
 
 def outcome_of(session: Session, case: CaseInstance) -> str | None:
-    """The result a concluded case's 办结通知 tells the applicant (its rejection, payment or recorded
-    result); None while the case is not concluded."""
+    """The result a concluded case's 办结通知 tells the applicant (its rejection, payment, recorded result or
+    approval); None while the case is not concluded."""
     if case.status != CONCLUDED:
         return None
     events = session.scalars(
@@ -331,7 +331,8 @@ def outcome_of(session: Session, case: CaseInstance) -> str | None:
 
 
 def _outcome(steps: list[Step]) -> str:
-    """What the applicant is told the result is: the rejection, the payment, or the recorded result."""
+    """What the applicant is told the result is: the rejection, the payment, the recorded result, or the
+    approving review's verdict."""
     rejected = _rejecting_step(steps)
     if rejected is not None:
         verdict = _titles()["rejection_by_decision"][rejected.data["decision"]]["verdict"]
@@ -341,7 +342,21 @@ def _outcome(steps: list[Step]) -> str:
         data = paid[-1].data
         return f"已拨付{data.get('amount')}元至{data.get('bank_name', '')}账户（{data.get('paid_on', '')}）"
     concluded = [step for step in steps if step.form_key == CONCLUDE_FORM]
-    return concluded[-1].data.get("result", "已办结") if concluded else "已办结"
+    if concluded:
+        return str(concluded[-1].data.get("result", "已办结"))
+    return _approval(steps) or "已办结"
+
+
+def _approval(steps: list[Step]) -> str | None:
+    """The last review's approval as the applicant reads it (审核通过：<opinion>), if a review approved."""
+    verdicts = _titles()["approval_by_decision"]
+    approved = [step for step in steps if step.form_key in money.REVIEWS and step.data.get("decision") in verdicts]
+    if not approved:
+        return None
+    step = approved[-1]
+    verdict: str = verdicts[step.data["decision"]]["verdict"]
+    opinion = step.data.get("opinion")
+    return f"{verdict}：{opinion}" if opinion else verdict
 
 
 def _rejecting_step(steps: list[Step]) -> Step | None:

@@ -73,11 +73,21 @@ def test_after_the_centre_pays_the_accepting_village_window_hands_out_the_result
     assert posted.status_code == 422
     assert posted.get_json()["errors"] == {"tracking_no": ["邮寄出件时必须填写快递单号"]}
     assert status(as_user, case) == "running"
+    assert agent.get(f"/api/instances/{case['id']}").get_json()["collection"] is None
     done = agent.post(
         f"/api/tasks/{task['id']}/complete", json={"data": {"method": "邮寄", "tracking_no": "SF1234567890"}}
     )
     assert done.status_code == 200, done.get_json()
     assert status(as_user, case) == "concluded"
+    handed = as_user("fc-centre.centre_reviewer").get(f"/api/instances/{case['id']}").get_json()["collection"]
+    assert (handed["method"], handed["tracking_no"], handed["org"]) == (
+        "邮寄",
+        "SF1234567890",
+        {"code": VILLAGE, "name": "曲江村"},
+    )
+    assert handed["collected_by"]["username"] == AGENT and handed["collected_at"].startswith(
+        clock.now().date().isoformat()
+    )
 
     page = document(agent, case, "conclusion")
     assert "<th>出件方式</th><td>邮寄</td>" in page and "<th>快递单号</th><td>SF1234567890</td>" in page
@@ -153,6 +163,15 @@ def test_the_mandate_and_its_signed_authorisation_are_printed_on_the_receipt(as_
     agent_id = mandate()["agent_id_number"]
     assert agent_id not in page and f"{agent_id[:4]}**********{agent_id[-4:]}" in page
     assert "授权委托书扫描件尚未上传" in page
+    shown = as_user("qujiang.township_clerk").get(f"/api/instances/{case['id']}").get_json()["mandate"]
+    assert shown == {
+        "agent_name": "刘协理",
+        "agent_id_number": f"{agent_id[:4]}**********{agent_id[-4:]}",
+        "agent_mobile": "",
+        "relation": "子女",
+        "authorisation_scans": 0,
+        "authorisation_scanned": False,
+    }
 
     scan = io.BytesIO()
     Image.new("RGB", (640, 480), (250, 250, 250)).save(scan, "PNG")
@@ -163,6 +182,8 @@ def test_the_mandate_and_its_signed_authorisation_are_printed_on_the_receipt(as_
     )
     assert uploaded.status_code == 201, uploaded.get_json()
     assert "申请人签字的授权委托书已扫描存档（1份）" in document(agent, case, "receipt")
+    shown = agent.get(f"/api/instances/{case['id']}").get_json()["mandate"]
+    assert (shown["authorisation_scans"], shown["authorisation_scanned"]) == (1, True)
 
 
 def test_a_case_without_proxy_takes_no_authorisation_scan(as_user, scans_dir):
@@ -175,6 +196,33 @@ def test_a_case_without_proxy_takes_no_authorisation_scan(as_user, scans_dir):
     )
     assert refused.status_code == 422 and "material" in refused.get_json()["errors"]
     assert "<th>代办人</th>" not in document(agent, case, "receipt")
+    assert agent.get(f"/api/instances/{case['id']}").get_json()["mandate"] is None
+
+
+YZ_CENTRE = "431100-YB"  # 永州市医疗保障事务中心: accepts and decides its 市级 items (centre_only)
+
+
+def test_an_approved_centre_only_case_is_handed_out_at_the_centre_window_with_the_decision_on_its_notice(as_user):
+    window = as_user("yz-centre.centre_clerk")
+    accepted = window.post(
+        "/api/instances",
+        json={"item": "yz-01", "org": YZ_CENTRE, "applicant": applicant("赵六"), "materials": []},
+    )
+    assert accepted.status_code == 201, accepted.get_json()
+    case = accepted.get_json()
+    work(
+        as_user("yz-centre.centre_reviewer"),
+        "医保中心审核",
+        {"decision": "approve", "opinion": "符合一次性生育补助金支付条件"},
+    )
+    assert window.get(f"/api/instances/{case['id']}").get_json()["status"] == "running", "not before 出件"
+    handed = collect(window, {"method": "电子送达"})
+    assert handed["org"]["code"] == YZ_CENTRE and handed["form_key"] == "collection"
+    detail = window.get(f"/api/instances/{case['id']}").get_json()
+    assert detail["status"] == "concluded" and detail["collection"]["method"] == "电子送达"
+    page = document(window, case, "conclusion")
+    assert "<th>办理结果</th><td>审核通过：符合一次性生育补助金支付条件</td>" in page
+    assert "<th>出件方式</th><td>电子送达</td>" in page and "<th>出件单位</th><td>永州市医疗保障事务中心</td>" in page
 
 
 def test_the_villages_proxy_work_is_counted_per_accepting_unit_and_period(app, as_user):

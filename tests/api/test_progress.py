@@ -16,9 +16,9 @@ from tests.scenarios import (
     APPROVE,
     CONCLUDED_AT,
     PAYOUT,
-    TODAY,
     VILLAGE,
     at,
+    collect,
     concluded_case,
     start_at_village,
     work,
@@ -183,8 +183,8 @@ def test_a_rejected_case_shows_the_verdict_once_concluded(as_user, client):
     case = start_at_village(as_user)
     work(as_user(TOWNSHIP_CLERK), "乡镇初审", {"decision": "reject", "reason": "发票与清单金额不符"})
     body = lookup(client, case["case_no"], tail(id_number())).get_json()
-    assert body["outcome"] is None and [stage["name"] for stage in body["stages"]] == ["告知申请人审核结果"]
-    work(as_user(AGENT), "告知申请人审核结果", {"notified_on": TODAY, "method": "电话"})
+    assert body["outcome"] is None and [stage["name"] for stage in body["stages"]] == ["出件"]
+    collect(as_user(AGENT))
     body = lookup(client, case["case_no"], tail(id_number())).get_json()
     assert body["status"] == "已办结"
     assert body["outcome"] == "审核不通过：发票与清单金额不符"

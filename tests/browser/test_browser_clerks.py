@@ -4,13 +4,14 @@ from datetime import date
 
 import pytest
 
-from tests.factories import applicant, reimbursement_details
+from tests.factories import applicant, mandate, reimbursement_details
 from tests.scenarios import settle_over_http
 
 pytestmark = pytest.mark.browser
 
 ITEM = "fc-v-08"
 APPLICANT = applicant(name="王秀英", first17="36098119561203242")
+AGENT = mandate()
 
 
 def accept_case(page, materials_ticked: bool = True) -> str:
@@ -26,6 +27,9 @@ def accept_case(page, materials_ticked: bool = True) -> str:
         for box in page.locator("input[name=materials]").all():
             box.check()
     page.check("input[name=proxy]")
+    page.fill("input[name='mandate.agent_name']", AGENT["agent_name"])
+    page.fill("input[name='mandate.agent_id_number']", AGENT["agent_id_number"])
+    page.select_option("select[name='mandate.relation']", AGENT["relation"])
     details = reimbursement_details()
     page.fill("input[name='details.medical_institution']", details["medical_institution"])
     page.fill("input[name='details.visit_date']", details["visit_date"])
@@ -113,19 +117,24 @@ def test_outpatient_case_from_village_to_payment(app, live_server, login, screen
             "paid_on": date.today().isoformat(),
         },
     )
-    assert payer.locator(".status").inner_text() == "已办结"
+    assert payer.locator(".status").inner_text() == "办理中", "paid, the result goes back to the village for 出件"
+
+    open_first_candidate(village, case_no)
+    claim_and_submit(village, {}, {"method": "现场领取"})
+    assert village.locator(".status").inner_text() == "已办结"
 
     admin = login("fengcheng.admin")
     case_id = url.rsplit("/", 1)[1]
     admin.goto(f"/admin/instances/{case_id}")
     admin.wait_for_selector("#diagram[data-ready=true]")
     assert admin.locator(".status").inner_text() == "已办结"
-    for element in ("apply", "township_review", "hand_over", "centre_review", "pay_out", "concluded"):
+    for element in ("apply", "township_review", "hand_over", "centre_review", "pay_out", "collect", "concluded"):
         assert admin.locator(f"[data-element-id={element}].done").count() == 1, element
-    for element in ("tell_applicant", "rejected"):
-        assert admin.locator(f"[data-element-id={element}].done").count() == 0, element
     assert admin.locator("[data-element-id=Flow_3].done").count() == 1, "village/township cases go to 乡镇初审"
     assert admin.locator("[data-element-id=Flow_4].done").count() == 0, "not the centre-level branch"
+    assert admin.locator("[data-element-id=Flow_12].done").count() == 1, "paid, then 出件"
+    for rejected in ("Flow_7", "Flow_11"):
+        assert admin.locator(f"[data-element-id={rejected}].done").count() == 0, "neither review rejected it"
     assert admin.locator(".bjs-powered-by").is_visible()
     screenshot(admin, "instance_diagram")
 
