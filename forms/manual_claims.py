@@ -29,9 +29,7 @@ class RoutingReviewForm(ReviewForm):
     class Meta:
         title = "属地管理部审核"
 
-    responsible_centre = Text(
-        title="流转至相应管理部（单位代码）", max_length=40, description="审核通过时必填，例如 350100-YB"
-    )
+    responsible_centre = Text(title="流转至相应管理部", max_length=40, description="审核通过时必填")
 
     @validates_schema(skip_on_field_errors=False)
     def routed_when_approved(self, data, **kwargs):

@@ -143,7 +143,23 @@ def chosen_unit(session: Session, code: str, accepting: OrgUnit, role: str, fiel
     accepting unit's region (a 属地管理部 routes a 福州 手工报销 to another 管理部 of 福州市, never elsewhere)."""
     works_at = reference().roles[role].works_at
     unit = session.scalars(select(OrgUnit).where(OrgUnit.code == code)).first()
-    if unit is None or unit.kind != works_at or region_root(unit).id != region_root(accepting).id:
+    if unit is None or not _may_be_chosen(unit, works_at, accepting):
         kind = reference().kinds[works_at].name
-        raise Invalid(f"“{code}”不是{region_root(accepting).name}的{kind}", {field: [f"请填写本地区{kind}的单位代码"]})
+        region = region_root(accepting).name
+        raise Invalid(f"“{code}”不是{region}的{kind}", {field: [f"请选择{region}的{kind}"]})
     return unit
+
+
+def unit_choices(session: Session, field: str, accepting: OrgUnit) -> list[OrgUnit]:
+    """The units a step may name in `field` for the lanes routed by it (`chosen_unit` accepts exactly these), by
+    code: what the 属地管理部's page offers as the responsible 管理部 of a case accepted at `accepting`."""
+    roles = [
+        reference().role_for_lane(lane) for lane, routed_by in reference().lane_routes.items() if routed_by == field
+    ]
+    kinds = {reference().roles[role].works_at for role in roles if role is not None}
+    units = session.scalars(select(OrgUnit).where(OrgUnit.kind.in_(kinds)).order_by(OrgUnit.code))
+    return [unit for unit in units if _may_be_chosen(unit, unit.kind, accepting)]
+
+
+def _may_be_chosen(unit: OrgUnit, works_at: str, accepting: OrgUnit) -> bool:
+    return unit.kind == works_at and region_root(unit).id == region_root(accepting).id

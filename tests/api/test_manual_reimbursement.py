@@ -65,7 +65,7 @@ def test_approved_claim_is_routed_mailed_archived_and_paid_at_the_responsible_ce
             f"/api/tasks/{task['id']}/complete", json={"data": {**ROUTED, "responsible_centre": elsewhere}}
         )
         assert wrong.status_code == 422, wrong.get_json()
-        assert wrong.get_json()["errors"]["responsible_centre"] == ["请填写本地区医保中心/管理部的单位代码"]
+        assert wrong.get_json()["errors"]["responsible_centre"] == ["请选择福州市的医保中心/管理部"]
     assert detail(as_user, case)["tasks"][0]["title"] == "属地管理部审核", "a refused routing leaves the case as it was"
     assert local.post(f"/api/tasks/{task['id']}/complete", json={"data": ROUTED}).status_code == 200
 

@@ -11,7 +11,9 @@ from engine.cases.history import ACTION_LABELS
 from engine.catalogue.flows import catalog, flow_for
 from engine.catalogue.offering import acceptable_items, items_of_region, offered_at
 from engine.core.errors import Forbidden, Invalid, NotFound
+from engine.core.reference import reference
 from engine.org.permissions import ensure_may_rate
+from engine.org.routing import unit_choices
 from engine.reporting import rated_stages, ratings
 from engine.sms import texts as sms_texts
 from engine.tasks import work
@@ -110,7 +112,7 @@ def _task_page(task_id: str, values: dict | None = None, errors: dict | None = N
     user = current_account()
     task = work.task_for(db.session, user, task_id)
     file = casefile.case_file(db.session, user, task.instance_id)
-    schema = json_schema(task.form_key)
+    schema = _offering_units(json_schema(task.form_key), file.case.org)
     if values is None:
         values = flat_values({**defaults(schema), **casefile.suggested_values(file, task.form_key)})
     return render_template(
@@ -129,6 +131,15 @@ def _task_page(task_id: str, values: dict | None = None, errors: dict | None = N
         action_labels=ACTION_LABELS,
         notice_titles=notices.notice_titles(),
     ), status
+
+
+def _offering_units(schema: dict, accepting) -> dict:
+    """A field naming the unit a later lane is routed to (属地管理部 → 相应管理部) becomes a select of the units it may
+    name, by name; the form still posts the unit's code, as the API takes it."""
+    for field in set(reference().lane_routes.values()) & set(schema.get("properties", {})):
+        units = unit_choices(db.session, field, accepting)
+        schema["properties"][field] |= {"enum": [u.code for u in units], "x-enumNames": [u.name for u in units]}
+    return schema
 
 
 @bp.route("/tasks/<task_id>/claim", methods=["POST"])
@@ -153,6 +164,9 @@ def complete(task_id: str):
     try:
         done = work.complete(db.session, user, task_id, data)
     except FormInvalid as exc:
+        return _task_page(task_id, request.form.to_dict(), flat_errors(exc.errors), 422)
+    except Invalid as exc:  # a rule of the step itself (a routed unit not of the region): said by its field too
+        flash(exc.message, "error")
         return _task_page(task_id, request.form.to_dict(), flat_errors(exc.errors), 422)
     flash(f"“{done.title}”已办理", "success")
     return redirect(url_for("clerk.case", case_id=done.instance_id))
