@@ -1,8 +1,9 @@
 """The case file in a real browser: scans taken at 受理, the application read by every stage, 480 of 506.50.
 
 The village agent accepts a 门诊费用报销 of 506.50 元 with two invoice scans and the ID card; the township
-clerk reads the invoice table and opens a scan, approves 480 with an opinion; the centre reviewer sees that
-decision and approves 480; the payer finds 480 and the payee filled in; the 办结通知 prints 480.00.
+clerk reads the invoice table and the 委托 and opens a scan, approves 480 with an opinion; the centre reviewer sees
+that decision and approves 480; the payer finds 480 and the payee filled in; the village hands the result out (出件)
+and its 办结通知 prints 480.00.
 """
 
 import io
@@ -12,13 +13,14 @@ import pytest
 from PIL import Image
 from pypdf import PdfWriter
 
-from tests.factories import applicant, reimbursement_details
+from tests.factories import applicant, mandate, reimbursement_details
 from tests.scenarios import settle_over_http
 
 pytestmark = pytest.mark.browser
 
 APPLICANT = applicant(name="李桂兰", first17="36098119580412242")
 OPINION = "自付部分26.50元不予报销，核定480元"
+AGENT = mandate()
 
 
 def png(colour: str) -> bytes:
@@ -54,6 +56,9 @@ def accept_with_scans(page) -> str:
         ],
     )
     page.check("input[name=proxy]")
+    page.fill("input[name='mandate.agent_name']", AGENT["agent_name"])
+    page.fill("input[name='mandate.agent_id_number']", AGENT["agent_id_number"])
+    page.select_option("select[name='mandate.relation']", AGENT["relation"])
     details = reimbursement_details()
     page.fill("input[name='details.medical_institution']", details["medical_institution"])
     page.fill("input[name='details.visit_date']", details["visit_date"])
@@ -101,7 +106,9 @@ def test_every_stage_reads_the_file_and_the_money_adds_up(app, live_server, logi
     invoices = township.locator("table.file-table[data-table='发票']")
     assert invoices.locator("tbody tr").count() == 2
     assert "506.50 元" in invoices.locator("tfoot").inner_text()
-    assert "是（村（社区）代办员代为申请）" in township.locator(".application").inner_text()
+    application = township.locator(".application").inner_text()
+    assert "是（受申请人委托代为申请）" in application and AGENT["agent_name"] in application
+    assert AGENT["relation"] in application and AGENT["agent_id_number"] not in application
     with township.expect_popup() as opened:
         township.locator("ul.attachments a.attachment-name", has_text="发票1").click()
     scan = opened.value
@@ -162,8 +169,14 @@ def test_every_stage_reads_the_file_and_the_money_adds_up(app, live_server, logi
     assert payer.evaluate("document.documentElement.scrollWidth") <= 390
     payer.set_viewport_size({"width": 1366, "height": 900})
     submit(payer)
-    assert payer.locator(".status").first.inner_text() == "已办结"
+    assert payer.locator(".status").first.inner_text() == "办理中", "paid: the village window hands it out"
 
+    open_task(village, case_no)
+    claim(village)
+    village.select_option("select[name=method]", "现场领取")
+    submit(village)
+    assert village.locator(".status").first.inner_text() == "已办结"
+    assert "现场领取" in village.locator("section.collection").inner_text()
     case_id = case_url.rsplit("/", 1)[1]
-    payer.goto(f"/api/instances/{case_id}/documents/conclusion")
-    assert "已拨付480.00元" in payer.content()
+    village.goto(f"/api/instances/{case_id}/documents/conclusion")
+    assert "已拨付480.00元" in village.content()
