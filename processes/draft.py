@@ -172,9 +172,9 @@ def _over(src, tgt, shape):
 
 
 def _label_xml(name, label):
-    """DI bounds of a flow's name centred on the sketch's `label` point, one line per 7 characters."""
-    width = min(len(name), 7) * 12
-    height = 14 * -(-len(name) // 7)
+    """DI bounds of a flow's name centred on the sketch's `label` point, one line per 8 characters."""
+    width = min(len(name), 8) * 12
+    height = 14 * -(-len(name) // 8)
     x, y = _column_x(label["column"]) - width // 2, label["y"] - height // 2
     return f'<bpmndi:BPMNLabel><dc:Bounds x="{x}" y="{y}" width="{width}" height="{height}" /></bpmndi:BPMNLabel>'
 

@@ -1,4 +1,5 @@
-"""A case drawn on its own diagram version: the steps already done and the steps waiting now."""
+"""A case drawn on its own diagram version: the steps already done and the steps waiting now (a person's task, or a
+step waiting for a message such as 公示 or 等待外伤调查结果)."""
 
 from dataclasses import dataclass
 
@@ -8,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn import deployment
 from engine.cases.acceptance import case_view
+from engine.cases.waits import CATCH, RECEIVE, waits_listed
 from engine.core.models import User
 from engine.workflow import snapshot
 
@@ -33,6 +35,11 @@ def _drawn_parent(task: BpmnTask) -> str | None:
     return parent.task_spec.name if parent is not None else None
 
 
+def _waiting_steps(session: Session, case_id: int) -> set[str]:
+    """Steps that are themselves the wait for a message (not a task's boundary event, drawn on that task)."""
+    return {wait.element_id for wait in waits_listed(session, case_id) if wait.kind in (RECEIVE, CATCH)}
+
+
 def case_diagram(session: Session, user: User, case_id: int) -> CaseDiagram:
     """Element ids of the completed steps, of the open tasks, and the (source, target) step pairs
     the case actually went through, so that only flows really taken are marked.
@@ -50,6 +57,6 @@ def case_diagram(session: Session, user: User, case_id: int) -> CaseDiagram:
         bpmn_xml=case.definition.bpmn_xml,
         version=case.definition.version,
         completed=sorted(completed),
-        active=sorted({task.spec_name for task in view.open_tasks}),
+        active=sorted({task.spec_name for task in view.open_tasks} | _waiting_steps(session, case_id)),
         taken=sorted(taken),
     )
