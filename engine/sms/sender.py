@@ -3,7 +3,7 @@
 Several senders may run against one database. A batch is claimed with one UPDATE of rows chosen with
 `FOR UPDATE SKIP LOCKED` (PostgreSQL; SQLite runs the statement under its single write lock), which stamps
 them `sending` with this claim's token and a lease; each outcome is recorded in its own transaction and only
-by the claim holding the row. A sender killed mid-batch leaves at most the message it was handing over
+by the claim holding the row, and a sender stops a batch whose lease ran out. A sender killed mid-batch leaves at most the message it was handing over
 `sending`: once the lease expires another claim takes it and sends it again under the same key, for the
 gateway to recognise. A failure waits `backoff * 2^(attempts-1)` (capped) before the next try; after
 `max_attempts` tries, or as many lost leases, the message is `failed` for administrators to see.
@@ -13,7 +13,7 @@ import os
 import socket
 import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, and_, bindparam, or_, select, update
@@ -67,7 +67,10 @@ def send_due(session: Session, gateway: Gateway, policy: Policy, sender: str | N
     """Claim one batch of due messages and send it; an empty round means nothing was due."""
     result = Round()
     token = f"{sender or sender_name()}:{uuid.uuid4().hex[:8]}"
-    for message in claim(session, policy, token):
+    claimed = claim(session, policy, token)
+    for message in claimed.messages:
+        if clock.now() >= claimed.until:
+            break  # a slow batch outlived its lease: what is left may be another sender's by now
         try:
             reference = gateway.send(message.key, message.mobile, message.body)
         except GatewayError as exc:
@@ -82,10 +85,17 @@ def send_due(session: Session, gateway: Gateway, policy: Policy, sender: str | N
     return result
 
 
-def claim(session: Session, policy: Policy, token: str) -> list[Claimed]:
+@dataclass(frozen=True)
+class Claim:
+    messages: list[Claimed]
+    until: datetime
+
+
+def claim(session: Session, policy: Policy, token: str) -> Claim:
     """Take up to a batch of due messages for the claim `token`, skipping rows another sender holds."""
     with unit_of_work(session):
         now = clock.now()
+        until = now + timedelta(seconds=policy.lease_seconds)
         session.execute(_GIVE_UP_LOST, {"now": now, "max_attempts": policy.max_attempts})
         due = (
             select(SmsMessage.id)
@@ -106,7 +116,7 @@ def claim(session: Session, policy: Policy, token: str) -> list[Claimed]:
             .values(
                 state=SENDING,
                 claimed_by=token,
-                claimed_until=now + timedelta(seconds=policy.lease_seconds),
+                claimed_until=until,
                 attempts=SmsMessage.attempts + 1,
             )
             .execution_options(synchronize_session=False)
@@ -116,7 +126,7 @@ def claim(session: Session, policy: Policy, token: str) -> list[Claimed]:
             .where(SmsMessage.claimed_by == token, SmsMessage.state == SENDING)
             .order_by(SmsMessage.id)
         ).all()
-    return [Claimed(*row) for row in rows]
+    return Claim([Claimed(*row) for row in rows], until)
 
 
 _GIVE_UP_LOST = (

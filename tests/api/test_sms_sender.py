@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from engine.core.clock import clock
 from engine.core.models import SmsMessage
+from engine.sms.sender import Policy, send_due
 from server.extensions import db
 from tests.scenarios import accept_at_instant, at
 
@@ -175,16 +176,19 @@ def sender(app, stub):
         "DEPLOY_ON_START": "0",
         "SMS_GATEWAY": "http",
         "SMS_GATEWAY_URL": stub.url,
-        "SMS_BATCH": "5",
-        "SMS_LEASE_SECONDS": "2",
+        "SMS_BATCH": "3",
+        "SMS_LEASE_SECONDS": "4",
     }
     command = [sys.executable, "-m", "flask", "--app", "wsgi", "sms", "send", "--interval", "0.2"]
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def wait_for(condition, seconds=60.0):
+def wait_for(condition, senders, seconds=60.0):
+    """Wait until `condition` holds while every sender runs (one that exited fails the test with its output)."""
     deadline = time.monotonic() + seconds
     while not condition():
+        for process in senders:
+            assert process.poll() is None, process.communicate()
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.05)
 
@@ -202,15 +206,16 @@ def test_a_sender_killed_mid_batch_leaves_every_message_sent_exactly_once_after_
     clock.thaw()
     stub = stub_factory(delay=0.3)
     first = sender(app, stub)
-    wait_for(lambda: len(stub.posts) >= 3)  # the third post of the first batch is being held by the gateway
+    wait_for(lambda: len(stub.posts) >= 2, [first])  # the gateway holds the second post of the first batch
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=10)
     assert first.returncode == -signal.SIGKILL
-    assert sent_count(app) < CASES
+    left = Counter(message.state for message in messages(app))
+    assert left["sending"] >= 2 and left["pending"] > 0, left  # the held post and the rest of its batch
 
     restarted = [sender(app, stub) for _ in range(2)]  # two senders share what is left
     try:
-        wait_for(lambda: sent_count(app) == CASES)
+        wait_for(lambda: sent_count(app) == CASES, restarted)
     finally:
         for process in restarted:
             process.terminate()
@@ -222,3 +227,29 @@ def test_a_sender_killed_mid_batch_leaves_every_message_sent_exactly_once_after_
     posted = Counter(post["body"]["key"] for post in stub.posts)
     resent = [key for key, count in posted.items() if count > 1]
     assert len(resent) <= 1 and all(posted[key] == 2 for key in resent)  # only the one held at the kill, same key
+
+
+class ClockMovingGateway:
+    """A gateway so slow that the first message outlives the whole claim's lease."""
+
+    def __init__(self, lease_seconds):
+        self.lease_seconds, self.keys = lease_seconds, []
+
+    def send(self, key, mobile, body):
+        self.keys.append(key)
+        clock.freeze(clock.now() + timedelta(seconds=self.lease_seconds + 1))
+        return "slow"
+
+
+def test_a_batch_that_outlives_its_lease_stops_and_leaves_the_rest_to_the_next_claim(app, as_user):
+    for _ in range(3):
+        accept_at_instant(as_user, "2026-11-02T09:30:00")
+    gateway = ClockMovingGateway(lease_seconds=30)
+    with app.app_context():
+        first = send_due(db.session, gateway, Policy(batch=3, lease_seconds=30), "slow-sender")
+        db.session.remove()
+    assert (first.sent, len(gateway.keys)) == (1, 1)  # the lease ran out while the first was handed over
+    assert Counter(m.state for m in messages(app)) == {"sent": 1, "sending": 2}
+    with app.app_context():
+        second = send_due(db.session, gateway, Policy(batch=1, lease_seconds=30), "next-sender")
+    assert second.sent == 1 and len(set(gateway.keys)) == 2
