@@ -117,7 +117,8 @@ class SlaOut(Schema):
     ratings = fields.Nested(RatingDistribution)
     referrals = fields.Nested(ReferralCounts, metadata={"description": "期间内首问负责转介（登记与收到）"})
     by_unit = fields.List(
-        fields.Nested(UnitTimeliness), metadata={"description": "统计单位的各直属下级单位（含其下级）的办结按时/超期"}
+        fields.Nested(UnitTimeliness),
+        metadata={"description": "范围内各受理单位（本单位受理的办件，不含下级）的办结按时/超期；合计即 concluded"},
     )
     by_item = fields.List(fields.Nested(ItemTimeliness), metadata={"description": "有办结办件的各事项的按时/超期"})
     units = fields.List(

@@ -183,7 +183,7 @@ def unit_figures(
         found = function(session, since=since or EARLIEST, until=until or LATEST, org_ids=unit_ids)
         for org_id, values in found.items():
             counts.setdefault(org_id, {}).update(values)
-    concluded = sla.timeliness_counts(session, filters, unit_ids, False, CaseInstance.org_id)
+    concluded = sla.concluded_by_unit(session, filters, unit_ids)
     own_stages: dict[int, list[int]] = {}
     for (org_id, _), figures in totals.items():
         entry = own_stages.setdefault(org_id, [0, 0, 0, 0])

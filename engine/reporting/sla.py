@@ -8,11 +8,13 @@
 - the 首问负责 referrals recorded within the period, made by the scope's units and received by them.
 
 `org` covers the unit and the units under it: cases by accepting unit, tasks by the unit working them.
-`sla_breakdowns` splits the concluded cases by the units directly under the scope and by the items of
-the scope's regions, each in one grouped query. An administrator reads the figures of their scope only
-(`engine.org.permissions.sla_scope`).
+`sla_breakdowns` splits the concluded cases by the accepting unit itself (a case 曲江村 accepted counts under
+曲江村, not under 曲江镇) and by the items of the scope's regions. The headline count and the per-unit rows
+come from one grouped query over one scope (`concluded_by_unit`), so the rows always add up to the headline.
+An administrator reads the figures of their scope only (`engine.org.permissions.sla_scope`).
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -69,8 +71,8 @@ def sla_figures(session: Session, user: User, filters: SlaFilter) -> dict[str, A
         "to": filters.last,
         "item": filters.item,
         "as_of": clock.now(),
-        "concluded": _timeliness(session, filters, unit_ids, rectifications=False),
-        "rectifications": _timeliness(session, filters, unit_ids, rectifications=True),
+        "concluded": rates(*_summed(concluded_by_unit(session, filters, unit_ids).values())),
+        "rectifications": _rectifications(session, filters, unit_ids),
         "overdue_tasks": _overdue_tasks(session, filters, unit_ids),
         "ratings": _rating_distribution(session, filters, unit_ids),
         "referrals": _referrals(session, filters, unit_ids),
@@ -95,11 +97,23 @@ def _case_conditions(filters: SlaFilter, unit_ids: list[int] | None) -> ColumnEl
     return and_(true(), *conditions)
 
 
-def _timeliness(
-    session: Session, filters: SlaFilter, unit_ids: list[int] | None, rectifications: bool
-) -> dict[str, Any]:
-    """Concluded cases whose completion came before their limit expired, after it, or that had none."""
-    return rates(*timeliness_counts(session, filters, unit_ids, rectifications).get(None, (0, 0, 0)))
+def _rectifications(session: Session, filters: SlaFilter, unit_ids: list[int] | None) -> dict[str, Any]:
+    """A 差评's 整改 cases concluded before their limit expired, after it, or without one."""
+    return rates(*timeliness_counts(session, filters, unit_ids, True).get(None, (0, 0, 0)))
+
+
+def concluded_by_unit(
+    session: Session, filters: SlaFilter, unit_ids: list[int] | None
+) -> dict[int, tuple[int, int, int]]:
+    """(total, on time, late) of the concluded applications per accepting unit: the headline and the 受理单位 rows."""
+    return timeliness_counts(session, filters, unit_ids, False, CaseInstance.org_id)
+
+
+def _summed(rows: Iterable[tuple[int, int, int]]) -> tuple[int, int, int]:
+    total, on_time, late = 0, 0, 0
+    for count, on, off in rows:
+        total, on_time, late = total + count, on_time + on, late + off
+    return total, on_time, late
 
 
 def timeliness_counts(
@@ -141,28 +155,14 @@ def rates(total: int, on_time: int, late: int) -> dict[str, Any]:
 
 
 def sla_breakdowns(session: Session, user: User, filters: SlaFilter) -> dict[str, list[dict[str, Any]]]:
-    """Concluded cases per unit directly under the scope (`by_unit`: each with its own subtree, listed even
-    when empty) and per item of the scope's regions (`by_item`: only items with concluded cases)."""
+    """Concluded applications per accepting unit of the scope (`by_unit`: each unit's own cases, only units that
+    concluded some, in code order) and per item of the scope's regions (`by_item`: only items with some)."""
     scope, unit_ids = figures_scope(session, user, filters)
-    units = session.scalars(select(OrgUnit).order_by(OrgUnit.code)).all()
-    parent_of = {unit.id: unit.parent_id for unit in units}
-    heads = [unit for unit in units if unit.parent_id == (scope.id if scope is not None else None)]
-    head_ids = {unit.id for unit in heads}
-
-    def head_of(unit_id: int | None) -> int | None:
-        while unit_id is not None and unit_id not in head_ids:
-            unit_id = parent_of.get(unit_id)
-        return unit_id
-
-    per_org = timeliness_counts(session, filters, unit_ids, False, CaseInstance.org_id)
-    per_head: dict[int, list[int]] = {unit.id: [0, 0, 0] for unit in heads}
-    for org_id, counts in per_org.items():
-        head = head_of(org_id)
-        if head is not None:
-            per_head[head] = [a + b for a, b in zip(per_head[head], counts, strict=True)]
+    per_org = concluded_by_unit(session, filters, unit_ids)
+    accepting = session.scalars(select(OrgUnit).where(OrgUnit.id.in_(per_org)).order_by(OrgUnit.code)).all()
     per_item = timeliness_counts(session, filters, unit_ids, False, CaseInstance.item_id)  # `item` filtered in SQL
     return {
-        "by_unit": [{"org": unit, "concluded": rates(*per_head[unit.id])} for unit in heads],
+        "by_unit": [{"org": unit, "concluded": rates(*per_org[unit.id])} for unit in accepting],
         "by_item": [
             {"item": item, "concluded": rates(*per_item[item.id])}
             for item in items_under(session, scope)

@@ -182,20 +182,23 @@ def test_bad_parameters_are_named(as_user):
     assert admin.get("/api/sla?org=nowhere").get_json()["errors"] == {"org": ["未知单位编码：nowhere"]}
 
 
-def test_breakdowns_by_unit_under_the_scope_and_by_item_of_its_region(figures):
-    units = {row["org"]["name"]: row["concluded"] for row in figures("org=360981")["by_unit"]}
-    assert set(units) == {"丰城市医疗保障服务中心", "曲江镇", "小港镇"}  # the units directly under 丰城市
-    assert units["曲江镇"] == {"total": 2, "on_time": 1, "late": 1, "without_limit": 0, "on_time_rate": 0.5}
-    assert units["小港镇"]["total"] == 0 and units["丰城市医疗保障服务中心"]["total"] == 0
-    assert figures("org=360981")["by_item"] == [
+def test_breakdowns_by_accepting_unit_and_by_item_of_its_region(figures):
+    """Issue 15: a case 曲江村 accepted counts under 曲江村 itself, and the rows add up to the headline."""
+    city = figures("org=360981")
+    units = {row["org"]["name"]: row["concluded"] for row in city["by_unit"]}
+    assert set(units) == {"曲江村", "新庄村"}  # the accepting units, not 曲江镇 above them
+    assert units["曲江村"] == {"total": 1, "on_time": 1, "late": 0, "without_limit": 0, "on_time_rate": 1.0}
+    assert units["新庄村"] == {"total": 1, "on_time": 0, "late": 1, "without_limit": 0, "on_time_rate": 0.0}
+    assert city["by_item"] == [
         {
             "item": {"id": "fc-v-08", "name": "门诊费用报销"},
             "concluded": {"total": 2, "on_time": 1, "late": 1, "without_limit": 0, "on_time_rate": 0.5},
         }
     ]
-    township = figures("org=360981104")
-    villages = {row["org"]["name"]: row["concluded"]["total"] for row in township["by_unit"]}
-    # Every village under 曲江镇 is listed (others' tests may add one to the session's organisation), empty ones at 0.
-    assert {name: total for name, total in villages.items() if total} == {"曲江村": 1, "新庄村": 1}
-    assert set(villages) >= {"曲江村", "新庄村"}
+    for scope in ("360981", "360981104", "360981104201", "360981106"):
+        figures_of = figures(f"org={scope}")
+        assert sum(row["concluded"]["total"] for row in figures_of["by_unit"]) == figures_of["concluded"]["total"]
+    village = figures("org=360981104201")
+    assert village["concluded"]["total"] == 1
+    assert [row["org"]["name"] for row in village["by_unit"]] == ["曲江村"]
     assert figures("item=fz-g-01")["by_item"] == []
