@@ -3,7 +3,7 @@
 import tomllib
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from engine.core.errors import Conflict, Invalid, NotFound
@@ -13,6 +13,7 @@ from engine.core.uow import unit_of_work
 from engine.org import security_log, signin
 from engine.org.passwords import hash_password
 from engine.org.permissions import (
+    ADMIN,
     Actor,
     ensure_admin,
     ensure_may_create_unit_of_kind,
@@ -22,6 +23,16 @@ from engine.org.permissions import (
 )
 
 STATION = "station"
+NO_UNIT = "请选择单位"
+SEARCH_MAX = 60
+
+
+def role_problems(roles: list[str]) -> dict[str, list[str]]:
+    """The `role` error of a user's roles: none, or one the product does not know."""
+    unknown = [r for r in roles if r not in reference().roles]
+    if unknown:
+        return {"role": [f"未知角色：{', '.join(unknown)}；可用角色：{', '.join(reference().roles)}"]}
+    return {} if roles else {"role": ["至少需要一个角色"]}
 
 
 def create_unit(
@@ -58,18 +69,13 @@ def create_user(
 ) -> User:
     """A user with roles at a unit; the password keeps the rules (`signin.password_problems`) unless it is the
     demo organisation's, seeded as it is (`check_password=False`)."""
-    errors: dict[str, list[str]] = {}
-    unknown = [r for r in roles if r not in reference().roles]
-    if unknown:
-        errors["role"] = [f"未知角色：{', '.join(unknown)}；可用角色：{', '.join(reference().roles)}"]
-    if not roles:
-        errors["role"] = ["至少需要一个角色"]
+    errors = role_problems(roles)
     problems = signin.password_problems(password, username) if check_password else []
     if problems:
         errors["password"] = problems
-    unit = session.scalars(select(OrgUnit).where(OrgUnit.code == org_code)).first()
+    unit = session.scalars(select(OrgUnit).where(OrgUnit.code == org_code)).first() if org_code else None
     if unit is None:
-        errors["org"] = [f"未知单位编码：{org_code}"]
+        errors["org"] = [f"未知单位编码：{org_code}" if org_code else NO_UNIT]
     if session.scalars(select(User).where(User.username == username)).first() is not None:
         errors["username"] = [f"用户名已存在：{username}"]
     if errors or unit is None:
@@ -160,17 +166,29 @@ def units_in_scope(session: Session, user: Actor) -> list[OrgUnit]:
     return list(session.scalars(select(OrgUnit).where(unit_scope_condition(user, OrgUnit.id)).order_by(OrgUnit.code)))
 
 
-def users(session: Session, admin: User) -> list[User]:
-    """The users of the units of the administrator's scope."""
+def users(session: Session, admin: User, search: str | None = None) -> list[User]:
+    """The users of the units of the administrator's scope; with `search`, those whose user name, name, unit
+    name or unit code contains it (any case)."""
     ensure_admin(admin)
-    return list(
-        session.scalars(
-            select(User)
-            .join(OrgUnit, OrgUnit.id == User.org_id)
-            .where(unit_scope_condition(admin, User.org_id))
-            .order_by(OrgUnit.code, User.username)
-        )
+    statement = (
+        select(User)
+        .join(OrgUnit, OrgUnit.id == User.org_id)
+        .where(unit_scope_condition(admin, User.org_id))
+        .order_by(OrgUnit.code, User.username)
     )
+    if search:
+        if len(search) > SEARCH_MAX:
+            raise Invalid("搜索内容过长", {"q": [f"搜索内容不超过{SEARCH_MAX}个字符"]})
+        pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        statement = statement.where(
+            or_(
+                *(
+                    column.ilike(pattern, escape="\\")
+                    for column in (User.username, User.display_name, OrgUnit.name, OrgUnit.code)
+                )
+            )
+        )
+    return list(session.scalars(statement))
 
 
 def managed_user(session: Session, admin: Actor, username: str, what: str) -> User:
@@ -195,6 +213,46 @@ def deactivate_user(session: Session, admin: Actor, username: str) -> User:
         user.active = False
         security_log.record(session, security_log.USER_DEACTIVATED, user=user, by=admin.username)
     return user
+
+
+def edit_user(
+    session: Session, admin: Actor, username: str, display_name: str, org_code: str, roles: list[str]
+) -> User:
+    """Change a user's name, unit and roles: the user and the new unit both of the administrator's scope (a unit
+    outside is refused as an unknown code); administrators cannot take their own 系统管理员 role away. Every
+    problem is reported at once; a change of roles goes to the security log."""
+    user = managed_user(session, admin, username, "修改用户")
+    errors = role_problems(roles)
+    if not display_name:
+        errors["display_name"] = ["请填写姓名"]
+    unit = session.scalars(select(OrgUnit).where(OrgUnit.code == org_code)).first() if org_code else None
+    if not org_code:
+        errors["org"] = [NO_UNIT]
+    elif unit is None or not in_scope(admin, unit):
+        errors["org"] = [f"未知单位编码：{org_code}"]
+        if unit is not None:
+            _scope_refused(session, admin, f"把用户 {username} 调到{unit.name}（{unit.code}）")
+    if isinstance(admin, User) and user.id == admin.id and ADMIN not in roles:
+        errors["role"] = ["不能取消自己的系统管理员角色"]
+    if errors or unit is None:
+        raise Invalid("用户信息有误", errors)
+    wanted = set(roles)
+    with unit_of_work(session):
+        if wanted != user.roles:
+            security_log.record(session, security_log.ROLE_CHANGED, user=user, by=admin.username, roles=sorted(wanted))
+            user.role_grants = [grant for grant in user.role_grants if grant.role in wanted] + [
+                RoleGrant(role=role) for role in sorted(wanted - user.roles)
+            ]
+        user.display_name = display_name
+        user.org_id = unit.id
+    return user
+
+
+def reset_to_temporary(session: Session, admin: Actor, username: str) -> tuple[User, str]:
+    """重置密码 from the administrators' page: a temporary password the system draws (`signin.temporary_password`),
+    to be shown once and replaced by its owner at the next sign-in."""
+    password = signin.temporary_password(username)
+    return reset_password(session, admin, username, password), password
 
 
 def reset_password(session: Session, admin: Actor, username: str, password: str) -> User:

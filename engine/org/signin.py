@@ -81,6 +81,21 @@ def password_problems(password: str, username: str) -> list[str]:
     return problems
 
 
+# Letters and digits a clerk reads aloud or types from a slip without mistaking one for another (no 0/O, 1/l/I).
+TEMPORARY_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+TEMPORARY_LENGTH = 12
+
+
+def temporary_password(username: str) -> str:
+    """A random password for an administrator's reset that keeps the password rules; shown once, and its
+    owner must replace it at the next sign-in."""
+    length = max(TEMPORARY_LENGTH, settings.min_password_length)
+    while True:
+        password = "".join(secrets.choice(TEMPORARY_ALPHABET) for _ in range(length))
+        if not password_problems(password, username):
+            return password
+
+
 def ensure_password_allowed(password: str, username: str, field: str = "password") -> None:
     problems = password_problems(password, username)
     if problems:

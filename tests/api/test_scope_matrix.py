@@ -414,6 +414,9 @@ SCOPED = {
     "GET /admin/people": "accounts.users and units_in_scope: the administrator's subtree",
     "POST /admin/people/users": "accounts.add_user: only at a unit of the scope",
     "POST /admin/people/units": "accounts.add_unit: only under a unit of the scope",
+    "GET /admin/people/users/<username>": "accounts.managed_user: only a user of the scope",
+    "POST /admin/people/users/<username>": "accounts.edit_user: a user of the scope, moved only to a unit of it",
+    "GET /admin/people/users/<username>/deactivate": "accounts.managed_user: only a user of the scope",
     "POST /admin/people/users/<username>/deactivate": "accounts.managed_user: only a user of the scope",
     "POST /admin/people/users/<username>/unlock": "accounts.managed_user: only a user of the scope",
     "POST /admin/people/users/<username>/reset-password": "accounts.managed_user: only a user of the scope",
@@ -446,6 +449,7 @@ SCOPED = {
     "GET /design/versions/<int:definition_id>/edit": VERSION,
     "GET /design/versions/<int:definition_id>/source": VERSION,
     "GET /design/versions/<int:definition_id>/diff": VERSION,
+    "POST /design/versions/<int:definition_id>/review": VERSION,
 }
 
 

@@ -1,13 +1,17 @@
 """Administrators and deadlines in a real browser: an overdue case in the inbox and on the dashboard."""
 
 from datetime import datetime
+from uuid import uuid4
 
 import pytest
 
 from engine.catalogue.flows import catalog
 from engine.core.clock import SHANGHAI, clock
+from engine.org import accounts
+from engine.org.permissions import SYSTEM
 from engine.timers import sweep
 from server.extensions import db
+from tests.browser.a11y import DESK, PHONE, open_as, page_width, severe_violations, widest_elements
 from tests.factories import applicant, reimbursement_details
 
 pytestmark = pytest.mark.browser
@@ -76,24 +80,59 @@ def test_an_overdue_case_shows_in_the_inbox_and_on_the_dashboard(app, as_user, l
         clock.thaw()
 
 
-def test_an_administrator_unlocks_and_resets_on_the_people_page(client, login, screenshot):
-    """曲江镇's clerk locked out by five wrong passwords: 已锁定 with 解除锁定, and a 重置密码 form, on a phone too."""
+def test_the_people_pages_search_edit_reset_and_confirm_deactivation(client, chromium, live_server, fresh, screenshot):
+    """Issue 15, people pages: search, the person's page with the edit form (desk and 390 px), unlock, a temporary
+    password shown once, and 停用 behind a confirmation page; no serious axe-core violation."""
+    username = f"clerk-{uuid4().hex[:8]}"
+    with fresh.app_context():
+        accounts.add_user(db.session, SYSTEM, username, "s3cret-pass", ["township_clerk"], "360981104", "李秀英")
+        db.session.remove()
     for _ in range(5):
-        client.post("/api/auth/token", json={"username": "qujiang.township_clerk", "password": "wrong-password"})
-    admin = login("fengcheng.admin")
-    admin.goto("/admin/people")
-    row = admin.locator("table.users tr[data-username='qujiang.township_clerk']")
-    assert "已锁定" in row.inner_text()
-    row.locator("summary", has_text="重置密码").click()
-    assert row.locator("input[name=password]").is_visible()
-    admin.set_viewport_size({"width": 390, "height": 844})
-    row.scroll_into_view_if_needed()
-    assert admin.evaluate("document.documentElement.scrollWidth") <= 390 + 1, "the page does not widen"
-    screenshot(admin, "people_locked_phone")
-    admin.set_viewport_size({"width": 1366, "height": 900})
-    row.locator("button", has_text="解除锁定").click()
-    admin.wait_for_load_state()
-    assert "已解除 qujiang.township_clerk 的锁定" in admin.locator(".flash").inner_text()
-    row = admin.locator("table.users tr[data-username='qujiang.township_clerk']")
-    assert "在用" in row.inner_text() and row.locator("button", has_text="解除锁定").count() == 0
-    screenshot(admin, "people_unlocked")
+        client.post("/api/auth/token", json={"username": username, "password": "wrong-password"})
+    for viewport, suffix in ((DESK, "desk"), (PHONE, "phone")):
+        admin = open_as(chromium, live_server, "fengcheng.admin", viewport)
+        try:
+            admin.goto("/admin/people")
+            admin.fill("input[name=q]", "曲江镇")
+            admin.click("form.people-search button")
+            admin.wait_for_load_state()
+            rows = admin.locator("table.users tbody tr")
+            assert rows.count() >= 2 and all("曲江镇" in text for text in rows.all_inner_texts())
+            assert admin.locator("table.users button").count() == 0, "no buttons on the rows"
+            assert page_width(admin) <= viewport["width"] + 1, widest_elements(admin, viewport["width"])
+            assert severe_violations(admin) == []
+            screenshot(admin, f"people_search_{suffix}")
+            admin.locator(f"table.users tr[data-username='{username}'] a").click()
+            admin.wait_for_load_state()
+            assert "已锁定" in admin.locator(".person-status").inner_text()
+            assert admin.locator("select[name=org] option:checked").inner_text() == "曲江镇"
+            assert page_width(admin) <= viewport["width"] + 1, widest_elements(admin, viewport["width"])
+            assert severe_violations(admin) == []
+            screenshot(admin, f"person_edit_{suffix}")
+        finally:
+            admin.context.close()
+
+    admin = open_as(chromium, live_server, "fengcheng.admin", DESK)
+    try:
+        admin.goto(f"/admin/people/users/{username}")
+        admin.click("button:has-text('解除锁定')")
+        admin.wait_for_load_state()
+        assert f"已解除 {username} 的锁定" in admin.locator(".flash").inner_text()
+        admin.fill("input[name=display_name]", "周敏")
+        admin.click("#edit-user button[type=submit]")
+        admin.wait_for_load_state()
+        assert f"已保存 周敏（{username}）的信息" in admin.locator(".flash").inner_text()
+        admin.click("button.reset-password")
+        admin.wait_for_load_state()
+        temporary = admin.locator("[data-temporary-password]").inner_text()
+        assert len(temporary) >= 12
+        screenshot(admin, "person_temporary_password")
+        admin.click("text=停用此账号…")
+        admin.wait_for_load_state()
+        assert admin.locator("h1").inner_text() == f"停用 周敏（{username}）？"
+        screenshot(admin, "person_deactivate_confirm")
+        admin.click("text=取消")
+        admin.wait_for_load_state()
+        assert "在用" in admin.locator(".person-status").inner_text(), "cancel changes nothing"
+    finally:
+        admin.context.close()

@@ -179,6 +179,13 @@ def test_people_and_units_of_other_regions_are_out_of_reach(app, username, home)
         assert post(client, f"/admin/people/users/{victim}/unlock", {}).status_code == 404, where
         reset = post(client, f"/admin/people/users/{victim}/reset-password", {"password": "Taken-over-2026"})
         assert reset.status_code == 404, where
+        assert client.get(f"/admin/people/users/{victim}").status_code == 404, where
+        assert client.get(f"/admin/people/users/{victim}/deactivate").status_code == 404, where
+        edited = {"display_name": "改名", "org": REGIONS[name].township, "roles": ["admin"]}
+        assert post(client, f"/admin/people/users/{victim}", edited).status_code == 404, where
+        moved = post(client, f"/admin/people/users/{REGIONS[home].agent}", edited | {"roles": ["village_agent"]})
+        assert moved.status_code == 422, where
+        assert f"未知单位编码：{REGIONS[name].township}" in moved.get_data(as_text=True), where
         username_new = f"intruder-{uuid4().hex[:8]}"
         created = post(
             client,
@@ -202,6 +209,9 @@ def test_people_and_units_of_other_regions_are_out_of_reach(app, username, home)
         with app.app_context():
             victim_row = db.session.scalars(select(User).where(User.username == victim)).one()
             assert victim_row.active and not victim_row.must_change_password, where
+            assert victim_row.display_name != "改名" and "admin" not in victim_row.roles, where
+            clerk_row = db.session.scalars(select(User).where(User.username == REGIONS[home].agent)).one()
+            assert clerk_row.org.code in mine, where
             assert db.session.scalar(select(User.id).where(User.username == username_new)) is None, where
             assert db.session.scalar(select(OrgUnit.id).where(OrgUnit.code == unit_code)) is None, where
             db.session.remove()
@@ -212,8 +222,8 @@ def test_people_and_units_of_other_regions_are_out_of_reach(app, username, home)
             )
         ).all()
         db.session.remove()
-    assert len(refused) == 5 * len(others(home)), (
-        "停用, 解除锁定, 重置密码, 新建用户 and 新建单位, each refused and logged"
+    assert len(refused) == 9 * len(others(home)), (
+        "停用, 解除锁定, 重置密码, 查看, 停用 (confirmation), 修改, 调入, 新建用户 and 新建单位, each refused and logged"
     )
 
 

@@ -1,6 +1,8 @@
-"""Users, their roles and the org units: list, create, deactivate, unlock, reset a password (系统管理员)."""
+"""Users, their roles and the org units (系统管理员): search and create on the list; each person's own page to edit
+their name, unit and roles, reset the password to a temporary one shown once, unlock, and deactivate behind a
+confirmation page. Every action reaches only users and units of the administrator's scope (`engine.org.accounts`)."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, make_response, redirect, render_template, request, url_for
 
 from engine.catalogue.flows import reviewed_catalog
 from engine.core.errors import Invalid
@@ -19,10 +21,15 @@ bp = page_blueprint("people", __name__, "/admin/people")
 def users(values: dict | None = None, errors: dict | None = None, form: str | None = None, status: int = 200):
     admin = current_account()
     ensure_admin(admin)
-    people = accounts.users(db.session, admin)
+    search = request.args.get("q", "").strip()
+    try:
+        people = accounts.users(db.session, admin, search)
+    except Invalid as exc:
+        people, errors, status = [], (errors or {}) | flat_errors(exc.errors), 400
     return render_template(
         "admin/people.html",
         users=people,
+        search=search,
         locked={user.username for user in people if signin.is_locked(user)},
         units=accounts.units_in_scope(db.session, admin),
         roles=reference().roles,
@@ -56,30 +63,72 @@ def create_user():
     return redirect(url_for("people.users"))
 
 
+@bp.route("/users/<username>")
+def person(username: str, values: dict | None = None, errors: dict | None = None, status: int = 200, **shown):
+    admin = current_account()
+    user = accounts.managed_user(db.session, admin, username, "查看用户")
+    values = values or {"display_name": user.display_name, "org": user.org.code, "roles": sorted(user.roles)}
+    response = make_response(
+        render_template(
+            "admin/person.html",
+            person=user,
+            locked=signin.is_locked(user),
+            units=accounts.units_in_scope(db.session, admin),
+            roles=reference().roles,
+            values=values,
+            errors=errors or {},
+            me=admin,
+            **shown,
+        ),
+        status,
+    )
+    if "temporary_password" in shown:
+        response.headers["Cache-Control"] = "no-store"  # the password is shown once, never kept by the browser
+    return response
+
+
+@bp.route("/users/<username>", methods=["POST"])
+def edit(username: str):
+    form = request.form
+    try:
+        user = accounts.edit_user(
+            db.session,
+            current_account(),
+            username,
+            form.get("display_name", "").strip(),
+            form.get("org", ""),
+            form.getlist("roles"),
+        )
+    except Invalid as exc:
+        return person(username, _posted(), flat_errors(exc.errors), 422)
+    flash(f"已保存 {user.display_name}（{user.username}）的信息", "success")
+    return redirect(url_for("people.person", username=user.username))
+
+
+@bp.route("/users/<username>/deactivate")
+def confirm_deactivate(username: str):
+    user = accounts.managed_user(db.session, current_account(), username, "停用用户")
+    return render_template("admin/deactivate.html", person=user, me=current_account())
+
+
 @bp.route("/users/<username>/deactivate", methods=["POST"])
 def deactivate(username: str):
     user = accounts.deactivate_user(db.session, current_account(), username)
     flash(f"已停用用户 {user.username}：不能再登录，已发放的令牌失效", "success")
-    return redirect(url_for("people.users"))
+    return redirect(url_for("people.person", username=user.username))
 
 
 @bp.route("/users/<username>/unlock", methods=["POST"])
 def unlock(username: str):
     user = accounts.unlock(db.session, current_account(), username)
     flash(f"已解除 {user.username} 的锁定", "success")
-    return redirect(url_for("people.users"))
+    return redirect(url_for("people.person", username=user.username))
 
 
 @bp.route("/users/<username>/reset-password", methods=["POST"])
 def reset_password(username: str):
-    try:
-        user = accounts.reset_password(db.session, current_account(), username, request.form.get("password", ""))
-    except Invalid as exc:
-        message = "；".join(flat_errors(exc.errors).get("password", [exc.message]))
-        flash(f"未能重置 {username} 的密码：{message}", "error")
-        return redirect(url_for("people.users"))
-    flash(f"已重置 {user.username} 的密码并解除锁定：请把新的初始密码告知本人，下次登录须修改", "success")
-    return redirect(url_for("people.users"))
+    user, password = accounts.reset_to_temporary(db.session, current_account(), username)
+    return person(user.username, temporary_password=password)
 
 
 @bp.route("/units", methods=["POST"])
