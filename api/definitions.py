@@ -56,6 +56,12 @@ class ListedDefinitionOut(RegionalDefinitionOut):
     )
     running = fields.Integer(metadata={"description": "Cases running on this version"})
     total = fields.Integer(metadata={"description": "Cases ever started on this version"})
+    deployed_by_name = fields.String(
+        metadata={
+            "description": "Who deployed it as people read it: 流程设计员（丰城市）, or 系统（随程序发布） for the "
+            "shipped diagrams the system deploys (`deployed_by` is the username)"
+        }
+    )
 
 
 class FieldChangeOut(Schema):
@@ -150,6 +156,7 @@ class _Listed:
 
     def __init__(self, version: versions.Version) -> None:
         self.current, self.running, self.total = version.current, version.running, version.total
+        self.deployed_by_name = version.deployer
         self._definition = version.definition
 
     def __getattr__(self, name: str):

@@ -266,12 +266,12 @@ def user_task_problems(root: Element, executable: list[Element], rules: Rules) -
             try:
                 form_key = extensions_of(task).get('properties', {}).get('formKey')
             except (KeyError, IndexError):
-                yield _at(task, f'{kind}的扩展属性格式错误（spiffworkflow:property 需要 name 和 value）')
+                yield _at(task, f'{kind}的扩展属性格式错误：每个属性都要有名称和值')
                 continue
             if form_key is None:
                 vendor = _vendor_form_key(task)
-                hint = f'；检测到其他引擎的 formKey="{vendor}"，平台只读取 spiffworkflow:property' if vendor else ''
-                yield _at(task, f'{kind}没有表单（spiffworkflow:property name="formKey"）{hint}')
+                hint = f'（文件中其他引擎的表单设置 formKey="{vendor}" 平台不读取）' if vendor else ''
+                yield _at(task, f'{kind}没有表单：请在“办理表单”中选择经办人办理时填写的表单{hint}')
             elif form_key not in rules.known_forms:
                 yield _at(task, f'{kind}的表单“{form_key}”不存在；可用表单：{_listing(rules.known_forms)}')
 

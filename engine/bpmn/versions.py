@@ -5,17 +5,22 @@ A region's designer sees the base versions and their own region's, never another
 a version of another region and for a missing one); a system-level designer sees every region's.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
-from engine.bpmn.deployment import designer_scope
+from engine.bpmn.deployment import check_diagram, designer_scope, latest_definition, main_process_id, visible_keys
 from engine.bpmn.diff import ElementChange, diff_diagrams
+from engine.bpmn.xmlread import diagram_text
 from engine.cases.lifecycle import RUNNING
 from engine.core.errors import NotFound
-from engine.core.models import CaseInstance, ProcessDefinition
-from engine.org.permissions import Actor, may_see_version, visible_versions_condition
+from engine.core.models import CaseInstance, ProcessDefinition, User
+from engine.org.permissions import SYSTEM, Actor, may_see_version, visible_versions_condition
+
+SHIPPED = "系统（随程序发布）"
+"""Who deployed a version the system deployed: the diagrams shipped in processes/bpmn/, deployed on start."""
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,8 @@ class Version:
     current: bool = False
     """New cases start on it: the latest of its region, or the latest base one (in `process_table` for a region's
     designer: only where their region has no version of its own)."""
+    deployer: str = ""
+    """Who deployed it as people read it: the designer's name and unit, or `SHIPPED`."""
 
 
 @dataclass(frozen=True)
@@ -74,9 +81,25 @@ def _versions(session: Session, scope: str | None) -> list[Version]:
     ] = {}  # (process key, region) → the newest version's id (newest come first)
     for definition in definitions:
         current.setdefault((definition.process_key, definition.region), definition.id)
+    names = deployers(session, {d.deployed_by for d in definitions})
     return [
-        Version(d, *counts.get(d.id, (0, 0)), current=current[(d.process_key, d.region)] == d.id) for d in definitions
+        Version(
+            d,
+            *counts.get(d.id, (0, 0)),
+            current=current[(d.process_key, d.region)] == d.id,
+            deployer=names[d.deployed_by],
+        )
+        for d in definitions
     ]
+
+
+def deployers(session: Session, usernames: set[str]) -> dict[str, str]:
+    """username → who that is on the version list: 流程设计员（丰城市）, `SHIPPED` for the system; a username no
+    account holds any more is shown as recorded."""
+    accounts = usernames - {SYSTEM.username}
+    found: Iterable[User] = session.scalars(select(User).where(User.username.in_(accounts))) if accounts else ()
+    named = {user.username: f"{user.display_name}（{user.org.name}）" for user in found}
+    return {name: SHIPPED if name == SYSTEM.username else named.get(name, name) for name in usernames}
 
 
 def process_table(session: Session, user: Actor) -> ProcessTable:
@@ -155,3 +178,45 @@ def _compared_with(session: Session, definition: ProcessDefinition) -> ProcessDe
     if definition.region is None:
         return newest(ProcessDefinition.region.is_(None), earlier)
     return newest(ProcessDefinition.region.is_(None)) or newest(ProcessDefinition.region == definition.region, earlier)
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """What deploying an edit would do, shown for the designer to confirm: the changes against the version edited
+    (`against`, as `VersionDiff` names it, so the diff list shows them), the version that would follow and the one
+    new cases of the designer's scope start on now."""
+
+    against: ProcessDefinition
+    changes: list[ElementChange]
+    scope: str | None
+    next_version: int
+    replaces: ProcessDefinition | None
+    same_text: bool
+    """The edit is the version edited, byte for byte: deploying creates nothing."""
+
+    def of_kind(self, kind: str) -> list[ElementChange]:
+        return [change for change in self.changes if change.kind == kind]
+
+
+def proposal(session: Session, user: Actor, definition_id: int, data: bytes) -> Proposal:
+    """Check an edit of a version as its deployment would (`InvalidDiagram` naming each element) and say what
+    deploying it changes; stores nothing."""
+    edited = version_xml(session, user, definition_id)
+    scope = designer_scope(user)
+    visible = visible_keys(session, scope)
+    check_diagram(data, visible)
+    text = diagram_text(data)
+    key = main_process_id(check_diagram(text.encode("utf-8"), visible))
+    newest = session.scalar(select(func.max(ProcessDefinition.version)).where(ProcessDefinition.process_key == key))
+    try:
+        replaces: ProcessDefinition | None = latest_definition(session, key, scope)
+    except NotFound:
+        replaces = None
+    return Proposal(
+        against=edited,
+        changes=diff_diagrams(edited.bpmn_xml.encode("utf-8"), text.encode("utf-8")),
+        scope=scope,
+        next_version=(newest or 0) + 1,
+        replaces=replaces,
+        same_text=text == edited.bpmn_xml,
+    )

@@ -164,3 +164,17 @@ def test_a_call_to_a_process_never_deployed_is_refused(as_user):
     assert response.status_code == 422
     problems = response.get_json()["problems"]
     assert any(p["element_id"] == "hand_over" and "no_such_flow" in p["message"] for p in problems), problems
+
+
+def test_the_version_list_names_who_deployed_each_version(as_user):
+    changed = FLOW.read_bytes().replace('name="乡镇初审"'.encode(), 'name="乡镇初审（新）"'.encode())
+    assert upload(as_user(DESIGNER), changed).status_code == 201
+    listed = {
+        (row["version"], row["region"]): row
+        for row in as_user(DESIGNER).get("/api/definitions").get_json()
+        if row["process_key"] == "township_review_pay"
+    }
+    own = listed[(2, "丰城市")]
+    assert own["deployed_by"] == DESIGNER and own["deployed_by_name"] == "流程设计员（丰城市）"
+    shipped = listed[(1, None)]
+    assert shipped["deployed_by"] == "system" and shipped["deployed_by_name"] == "系统（随程序发布）"

@@ -55,8 +55,12 @@ def test_designer_relabels_a_step_and_deploys_while_an_old_case_continues(app, a
     designer.click("#panel h2")
     assert designer.locator("#panel select").first.input_value() == "review"
     designer.click("#deploy")
-    designer.wait_for_selector("#outcome.ok")
-    assert designer.locator("#outcome").inner_text() == f"已部署为新版本 v{old['definition_version'] + 1}"
+    designer.click("#confirm-yes")
+    designer.wait_for_selector(".flash-success")
+    assert (
+        designer.locator(".flash-success").inner_text()
+        == f"已部署为新版本 v{old['definition_version'] + 1}（丰城市版本）"
+    )
     assert designer.locator(".bjs-powered-by").is_visible()
     screenshot(designer, "modeler")
 

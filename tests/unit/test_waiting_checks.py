@@ -97,7 +97,7 @@ def test_an_executable_process_gets_no_note():
 def test_a_process_marked_not_executable_is_checked_like_any_other():
     found = _refusals(_diagram('<bpmn:task id="First" name="登记" />', executable='false'))
     assert [message for _line, message in found['First']] == [
-        '任务“登记”（它会等待经办人办理）没有表单（spiffworkflow:property name="formKey"）'
+        '任务“登记”（它会等待经办人办理）没有表单：请在“办理表单”中选择经办人办理时填写的表单'
     ]
 
 

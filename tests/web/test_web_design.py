@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engine.bpmn import deployment
 from engine.bpmn.process_ids import renamed
@@ -150,3 +150,79 @@ def test_a_diagram_source_is_plain_text_that_the_browser_may_not_sniff_or_run(ap
     download = fengcheng.get(f"/design/versions/{definition_id}.bpmn")
     assert download.headers["Content-Disposition"].startswith("attachment;")
     assert "xml" not in download.headers["Content-Type"] and download.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def modeler_post(client, url: str, data: bytes, definition_id: int):
+    """A POST as the modeler's script sends it: the diagram as the body, the page's CSRF token in a header."""
+    token = re.search(
+        r'data-csrf="([^"]+)"', client.get(f"/design/versions/{definition_id}/edit").get_data(as_text=True)
+    )
+    return client.post(url, data=data, content_type="application/xml", headers={"X-CSRFToken": token.group(1)})
+
+
+def test_the_modeler_shows_what_a_deploy_changes_before_deploying_and_then_opens_the_version_deployed(app):
+    fengcheng = designer(app)
+    with app.app_context():
+        base = deployment.latest_definition(db.session, "township_review_pay")
+        base_id = base.id
+    review = modeler_post(fengcheng, f"/design/versions/{base_id}/review", EDITED, base_id)
+    assert review.status_code == 200, review.get_data(as_text=True)
+    confirm = review.get_json()["html"]
+    assert "部署后成为<b>丰城市版本 v2</b>" in confirm and "（现在使用国家基础版本 v1）" in confirm
+    assert 'data-element-id="township_review"' in confirm and "<ins>乡镇初审（丰城）</ins>" in confirm
+    with app.app_context():  # nothing is stored by the review
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(ProcessDefinition).where(ProcessDefinition.region.is_not(None))
+            )
+            == 0
+        )
+
+    unchanged = modeler_post(fengcheng, f"/design/versions/{base_id}/review", FLOW.read_bytes(), base_id)
+    assert unchanged.get_json()["same_text"] is True and "部署不会新建版本" in unchanged.get_json()["html"]
+
+    deployed = modeler_post(fengcheng, "/design/deploy?name=township_review_pay.bpmn", EDITED, base_id)
+    assert deployed.status_code == 200 and deployed.get_json()["created"] is True
+    own = own_version(app)
+    assert deployed.get_json()["edit_url"] == f"/design/versions/{own.id}/edit"
+    page = fengcheng.get(deployed.get_json()["edit_url"]).get_data(as_text=True)
+    assert "已部署为新版本 v2（丰城市版本）" in page and "基于<b>丰城市版本 v2</b>编辑" in page
+
+
+def test_a_refused_edit_names_the_element_and_the_field_in_chinese(app):
+    fengcheng = designer(app)
+    with app.app_context():
+        base_id = deployment.latest_definition(db.session, "township_review_pay").id
+    formless = FLOW.read_bytes().replace(
+        '<bpmn:userTask id="township_review" name="乡镇初审"><bpmn:extensionElements><spiffworkflow:properties>'
+        '<spiffworkflow:property name="formKey" value="review" />'.encode(),
+        '<bpmn:userTask id="township_review" name="乡镇初审"><bpmn:extensionElements><spiffworkflow:properties>'.encode(),
+    )
+    for url in (f"/design/versions/{base_id}/review", "/design/deploy"):
+        refused = modeler_post(fengcheng, url, formless, base_id)
+        assert refused.status_code == 422, url
+        messages = [p["message"] for p in refused.get_json()["problems"] if p["element_id"] == "township_review"]
+        assert messages == ["用户任务“乡镇初审”没有表单：请在“办理表单”中选择经办人办理时填写的表单"], url
+
+
+def test_another_regions_version_cannot_be_reviewed(app):
+    upload(designer(app), EDITED, "township_review_pay.bpmn")
+    own = own_version(app)
+    yongzhou = designer(app, "yongzhou.designer")
+    with app.app_context():
+        base_id = deployment.latest_definition(db.session, "township_review_pay").id
+    assert modeler_post(yongzhou, f"/design/versions/{own.id}/review", EDITED, base_id).status_code == 404
+
+
+def test_the_version_list_names_who_deployed_each_version(app):
+    fengcheng = designer(app)
+    upload(fengcheng, EDITED, "township_review_pay.bpmn")
+    own = own_version(app)
+    page = fengcheng.get("/design/processes").get_data(as_text=True)
+    item = re.search(rf'<li class="[^"]*" data-definition-id="{own.id}">(.*?)</li>', page, re.S).group(1)
+    assert '部署人 <span class="deployer">流程设计员（丰城市）</span>' in item
+    with app.app_context():
+        base_id = deployment.latest_definition(db.session, "township_review_pay").id
+    shipped = re.search(rf'<li class="[^"]*" data-definition-id="{base_id}">(.*?)</li>', page, re.S).group(1)
+    assert '部署人 <span class="deployer">系统（随程序发布）</span>' in shipped
+    assert "system" not in shipped

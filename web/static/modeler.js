@@ -1,6 +1,7 @@
-// The process modeler: bpmn-js with a small properties panel for what this product reads from a
-// diagram (lane = role, a user task's form and stage, timer expressions, gateway conditions), and a
-// save that the server validates, each problem shown on its element.
+// The process modeler: bpmn-js in Chinese with a small properties panel for what this product reads from a
+// diagram (lane = role, a user task's form and stage, timer expressions, gateway conditions). A deploy is
+// validated on the server and confirmed by the designer, who sees what it changes; the page then opens the
+// version deployed, so the header always names the version being edited.
 (async function () {
   var container = document.getElementById("canvas");
   var panel = document.getElementById("panel");
@@ -13,12 +14,49 @@
       { name: "Property", properties: [{ name: "name", isAttr: true, type: "String" }, { name: "value", isAttr: true, type: "String" }] }
     ]
   };
-  var modeler = new BpmnJS({ container: container, moddleExtensions: { spiffworkflow: spiff } });
+  // bpmn-js asks `translate` for every text it shows (palette, context pad, element menu)
+  function translate(template, replacements) {
+    return (choices.ui[template] || template).replace(/{([^}]+)}/g, function (whole, key) {
+      return replacements && replacements[key] !== undefined ? replacements[key] : whole;
+    });
+  }
+  var modeler = new BpmnJS({
+    container: container,
+    additionalModules: [{ translate: ["value", translate] }],
+    moddleExtensions: { spiffworkflow: spiff }
+  });
   var xml = await (await fetch(container.dataset.source, { credentials: "same-origin" })).text();
   await modeler.importXML(xml);
-  modeler.get("canvas").zoom("fit-viewport");
+  var canvas = modeler.get("canvas");
   var modeling = modeler.get("modeling");
   var moddle = modeler.get("moddle");
+  var overlays = modeler.get("overlays");
+  var registry = modeler.get("elementRegistry");
+
+  // The whole diagram in the part of the canvas the palette leaves free: beside it on a desk, below it on a
+  // phone (where the palette is a strip across the top), whichever shows the diagram larger.
+  function fitBesidePalette() {
+    canvas.zoom("fit-viewport");
+    var box = canvas.viewbox();
+    var inner = box.inner, outer = box.outer;
+    var frame = container.getBoundingClientRect();
+    var palette = container.querySelector(".djs-palette").getBoundingClientRect();
+    var margin = 16;
+    var areas = [
+      { left: palette.right - frame.left + margin, top: margin },
+      { left: margin, top: palette.bottom - frame.top + margin }
+    ];
+    function scaleIn(area) {
+      return Math.min((outer.width - area.left - margin) / inner.width, (outer.height - area.top - margin) / inner.height);
+    }
+    var area = scaleIn(areas[0]) >= scaleIn(areas[1]) ? areas[0] : areas[1];
+    var scale = Math.min(scaleIn(area), 1);
+    canvas.viewbox({
+      x: inner.x - area.left / scale, y: inner.y - area.top / scale,
+      width: outer.width / scale, height: outer.height / scale
+    });
+  }
+  fitBesidePalette();
 
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
@@ -26,15 +64,17 @@
     if (text !== undefined) node.textContent = text;
     return node;
   }
-  function row(label, input) {
+  function row(label, input, hint) {
     var wrap = el("label", { class: "field" });
-    wrap.append(el("span", { class: "label" }, label), input);
+    var text = el("span", { class: "label" }, label);
+    wrap.append(text, input);
+    if (hint) wrap.append(el("small", { class: "hint" }, hint));
     panel.append(wrap);
     return input;
   }
-  function select(options, current) {
+  function select(options, current, empty) {
     var box = el("select");
-    box.append(el("option", { value: "" }, "（未设置）"));
+    box.append(el("option", { value: "" }, empty || "（未设置）"));
     Object.keys(options).forEach(function (value) {
       var option = el("option", { value: value }, options[value]);
       if (value === current) option.selected = true;
@@ -57,8 +97,8 @@
     ext.properties = others;
     modeling.updateProperties(element, { extensionElements: extensions });
   }
-  function expressionInput(element, bo, key, label) {
-    var input = row(label, el("input", { name: key }));
+  function expressionInput(element, bo, key, label, hint) {
+    var input = row(label, el("input", { name: key }), hint);
     input.value = bo[key] ? bo[key].body : "";
     input.addEventListener("change", function () {
       var update = {};
@@ -66,16 +106,33 @@
       modeling.updateModdleProperties(element, bo, update);
     });
   }
+  // 用户任务, 开始事件（计时器）: the element's kind as a designer reads it
+  function kindOf(bo) {
+    var local = bo.$type.replace("bpmn:", "");
+    var kind = choices.kinds[local.charAt(0).toLowerCase() + local.slice(1)] || "元素";
+    var events = (bo.eventDefinitions || []).map(function (d) { return choices.events[d.$type.replace("bpmn:", "")]; });
+    events = events.filter(Boolean);
+    return events.length ? kind + "（" + events.join("、") + "）" : kind;
+  }
+  function nameOf(bo) {
+    return (bo.name || "").trim() || "（未命名" + kindOf(bo) + "）";
+  }
+  function heading(bo) {
+    var kind = el("p", { class: "element-kind" }, kindOf(bo) + " · 标识 ");
+    kind.append(el("span", { class: "mono element-id" }, bo.id));
+    panel.append(el("h2", { class: "element-name" }, nameOf(bo)), kind);
+  }
+  var timerLabels = { timeDate: "计时器日期时间", timeDuration: "计时器时长", timeCycle: "计时器循环周期" };
 
   function show(element) {
     panel.replaceChildren();
     if (!element) { panel.append(el("p", { class: "hint" }, "选择一个元素以编辑其属性")); return; }
     var bo = element.businessObject;
-    panel.append(el("h2", {}, bo.$type.replace("bpmn:", "") + " · " + bo.id));
+    heading(bo);
     if (bo.$type === "bpmn:Lane") {
       var lanes = {};
       choices.lanes.forEach(function (name) { lanes[name] = name; });
-      row("泳道（角色）", select(lanes, bo.name)).addEventListener("change", function (e) {
+      row("经办角色", select(lanes, bo.name), "泳道名称即办理其中环节的角色").addEventListener("change", function (e) {
         modeling.updateLabel(element, e.target.value);
       });
       return;
@@ -84,31 +141,29 @@
     name.value = bo.name || "";
     name.addEventListener("change", function () { modeling.updateLabel(element, name.value); });
     if (bo.$type === "bpmn:UserTask") {
-      row("表单", select(choices.forms, spiffProperty(bo, "formKey"))).addEventListener("change", function (e) {
+      row("办理表单", select(choices.forms, spiffProperty(bo, "formKey"))).addEventListener("change", function (e) {
         setSpiffProperty(element, "formKey", e.target.value);
       });
-      var stage = row("时限环节（stage）", el("input", { name: "stage" }));
-      stage.value = spiffProperty(bo, "stage");
-      stage.addEventListener("change", function () { setSpiffProperty(element, "stage", stage.value); });
+      var stages = Object.assign({}, choices.stages);
+      var stage = spiffProperty(bo, "stage");
+      if (stage && !stages[stage]) stages[stage] = "其他环节（" + stage + "）";
+      row("计时环节", select(stages, stage, "（不按清单的环节时限计时）"), "按事项清单为该环节规定的工作日计时")
+        .addEventListener("change", function (e) { setSpiffProperty(element, "stage", e.target.value); });
     }
     if (bo.$type === "bpmn:SequenceFlow" && bo.sourceRef.$type === "bpmn:ExclusiveGateway") {
-      expressionInput(element, bo, "conditionExpression", "条件表达式");
+      expressionInput(element, bo, "conditionExpression", "分支条件", "按办件数据判断，例如 approved == True");
     }
     (bo.eventDefinitions || []).filter(function (d) { return d.$type === "bpmn:TimerEventDefinition"; }).forEach(function (timer) {
-      ["timeDate", "timeDuration", "timeCycle"].forEach(function (key) {
-        if (timer[key]) expressionInput(element, timer, key, "定时（" + key + "，工作日函数如 working_days_after）");
+      Object.keys(timerLabels).forEach(function (key) {
+        if (timer[key]) expressionInput(element, timer, key, timerLabels[key], "可按工作日计算，例如 working_days_after(now(), 3)");
       });
     });
   }
   modeler.on("selection.changed", function (e) { show(e.newSelection[0]); });
 
-  var overlays = modeler.get("overlays");
-  var registry = modeler.get("elementRegistry");
-
   // What this version adds and changes against the base (computed on the server): coloured with a marker and
   // labelled with a badge; removed elements are only in the list below the canvas.
   var marks = JSON.parse(document.getElementById("diff-marks").textContent);
-  var canvas = modeler.get("canvas");
   var badgeText = { added: "新增", changed: "修改" };
   Object.keys(badgeText).forEach(function (kind) {
     (marks[kind] || []).forEach(function (id) {
@@ -117,32 +172,58 @@
       overlays.add(id, "diff", { position: { top: -10, right: 14 }, html: el("span", { class: "diff-badge " + kind }, badgeText[kind]) });
     });
   });
-  document.getElementById("deploy").addEventListener("click", async function () {
-    var outcome = document.getElementById("outcome");
-    var list = document.getElementById("problems");
-    overlays.remove({ type: "problem" });
-    list.replaceChildren();
-    var saved = await modeler.saveXML({ format: true });
-    var response = await fetch(container.dataset.deploy, {
-      method: "POST", credentials: "same-origin", body: saved.xml,
+
+  var outcome = document.getElementById("outcome");
+  var list = document.getElementById("problems");
+  var dialog = document.getElementById("confirm-deploy");
+  var confirmYes = document.getElementById("confirm-yes");
+  var pending = null;
+
+  async function post(url, body) {
+    var response = await fetch(url, {
+      method: "POST", credentials: "same-origin", body: body,
       headers: { "Content-Type": "application/xml", "X-CSRFToken": container.dataset.csrf }
     });
-    var body = await response.json();
-    if (response.ok) {
-      outcome.textContent = body.created ? "已部署为新版本 v" + body.version : "内容未变化，仍为 v" + body.version;
-      outcome.className = "ok";
-      return;
-    }
+    var json = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
+    var answer = json ? await response.json() : { message: "服务器未能处理（" + response.status + "），请稍后重试" };
+    return { ok: response.ok, body: answer };
+  }
+  function refused(body) {
     outcome.textContent = body.message;
     outcome.className = "error-text";
     (body.problems || []).forEach(function (problem) {
-      list.append(el("li", {}, (problem.element_id ? problem.element_id + "：" : "") + problem.message));
-      if (problem.element_id && registry.get(problem.element_id)) {
+      var item = el("li", {}, problem.message);
+      var element = problem.element_id && registry.get(problem.element_id);
+      if (element) {
+        item.append(" ", el("span", { class: "mono problem-id" }, problem.element_id));
+        item.addEventListener("click", function () { modeler.get("selection").select(element); });
         overlays.add(problem.element_id, "problem", {
           position: { top: -14, left: 0 }, html: el("div", { class: "problem-badge", title: problem.message }, "！" + problem.message)
         });
       }
+      list.append(item);
     });
+  }
+  document.getElementById("deploy").addEventListener("click", async function () {
+    overlays.remove({ type: "problem" });
+    list.replaceChildren();
+    outcome.textContent = "正在校验…";
+    outcome.className = "";
+    pending = (await modeler.saveXML({ format: true })).xml;
+    var answer = await post(container.dataset.review, pending);
+    if (!answer.ok) { refused(answer.body); return; }
+    outcome.textContent = "";
+    document.getElementById("confirm-changes").innerHTML = answer.body.html;
+    confirmYes.disabled = false;
+    dialog.showModal();
+  });
+  document.getElementById("confirm-no").addEventListener("click", function () { dialog.close(); });
+  confirmYes.addEventListener("click", async function () {
+    confirmYes.disabled = true;
+    var answer = await post(container.dataset.deploy, pending);
+    if (answer.ok) { window.location.assign(answer.body.edit_url); return; }
+    dialog.close();
+    refused(answer.body);
   });
   container.dataset.ready = "true";
 })();

@@ -5,12 +5,13 @@ import base64
 import binascii
 import json
 
-from flask import Response, jsonify, render_template, request
+from flask import Response, flash, jsonify, render_template, request, url_for
 
 from engine.bpmn import deployment, vendor
 from engine.bpmn.deployment import InvalidDiagram, ProcessIdClash
 from engine.bpmn.diff import FIELD_LABELS
-from engine.bpmn.versions import process_table, version_diff, version_xml
+from engine.bpmn.modeler_texts import modeler_texts
+from engine.bpmn.versions import process_table, proposal, version_diff, version_xml
 from engine.core.errors import Invalid
 from engine.core.reference import reference
 from engine.org import group_roles
@@ -67,6 +68,7 @@ def modeler(definition_id: int):
     choices = {
         "lanes": sorted(reference().lane_names()),
         "forms": {key: title_of(key) for key in sorted(known_form_keys())},
+        **modeler_texts(),
     }
     return render_template(
         "design/modeler.html",
@@ -77,26 +79,50 @@ def modeler(definition_id: int):
     )
 
 
+@bp.route("/versions/<int:definition_id>/review", methods=["POST"])
+def review(definition_id: int):
+    """The modeler's first step of a deploy: the edit validated as a deploy would, and what deploying it changes,
+    for the designer to confirm (nothing is stored)."""
+    try:
+        change = proposal(db.session, current_account(), definition_id, request.get_data())
+    except (Invalid, ProcessIdClash) as exc:
+        return _refusal(exc)
+    return jsonify(html=render_template("design/_confirm.html", proposal=change), same_text=change.same_text)
+
+
 @bp.route("/deploy", methods=["POST"])
 def deploy():
-    """The modeler's save: validated on the server; each problem names its element."""
+    """The modeler's save, once confirmed: validated on the server (each problem names its element); the page
+    then opens the version deployed, so the modeler always edits the version it names."""
     try:
         definition, created = deployment.deploy(
             db.session, current_account(), request.get_data(), request.args.get("name", "modeler.bpmn")
         )
-    except InvalidDiagram as exc:
-        return jsonify(message=exc.message, problems=exc.problems), 422
-    except ProcessIdClash as exc:
-        return jsonify(message=exc.message, problems=[{"message": m} for ms in exc.errors.values() for m in ms]), 409
-    except Invalid as exc:
-        return jsonify(message=exc.message, problems=[{"message": m} for ms in exc.errors.values() for m in ms]), 422
+    except (Invalid, ProcessIdClash) as exc:
+        return _refusal(exc)
+    scope = "国家基础版本" if definition.region is None else f"{definition.region}版本"
+    flash(
+        f"已部署为新版本 v{definition.version}（{scope}）"
+        if created
+        else f"内容与已部署的 v{definition.version} 相同，未新建版本",
+        "success",
+    )
     return jsonify(
         created=created,
         id=definition.id,
         version=definition.version,
         process_key=definition.process_key,
         region=definition.region,
+        edit_url=url_for("design.modeler", definition_id=definition.id),
     )
+
+
+def _refusal(exc: Invalid | ProcessIdClash) -> tuple[Response, int]:
+    """A refused diagram as the modeler shows it: the message, and each problem on its element when it names one."""
+    if isinstance(exc, InvalidDiagram):
+        return jsonify(message=exc.message, problems=exc.problems), 422
+    problems = [{"message": m} for ms in exc.errors.values() for m in ms]
+    return jsonify(message=exc.message, problems=problems), 409 if isinstance(exc, ProcessIdClash) else 422
 
 
 @bp.route("/upload", methods=["POST"])
