@@ -5,6 +5,7 @@ Revises: e1a7c0a5d010
 Create Date: 2026-12-04 20:00:00
 
 """
+
 from alembic import op
 import sqlalchemy as sa
 

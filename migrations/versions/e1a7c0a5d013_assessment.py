@@ -1,4 +1,5 @@
-"""考核 figures per unit and stage
+"""考核 figures per unit and stage: no schema change was needed (the figures are read from task and case rows);
+kept so that the revision chain stays as databases recorded it
 
 Revision ID: e1a7c0a5d013
 Revises: e1a7c0a5d012

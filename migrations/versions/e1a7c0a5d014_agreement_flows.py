@@ -1,4 +1,5 @@
-"""福州 手工报销 and 定点医药机构 协议管理 flows
+"""福州 手工报销 and 定点医药机构 协议管理 flows: no schema change was needed (both run on the existing tables);
+kept so that the revision chain stays as databases recorded it
 
 Revision ID: e1a7c0a5d014
 Revises: e1a7c0a5d013
