@@ -27,6 +27,7 @@ from engine.catalogue.flows import catalog, flow_for
 from engine.catalogue.items import Item
 from engine.core.models import AuditEvent, Collection, MessageWait, Promise, Task, User
 from engine.org.permissions import may_see_personal_data
+from engine.sms import outbox
 from forms.choices import options
 
 SUPPLEMENT = "supplement"
@@ -60,6 +61,8 @@ class CaseFile:
     details: dict[str, Any]
     application: Layout
     proxy: bool
+    texts_applicant: bool
+    """The applicant is sent SMS notices of the case (`sms.outbox.wants_messages`)."""
     received: list[ReceivedMaterial]
     missing: list[str]
     decisions: list[Decision]
@@ -139,6 +142,7 @@ def case_file(session: Session, user: User, case_id: int, revealed: ShownApplica
         details=details,
         application=laid_out(start_form, details),
         proxy=bool(accepted and accepted.detail.get("proxy")),
+        texts_applicant=outbox.wants_messages(view.case),
         received=received,
         missing=[
             name

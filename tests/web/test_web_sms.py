@@ -44,8 +44,11 @@ def test_the_acceptance_page_ticks_sms_and_an_unticked_box_declines(fresh):
     page = client.get(f"/cases/new/{ITEM}").get_data(as_text=True)
     assert re.search(r'<input type="checkbox" name="applicant.sms" checked>', page)
     assert "接收短信通知" in page
-    assert kinds_of(fresh, accept(client, sms=True)) == ["accepted"]
-    assert kinds_of(fresh, accept(client, sms=False)) == []
+    texted, declined = accept(client, sms=True), accept(client, sms=False)
+    assert kinds_of(fresh, texted) == ["accepted"]
+    assert kinds_of(fresh, declined) == []
+    assert "<dt>短信通知</dt><dd>接收</dd>" in client.get(f"/cases/{texted}").get_data(as_text=True)
+    assert "不发送（未留手机号或申请人拒绝）" in client.get(f"/cases/{declined}").get_data(as_text=True)
 
 
 def test_case_monitoring_counts_the_messages_of_the_scope(fresh):
