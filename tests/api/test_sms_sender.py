@@ -149,6 +149,16 @@ def test_the_http_adapter_posts_json_with_the_key_and_the_api_key(app, as_user, 
     assert post["headers"]["Idempotency-Key"] == message.key
 
 
+def test_a_gateway_slower_than_its_timeout_counts_as_a_failure_to_retry(app, as_user, monkeypatch, stub_factory):
+    accept_at_instant(as_user, "2026-11-02T09:30:00")
+    stub = stub_factory(delay=1.0)
+    use_gateway(app, monkeypatch, stub, SMS_GATEWAY_TIMEOUT=0.2)
+    assert "稍后重试 1 条" in send_once(app, ACCEPTED_AT)
+    (message,) = messages(app)
+    assert (message.state, message.attempts) == ("pending", 1)
+    assert message.last_error.startswith("短信网关不可达")
+
+
 def test_development_sends_to_the_log_file(app, as_user, monkeypatch, tmp_path):
     accept_at_instant(as_user, "2026-11-02T09:30:00")
     log = tmp_path / "sms.log"
