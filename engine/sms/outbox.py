@@ -91,7 +91,8 @@ def _with_deadline(session: Session, case: CaseInstance, trigger: Trigger, detai
     """The fact's detail with `due_at` the instant of the case's waiting timer the trigger names, if any."""
     if trigger.deadline is None:
         return detail
-    due = session.connection().execute(_WAITING_TIMER, {"case_id": case.id, "kind": trigger.deadline}).scalar()
+    # Through the session, so that timer rows the step moved but did not flush yet are read as moved.
+    due = session.scalar(_WAITING_TIMER, {"case_id": case.id, "kind": trigger.deadline})
     return {**detail, "due_at": due}
 
 

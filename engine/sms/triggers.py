@@ -54,6 +54,9 @@ TRIGGERS: tuple[Trigger, ...] = (
     # The 一次性告知 opened the 补正 wait, whose due instant is the 补正 deadline; the reminder is sent before it.
     Trigger("opened", "supplement", "missing_materials", deadline=SUPPLEMENT_TIMER),
     Trigger("opened", "supplement", "supplement_reminder", deadline=SUPPLEMENT_TIMER),
+    # A suspension withdrew it; resuming or a holiday notice moved the deadline: scheduled again from the timer.
+    Trigger("resumed", None, "supplement_reminder", deadline=SUPPLEMENT_TIMER),
+    Trigger("deadline_recomputed", None, "supplement_reminder", deadline=SUPPLEMENT_TIMER),
     Trigger("promise_chased", None, "promise_reminder"),
     Trigger("completed", None, "rejected", _rejects),
     Trigger("not_accepted", None, "not_accepted"),
@@ -63,9 +66,13 @@ TRIGGERS: tuple[Trigger, ...] = (
 )
 
 CANCELS: tuple[Trigger, ...] = (
-    # What the applicant no longer needs to be told: a reminder of a 补正 that came in, or of a case that ended.
+    # What the applicant no longer needs to be told: a reminder of a 补正 that came in, of a case that ended or
+    # stopped, or of a deadline that moved (the reminder is scheduled again above).
     Trigger("completed", "supplement", "supplement_reminder"),
-    *(Trigger(ending, None, "supplement_reminder") for ending in ("concluded", "not_accepted", "terminated")),
+    *(
+        Trigger(fact, None, "supplement_reminder")
+        for fact in ("concluded", "not_accepted", "terminated", "suspended", "deadline_recomputed")
+    ),
 )
 
 RESULT_KINDS = frozenset({"rejected", "not_accepted", "concluded"})

@@ -229,3 +229,17 @@ def test_a_promise_past_its_day_is_chased_by_text(app, as_user):
     chased = [row for row in outbox(app, case) if row[0] == "promise_reminder"]
     assert len(chased) == 1
     assert f"承诺于2026年11月9日前补交的材料尚未收到：{COPY}" in chased[0][2]
+
+
+def test_a_suspension_withdraws_the_reminder_and_resuming_schedules_it_for_the_moved_deadline(app, as_user):
+    case = accept_filing(as_user)
+    work(as_user(TOWNSHIP_CLERK), "一次性告知", {"missing": [COPY]})
+    admin = as_user(ADMIN)
+    assert admin.post(f"/api/admin/instances/{case['id']}/suspend", json={"reason": "申请人住院"}).status_code == 200
+    assert [(row[0], row[3]) for row in outbox(app, case)][1] == ("supplement_reminder", "cancelled")
+    clock.freeze(at("2026-11-09T09:00:00"))  # a week later
+    assert admin.post(f"/api/admin/instances/{case['id']}/resume").status_code == 200
+    reminders = [(row[3], row[4]) for row in outbox(app, case) if row[0] == "supplement_reminder"]
+    assert reminders[0] == ("cancelled", at("2026-11-27T09:00:00"))
+    ((state, send_at),) = reminders[1:]
+    assert state == "pending" and send_at > at("2026-11-27T09:00:00") and send_at.hour == 9
