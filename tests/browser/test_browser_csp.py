@@ -81,7 +81,11 @@ def test_pages_render_under_the_csp_without_violations(app, as_user, login, scre
     designer.click("[data-element-id=township_review]")
     assert designer.locator("#panel input[name=name]").input_value() == "乡镇初审"
     designer.click("#deploy")
-    designer.wait_for_selector("#outcome.ok")
+    designer.wait_for_selector("#confirm-deploy .confirm-outcome")  # rendered by the server
+    no_violations(designer, messages, "modeler's confirmation")
+    designer.click("#confirm-yes")
+    designer.wait_for_selector(".flash-success")
+    designer.wait_for_selector("#canvas[data-ready=true]")
     no_violations(designer, messages, "modeler")
     screenshot(designer, "csp_modeler")
 
