@@ -68,6 +68,8 @@ def test_a_window_accepts_with_a_promise_and_records_the_supplement(login, scree
     printed.close()
 
     case_url = page.url
+    if page.locator(".menu-toggle").is_visible():  # on a phone the menu folds behind 菜单
+        page.click(".menu-toggle")
     page.click("header a:has-text('待补正')")
     page.wait_for_selector("table.pending-supplements")
     row = page.locator("table.pending-supplements tr[data-case]").first.inner_text()

@@ -1,0 +1,39 @@
+// Every page: on a phone the header's menu folds behind the 菜单 button (without script it stays a wrapping row),
+// and a table box that scrolls sideways can be reached and scrolled with the keyboard.
+(function () {
+  var bar = document.querySelector(".topbar");
+  var toggle = bar && bar.querySelector(".menu-toggle");
+  if (toggle) {
+    bar.classList.add("collapsible");
+    var setOpen = function (open) {
+      bar.classList.toggle("open", open);
+      toggle.setAttribute("aria-expanded", String(open));
+    };
+    toggle.addEventListener("click", function () { setOpen(!bar.classList.contains("open")); });
+    bar.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && bar.classList.contains("open")) {
+        setOpen(false);
+        toggle.focus();
+      }
+    });
+  }
+
+  var boxes = document.querySelectorAll(".list-scroll, .table-scroll");
+  var reachable = function () {
+    boxes.forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth + 1) {
+        box.tabIndex = 0;
+        box.setAttribute("role", "region");
+        var section = box.closest("section");
+        var title = box.querySelector("caption") || (section && section.querySelector("h2"));
+        box.setAttribute("aria-label", (title ? title.textContent.trim() : "表格") + "（可左右滚动）");
+      } else if (box.hasAttribute("tabindex")) {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+        box.removeAttribute("aria-label");
+      }
+    });
+  };
+  reachable();
+  window.addEventListener("resize", reachable);
+})();
