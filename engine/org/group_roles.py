@@ -37,9 +37,11 @@ def role_choices() -> dict[str, str]:
 
 
 def lane_of(role: str) -> str:
-    """The lane a role's tasks go in: the role's name, or the alias naming it (受理窗口)."""
+    """The lane a role's tasks go in: the role's name, or the alias naming it (受理窗口). A routed alias
+    (相应管理部审核员: the unit is chosen in the case) is never a role's own lane."""
     ref = reference()
-    return next((name for name, code in ref.lane_aliases.items() if code == role), None) or ref.role_name(role)
+    aliases = (name for name, code in ref.lane_aliases.items() if code == role and name not in ref.lane_routes)
+    return next(aliases, None) or ref.role_name(role)
 
 
 @cache
