@@ -5,6 +5,7 @@ from datetime import datetime
 from flask import Flask
 
 from engine.cases.applicants import masked_id_number
+from engine.catalogue.labels import item_labels
 from engine.core.clock import SHANGHAI
 from engine.core.reference import reference
 from engine.tasks import step_limits
@@ -37,5 +38,6 @@ def step_limit(task: object) -> str:
 def register(app: Flask) -> None:
     app.add_template_filter(step_limit)
     app.add_template_filter(mask_id)
+    app.add_template_filter(item_labels)
     app.add_template_filter(local_time)
     app.add_template_filter(role_name)

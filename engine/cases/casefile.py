@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.attachments.service import Scan, attachments_of
-from engine.cases import collection, history, mandates, money, promises, waits
+from engine.cases import collection, history, mandates, money, promises, supplements, waits
 from engine.cases.acceptance import CaseView, case_view, missing_materials
 from engine.cases.applicants import ShownApplicant, shown_applicant
 from engine.cases.deadlines import DeadlineStatus, deadline_status, provisional_between
@@ -87,6 +87,10 @@ class CaseFile:
     """The 委托 of a 帮办代办 application: the agent (masked), the relation, whether the signed scan is in."""
     collection: Collection | None
     """How the accepting window handed the result out (统一窗口出件); None before 出件 or without one."""
+    awaiting_supplement: bool
+    """The materials are incomplete (`supplements.awaiting_supplement`): the case's limit has not started."""
+    status_label: str
+    """The status in words (`supplements.status_label`): 待补正 while the materials are incomplete."""
 
     def scans_of(self, material: str) -> list[Scan]:
         """The scans attached to one material, oldest first."""
@@ -135,6 +139,7 @@ def case_file(session: Session, user: User, case_id: int, revealed: ShownApplica
         for approved in [money.amount(decision.event.detail.get("approved_amount"))]
         if approved is not None
     ]
+    awaiting = case_id in supplements.awaiting_supplement(session, [case_id])
     return CaseFile(
         view=view,
         item=item,
@@ -152,7 +157,7 @@ def case_file(session: Session, user: User, case_id: int, revealed: ShownApplica
         if item
         else [],
         decisions=decisions,
-        deadline=deadline_status(view.case.due_at, None),
+        deadline=deadline_status(None if awaiting else view.case.due_at, None),
         provisional=provisional_between(view.case.clock_from or view.case.started_at, view.case.due_at),
         stages=[(task, deadline_status(task.due_at, task.warn_at)) for task in view.open_tasks],
         approvals=approvals,
@@ -165,6 +170,8 @@ def case_file(session: Session, user: User, case_id: int, revealed: ShownApplica
         promise=promise,
         mandate=mandates.shown(session, case_id),
         collection=collection.collection_of(session, case_id),
+        awaiting_supplement=awaiting,
+        status_label=supplements.status_label(view.case, awaiting),
     )
 
 

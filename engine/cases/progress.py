@@ -17,9 +17,9 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from engine import workcalendar
-from engine.cases import notices
+from engine.cases import notices, supplements
 from engine.cases.deadlines import NORMAL, deadline_status
-from engine.cases.lifecycle import RUNNING, STATUS_LABELS, SUSPENDED, TASK_PENDING
+from engine.cases.lifecycle import RUNNING, SUSPENDED, TASK_PENDING
 from engine.core.errors import Invalid, NotFound
 from engine.core.models import AuditEvent, CaseInstance, OrgUnit, Task
 from engine.org.permissions import SUPERVISOR
@@ -108,7 +108,9 @@ def _cleaned(case_no: str, id_tail: str) -> tuple[str, str]:
 
 
 def _progress(session: Session, case: CaseInstance) -> Progress:
-    deadline = deadline_status(case.due_at, None)
+    awaiting = case.id in supplements.awaiting_supplement(session, [case.id])
+    # an incomplete case's limit starts once the materials are complete: no running date to tell yet
+    deadline = deadline_status(None if awaiting else case.due_at, None)
     stages: tuple[Stage, ...] = ()
     if case.status in (RUNNING, SUSPENDED):
         stages = tuple(dict.fromkeys(Stage(*row) for row in session.execute(_STAGES, {"case_id": case.id})))
@@ -117,7 +119,7 @@ def _progress(session: Session, case: CaseInstance) -> Progress:
         item_name=case.item_name,
         unit=case.org.name,
         applicant=masked_name(case.applicant_name or ""),
-        status=STATUS_LABELS.get(case.status, case.status),
+        status=supplements.status_label(case, awaiting),
         status_code=case.status,
         accepted_at=case.started_at,
         stages=stages,

@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from engine.cases import waits
+from engine.cases import supplements, waits
 from engine.cases.deadlines import DeadlineStatus, deadline_status
 from engine.cases.lifecycle import ENDED, RUNNING, TASK_OPEN
 from engine.core.clock import SHANGHAI, clock
@@ -52,6 +52,8 @@ class ListedCase:
     steps: list[tuple[Task, DeadlineStatus]]
     waits: list[MessageWait] = field(default_factory=list)
     """The messages a running case waits for (`engine.cases.waits`): shown, so that a wait is no silent stall."""
+    status_label: str = ""
+    """The status in words (`supplements.status_label`): 待补正 while the materials are incomplete."""
 
     @property
     def running(self) -> bool:
@@ -254,6 +256,14 @@ def listed_cases(session: Session, cases: list[CaseInstance]) -> list[ListedCase
         ).all()
         for task in open_tasks:
             steps[task.instance_id].append((task, deadline_status(task.due_at, task.warn_at)))
+    awaiting = supplements.awaiting_supplement(session, [case.id for case in cases])
     return [
-        ListedCase(case, deadline_status(case.due_at, None), steps[case.id], waiting.get(case.id, [])) for case in cases
+        ListedCase(
+            case,
+            deadline_status(None if case.id in awaiting else case.due_at, None),
+            steps[case.id],
+            waiting.get(case.id, []),
+            supplements.status_label(case, case.id in awaiting),
+        )
+        for case in cases
     ]

@@ -5,6 +5,7 @@ A 补正 wait is the `supplement` timer of notice_supplement.bpmn (`Timer.kind`)
 the case will end 不予受理; a 容缺 wait is an open `Promise`.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from engine import workcalendar
 from engine.cases.applicants import masked_id_number
-from engine.cases.lifecycle import RUNNING, TIMER_WAITING
+from engine.cases.lifecycle import RUNNING, STATUS_LABELS, TASK_PENDING, TIMER_WAITING
 from engine.cases.promises import OPEN
 from engine.catalogue.deferrable import NATURAL, WORKING, rules_of
 from engine.catalogue.flows import catalog
@@ -53,6 +54,28 @@ class Pending:
         if self.days_left == 0:
             return "今日到期"
         return f"剩余{self.days_left}{'天' if self.calendar == NATURAL else '个工作日'}"
+
+
+AWAITING_LABEL = "待补正"
+
+
+def awaiting_supplement(session: Session, case_ids: Iterable[int]) -> set[int]:
+    """The running cases among `case_ids` whose materials are incomplete: their 一次性告知 is still to be issued,
+    or its 补正 period runs. Their limit has not started (the clock starts once the materials are complete)."""
+    wanted = list(case_ids)
+    if not wanted:
+        return set()
+    running = (CaseInstance.status == RUNNING, CaseInstance.id.in_(wanted))
+    notice = select(Task.instance_id).join(CaseInstance, CaseInstance.id == Task.instance_id)
+    notice = notice.where(Task.form_key == NOTICE_FORM, Task.state.in_(TASK_PENDING), *running)
+    timer = select(Timer.instance_id).join(CaseInstance, CaseInstance.id == Timer.instance_id)
+    timer = timer.where(Timer.kind == SUPPLEMENT_TIMER, Timer.state == TIMER_WAITING, *running)
+    return set(session.scalars(notice.union(timer)))
+
+
+def status_label(case: CaseInstance, awaiting: bool) -> str:
+    """A case's status in words, on every page: 待补正 for a running case `awaiting_supplement`, not 办理中."""
+    return AWAITING_LABEL if awaiting and case.status == RUNNING else STATUS_LABELS.get(case.status, case.status)
 
 
 def pending_supplements(session: Session, user: User) -> list[Pending]:

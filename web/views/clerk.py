@@ -289,7 +289,7 @@ def accept(item_id: str):
     view = acceptance.case_view(db.session, user, case.id)
     notice = next((t for t in view.open_tasks if t.form_key == "missing_materials_notice"), None)
     if notice is not None:
-        flash(f"已受理，办件编号 {case.case_no}。材料不齐，请出具一次性告知书。", "warning")
+        flash(f"已收件，办件编号 {case.case_no}，待补正：材料不齐，请出具一次性告知书；材料补齐后开始计时。", "warning")
         return redirect(url_for("clerk.task", task_id=notice.id))
     if payload["deferred"]:
         flash(f"已容缺受理，办件编号 {case.case_no}。请打印容缺受理承诺书交申请人签字。", "warning")
