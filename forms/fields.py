@@ -29,10 +29,12 @@ class Chinese:
     }
     json_hints: dict = {}
 
-    def __init__(self, *args, title: str, description: str | None = None, **kwargs):
+    def __init__(self, *args, title: str, description: str | None = None, sum_of: str | None = None, **kwargs):
         metadata = {**self.json_hints, "title": title}
         if description:
             metadata["description"] = description
+        if sum_of:  # a total of rows' amounts ("invoices.amount"), which a page sums as the rows are typed
+            metadata["x-sum-of"] = sum_of
         super().__init__(*args, metadata=metadata, **kwargs)
 
 

@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import AnonymousUserMixin, current_user
+from flask import Blueprint, flash, redirect, request, url_for
+from flask_login import current_user
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -32,12 +32,12 @@ def page_blueprint(name: str, import_name: str, url_prefix: str = "") -> Bluepri
     @bp.errorhandler(NotFound)
     def _not_found(exc: NotFound):
         errors.rollback()
-        return render_template("error.html", title="未找到", message=exc.message), 404
+        return errors.error_page(404, exc.message)
 
     @bp.errorhandler(Forbidden)
     def _forbidden(exc: Forbidden):
         errors.rollback()
-        return render_template("error.html", title="无权操作", message=exc.message), 403
+        return errors.error_page(403, exc.message)
 
     @bp.errorhandler(DomainError)
     def _refused(exc: DomainError):
@@ -56,9 +56,6 @@ def page_blueprint(name: str, import_name: str, url_prefix: str = "") -> Bluepri
     return bp
 
 
-STORE_FAILURE_TITLES = {409: "办理冲突", 503: "暂时无法办理"}
-
-
 def show_store_failures(bp: Blueprint) -> None:
     """A lost database or a step someone else took first: the REST API's message, on an error page."""
 
@@ -71,12 +68,4 @@ def show_store_failures(bp: Blueprint) -> None:
             raise exc
         errors.rollback()
         status, message = failure
-        # The rollback expired the user: a header drawn from them would ask the failed store again.
-        page = render_template(
-            "error.html",
-            title=STORE_FAILURE_TITLES[status],
-            message=message,
-            current_user=AnonymousUserMixin(),
-            menu=lambda: [],
-        )
-        return page, status
+        return errors.error_page(status, message, signed_out=True)

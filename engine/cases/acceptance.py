@@ -8,6 +8,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -27,9 +28,9 @@ from engine.core.models import AuditEvent, CaseInstance, JSONObject, OrgUnit, Ta
 from engine.core.uow import unit_of_work
 from engine.org.permissions import ensure_may_accept, may_see_case
 from engine.org.routing import level_of
-from engine.tasks import step_limits
+from engine.tasks import continuation, step_limits
 from engine.workflow import snapshot
-from forms.registry import clean
+from forms.registry import FormInvalid, clean
 
 log = logging.getLogger("yibao.steps")
 
@@ -60,22 +61,31 @@ _UNIT_BY_CODE = select(OrgUnit).where(OrgUnit.code == bindparam("code"))
 
 
 def start_case(
-    session: Session, user: User, payload: JSONObject, scans: Sequence[tuple[str, str, bytes]] | None = None
+    session: Session,
+    user: User,
+    payload: JSONObject,
+    scans: Sequence[tuple[str, str, bytes]] | None = None,
+    claim_next: bool = False,
 ) -> CaseInstance:
     """Accept an application at the caller's window and run its flow up to the first person.
 
     `scans` are the scans taken at the window, (material, file name, bytes) each; None where the caller
     offers none (the REST API: scans are attached afterwards), so that the ticks alone decide what is missing.
+    `claim_next`: a first task for the acceptor's own unit and role (their 一次性告知) is claimed for them.
     """
     with unit_of_work(session):
-        return _accept(session, user, payload, scans)
+        return _accept(session, user, payload, scans, claim_next)
 
 
 def _accept(
-    session: Session, user: User, payload: JSONObject, scans: Sequence[tuple[str, str, bytes]] | None = None
+    session: Session,
+    user: User,
+    payload: JSONObject,
+    scans: Sequence[tuple[str, str, bytes]] | None = None,
+    claim_next: bool = False,
 ) -> CaseInstance:
     today = clock.now().date()
-    data = clean("case_start", payload, today=today)
+    data, details = _checked_forms(payload, today)
     try:
         item = catalog().get(data["item"])
     except KeyError:
@@ -86,7 +96,6 @@ def _accept(
     ensure_may_accept(user, unit)
     ensure_offered_at(item, unit)
     flow = flow_for(item)
-    details = clean(flow.start_form, data.get("details") or {}, today=today) if flow.start_form else {}
 
     definition = deployment.latest_definition(session, flow.process_key, item.region)
     spec, subprocess_specs = deployment.specs_of(definition)
@@ -156,7 +165,7 @@ def _accept(
     except Exception as exc:
         log.warning("case start failed: item %s at %s: %s: %s", item.id, unit.code, type(exc).__name__, exc)
         raise StepFailed("流程在受理后执行出错，未能受理，已记录错误，请联系管理员") from exc
-    write_step(session, case, item, workflow)
+    first_tasks = write_step(session, case, item, workflow)
     history.record(
         session,
         case,
@@ -173,7 +182,34 @@ def _accept(
             "provisional": bool(case_due and case_due.provisional),
         },
     )
+    if claim_next:
+        continuation.claim_for(session, user, first_tasks)
     return case
+
+
+def _checked_forms(payload: JSONObject, today: date) -> tuple[JSONObject, JSONObject]:
+    """The body and the item's own start form (`details`), checked together so that every field error of the 受理
+    is told at once (the applicant's, the invoices', the total), under `details.` for the start form's."""
+    errors: dict[str, Any] = {}
+    data: JSONObject = {}
+    try:
+        data = clean("case_start", payload, today=today)
+    except FormInvalid as exc:
+        errors = dict(exc.errors)
+    try:
+        flow = flow_for(catalog().get(str(payload.get("item"))))
+    except KeyError:
+        flow = None
+    details: JSONObject = {}
+    raw = payload.get("details") or {}
+    if flow is not None and flow.start_form and "details" not in errors and isinstance(raw, dict):
+        try:
+            details = clean(flow.start_form, raw, today=today)
+        except FormInvalid as exc:
+            errors["details"] = exc.errors
+    if errors:
+        raise FormInvalid("case_start", errors)
+    return data, details
 
 
 @dataclass

@@ -41,6 +41,20 @@ from engine.workflow import snapshot
 
 log = logging.getLogger("yibao.steps")
 ACTION_LABELS = {"suspended": "挂起", "resumed": "恢复", "terminated": "终止", "retried": "重试"}
+ACTIONS = ("suspend", "resume", "retry", "terminate")
+
+
+def offered_actions(case: CaseInstance) -> list[str]:
+    """The administrator's actions the case's status allows now (the lifecycle's table), retry only after an error:
+    what the case page offers, so that a concluded case offers none."""
+    return [action for action in ACTIONS if lifecycle.allows(case, action) and (action != "retry" or may_retry(case))]
+
+
+def may_retry(case: CaseInstance) -> bool:
+    """Only a step that stopped on an error is retried."""
+    return bool(case.last_error)
+
+
 
 
 def suspend(session: Session, user: User, case_id: int, reason: str = "") -> CaseInstance:
@@ -94,7 +108,7 @@ def retry(session: Session, user: User, case_id: int) -> CaseInstance:
     """
     case = _case_for(session, user, case_id, "重试")
     lifecycle.ensure_allowed(case, "retry")
-    if not case.last_error:
+    if not may_retry(case):
         raise Conflict("该办件没有出错的环节，无需重试")
     item = catalog().get(case.item_id)
     case_no = case.case_no

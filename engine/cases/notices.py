@@ -130,15 +130,12 @@ def notice(session: Session, user: User, case_id: int, kind: str) -> Notice:
     if kind not in KINDS:
         names = "、".join(f"{title}（{code}）" for code, title in _titles()["titles"].items())
         raise NotFound(f"没有这种文书：{kind}（可选：{names}）")
-    view = case_view(session, user, case_id)
-    case = view.case
-    item = catalog().get(case.item_id)
-    steps = _steps(session, case, view.events)
-    accepted = next((event for event in view.events if event.action == "accepted"), None)
-    if accepted is None:
+    facts = _facts_of(session, user, case_id)
+    if facts.accepted is None:
         raise NotFound("该办件不是窗口受理的申请（如差评整改），没有告知申请人的文书")
+    case, item, accepted, steps = facts.case, facts.item, facts.accepted, facts.steps
     built = _BUILDERS[kind](case, item, accepted, steps)
-    settlement = money.settlement_of_events(view.events) if kind == CONCLUSION else None
+    settlement = money.settlement_of_events(facts.events) if kind == CONCLUSION else None
     if settlement is not None:
         built = replace(built, settlement=[(label, f"{part:.2f}") for label, part in settlement.lines()])
     if kind == RECEIPT:
@@ -146,6 +143,41 @@ def notice(session: Session, user: User, case_id: int, kind: str) -> Notice:
     if kind == CONCLUSION:
         built = replace(built, collection=collection.printed(session, case.id))
     return built
+
+
+def available(session: Session, user: User, case_id: int) -> dict[str, str]:
+    """The notices the case's state lets the window print now (kind → title, in the data's order): those whose
+    builder answers rather than refuses, so that a page never links a notice the route would refuse."""
+    facts = _facts_of(session, user, case_id)
+    if facts.accepted is None:
+        return {}
+    titles = notice_titles()
+    due = {}
+    for kind in KINDS:
+        try:
+            _BUILDERS[kind](facts.case, facts.item, facts.accepted, facts.steps)
+        except Conflict:
+            continue
+        due[kind] = titles[kind]
+    return due
+
+
+@dataclass(frozen=True)
+class _CaseFacts:
+    """What every notice of a case reads: the case, its item, its acceptance and its completed steps."""
+
+    case: CaseInstance
+    item: Item
+    accepted: AuditEvent | None
+    steps: list[Step]
+    events: list[AuditEvent]
+
+
+def _facts_of(session: Session, user: User, case_id: int) -> _CaseFacts:
+    view = case_view(session, user, case_id)
+    accepted = next((event for event in view.events if event.action == "accepted"), None)
+    steps = _steps(session, view.case, view.events)
+    return _CaseFacts(view.case, catalog().get(view.case.item_id), accepted, steps, view.events)
 
 
 def _steps(session: Session, case: CaseInstance, events: list[AuditEvent]) -> list[Step]:

@@ -71,6 +71,12 @@ def candidate_params(user: User) -> dict[str, Any]:
     return {"candidate_org_id": user.org_id, "candidate_roles": sorted(user.roles)}
 
 
+def may_open_task(user: User, task: Task) -> bool:
+    """A task's page is for those who may claim it and for its holder; to anyone else it does not exist (so a case
+    page links a task only for them)."""
+    return is_candidate(user, task) or task.assignee_id == user.id
+
+
 def may_see_case(user: User, case_org_id: int, task_org_ids: set[int]) -> bool:
     """Clerks see the cases their unit accepted or holds a task of; administrators the cases accepted or worked
     at a unit of their scope (`scope_root`), every case for a system-level administrator."""

@@ -23,8 +23,9 @@ from engine.core.errors import Conflict, DomainError, Forbidden, NotFound, StepF
 from engine.core.models import CaseInstance, Task, User
 from engine.core.typing import Workflow
 from engine.core.uow import unit_of_work
-from engine.org.permissions import CANDIDATE_CONDITION, candidate_params, is_candidate
-from engine.tasks import panels
+from engine.org.permissions import CANDIDATE_CONDITION, candidate_params, is_candidate, may_open_task
+from engine.tasks import continuation, panels
+from engine.tasks.projection import TaskRow
 from engine.workflow import snapshot
 from forms.registry import FormInvalid, clean
 
@@ -104,7 +105,7 @@ WITH_CASE_STATE = (
 def task_for(session: Session, user: User, task_id: str, options: Sequence[ORMOption] = ()) -> Task:
     """A task the user may see: candidates and the holder; others are told it does not exist."""
     task = session.get(Task, task_id, options=options)
-    if task is None or not (is_candidate(user, task) or task.assignee_id == user.id):
+    if task is None or not may_open_task(user, task):
         raise NotFound("任务不存在或无权查看")
     return task
 
@@ -146,11 +147,12 @@ def release(session: Session, user: User, task_id: str) -> Task:
     return task
 
 
-def complete(session: Session, user: User, task_id: str, data: dict[str, Any]) -> Task:
+def complete(session: Session, user: User, task_id: str, data: dict[str, Any], claim_next: bool = False) -> Task:
     """Complete the holder's task with validated form data and advance the case.
 
     The workflow state, the task rows and the audit event commit together; the case's
-    version counter makes a second, concurrent completion fail with a conflict.
+    version counter makes a second, concurrent completion fail with a conflict. `claim_next`: a next task for the
+    holder's own unit and role is claimed for them in the same unit of work (`continuation`).
     """
     task = task_for(session, user, task_id, WITH_CASE_STATE)
     if task.state != TASK_OPEN:
@@ -165,7 +167,9 @@ def complete(session: Session, user: User, task_id: str, data: dict[str, Any]) -
     try:
         with unit_of_work(session):
             workflow = _advanced(session, case, item, task, values)
-            _write_completion(session, case, item, workflow, task, user, values)
+            next_tasks = _write_completion(session, case, item, workflow, task, user, values)
+            if claim_next:
+                continuation.claim_for(session, user, next_tasks)
     except (DomainError, FormInvalid):
         raise
     except Exception as exc:
@@ -202,8 +206,9 @@ def _write_completion(
     task: Task,
     user: User,
     values: dict[str, Any],
-) -> None:
-    """The completion's writes: the task row, its event, the case with what follows, and any 移交/归档/出件."""
+) -> list[TaskRow]:
+    """The completion's writes: the task row, its event, the case with what follows, and any 移交/归档/出件;
+    the task rows the step opened."""
     complete_task(session, task, user)
     history.record(session, case, "completed", user, task, detail=values)
     if task.form_key in money.REVIEWS and values.get("decision") != money.APPROVE:
@@ -211,6 +216,12 @@ def _write_completion(
     next_tasks = write_step(session, case, item, workflow)
     transfers.after_completion(session, case, task, values, next_tasks)
     collection.after_completion(session, case, task, values)
+    return next_tasks
+
+
+def held_tasks(user: User, open_tasks: Sequence[Task]) -> list[Task]:
+    """The open tasks of a case the user holds (claimed), which their case page offers to go on with."""
+    return [task for task in open_tasks if task.assignee_id == user.id and task.state == TASK_OPEN]
 
 
 def _record_failure(session: Session, case_id: int, user: User, task_id: str, exc: Exception) -> None:

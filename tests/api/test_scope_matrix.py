@@ -384,7 +384,7 @@ SCOPED = {
     "GET /tasks/<task_id>": TASK,
     "POST /tasks/<task_id>/claim": TASK,
     "POST /tasks/<task_id>/release": TASK,
-    "POST /tasks/<task_id>/complete": TASK,
+    "POST /tasks/<task_id>": TASK + " (the task page completes its own form)",
     # administrators' rights
     "POST /api/admin/instances/<int:case_id>/suspend": "cases.admin._case_for: " + CASE,
     "POST /api/admin/instances/<int:case_id>/resume": "cases.admin._case_for: " + CASE,

@@ -36,13 +36,13 @@ def test_the_responsible_centre_is_chosen_by_name_among_the_regions_centres(app,
     assert "单位代码" not in page
 
     approve = {"decision": "approve", "approved_amount": "200.50", "csrf_token": csrf_token(page)}
-    refused = client.post(f"/tasks/{task['id']}/complete", data=approve)
+    refused = client.post(f"/tasks/{task['id']}", data=approve)
     assert refused.status_code == 422
     html = refused.get_data(as_text=True)
     assert '<span class="field-error" data-field="responsible_centre">审核通过时须指定流转的管理部</span>' in html
     assert SELECT.search(html), "the select is offered again"
 
-    done = client.post(f"/tasks/{task['id']}/complete", data={**approve, "responsible_centre": CITY_CENTRE})
+    done = client.post(f"/tasks/{task['id']}", data={**approve, "responsible_centre": CITY_CENTRE})
     assert done.status_code == 302
     assert only_task(as_user("fz-centre.centre_reviewer"), "相应管理部审核")["org"]["code"] == CITY_CENTRE
 
@@ -51,7 +51,7 @@ def test_a_forged_unit_is_refused_by_the_field(app, as_user):
     client, task, case = routing_task_page(app, as_user)
     token = csrf_token(client.get(f"/tasks/{task['id']}").get_data(as_text=True))
     data = {"decision": "approve", "approved_amount": "200.50", "responsible_centre": "431100-YB", "csrf_token": token}
-    refused = client.post(f"/tasks/{task['id']}/complete", data=data)
+    refused = client.post(f"/tasks/{task['id']}", data=data)
     assert refused.status_code == 422
     html = refused.get_data(as_text=True)
     assert '<span class="field-error" data-field="responsible_centre">请选择福州市的医保中心/管理部</span>' in html

@@ -80,6 +80,7 @@ def instance(case_id: int, errors: dict | None = None, status: int = 200):
         tasks=file.stages,
         deadline=file.deadline,
         is_admin=ADMIN in user.roles,
+        offered=admin.offered_actions(file.case),
         action_labels=ACTION_LABELS | admin.ACTION_LABELS,
         status_labels=lifecycle.STATUS_LABELS,
         errors=errors or {},

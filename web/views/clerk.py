@@ -12,7 +12,7 @@ from engine.catalogue.flows import catalog, flow_for
 from engine.catalogue.offering import acceptable_items, items_of_region, offered_at
 from engine.core.errors import Forbidden, Invalid, NotFound
 from engine.core.reference import reference
-from engine.org.permissions import ensure_may_rate
+from engine.org.permissions import ensure_may_rate, may_open_task
 from engine.org.routing import unit_choices
 from engine.reporting import rated_stages, ratings
 from engine.sms import texts as sms_texts
@@ -103,8 +103,12 @@ def accepted():
     )
 
 
-@bp.route("/tasks/<task_id>")
+@bp.route("/tasks/<task_id>", methods=["GET", "POST"])
 def task(task_id: str):
+    """The task page; its form posts back here, so that a refused form is shown at the task's own address
+    (reloading it asks again, never a 405)."""
+    if request.method == "POST":
+        return _complete(task_id)
     return _task_page(task_id)
 
 
@@ -129,7 +133,7 @@ def _task_page(task_id: str, values: dict | None = None, errors: dict | None = N
         errors=errors or {},
         mine=task.assignee_id == user.id,
         action_labels=ACTION_LABELS,
-        notice_titles=notices.notice_titles(),
+        notice_titles=notices.available(db.session, user, task.instance_id),
     ), status
 
 
@@ -156,13 +160,14 @@ def release(task_id: str):
     return redirect(url_for("clerk.inbox"))
 
 
-@bp.route("/tasks/<task_id>/complete", methods=["POST"])
-def complete(task_id: str):
+def _complete(task_id: str):
+    """Complete the task; a next task for the clerk's own unit and role is claimed for them, and the case page
+    offers it (继续办理下一环节)."""
     user = current_account()
     task = work.task_for(db.session, user, task_id)
     data = from_form(json_schema(task.form_key), request.form)
     try:
-        done = work.complete(db.session, user, task_id, data)
+        done = work.complete(db.session, user, task_id, data, claim_next=True)
     except FormInvalid as exc:
         return _task_page(task_id, request.form.to_dict(), flat_errors(exc.errors), 422)
     except Invalid as exc:  # a rule of the step itself (a routed unit not of the region): said by its field too
@@ -193,12 +198,14 @@ def case(
         file=file,
         view=view,
         case=view.case,
+        held=work.held_tasks(user, view.open_tasks),
+        openable={task.id for task in view.open_tasks if may_open_task(user, task)},
         attach_materials=scans.attachable_materials(db.session, user, case_id),
         applicant_cases=queries.cases_of_applicant(db.session, user, view.case.applicant_id_number, case_id),
         action_labels=ACTION_LABELS,
         status_labels=lifecycle.STATUS_LABELS,
         deadline=file.deadline,
-        notice_titles=notices.notice_titles(),
+        notice_titles=notices.available(db.session, user, case_id),
         rating=rating,
         may_rate=may_rate,
         rating_schema=json_schema("rating"),
@@ -279,10 +286,9 @@ def accept(item_id: str):
     if payload["proxy"]:
         payload["mandate"] = from_form(json_schema("mandate"), request.form, "mandate.")
     try:
-        case = acceptance.start_case(db.session, user, payload, scans=_scans(item))
-    except FormInvalid as exc:
-        prefix = "details." if exc.form_key == start_form else ""
-        return _accept_page(item, details_schema, _posted(), flat_errors(exc.errors, prefix), 422)
+        case = acceptance.start_case(db.session, user, payload, scans=_scans(item), claim_next=True)
+    except FormInvalid as exc:  # every field's error at once, the item's own under `details.`
+        return _accept_page(item, details_schema, _posted(), flat_errors(exc.errors), 422)
     except Invalid as exc:
         errors = flat_errors(exc.errors) | {"": [exc.message]}
         return _accept_page(item, details_schema, _posted(), errors, 422, refer=not offered_at(item, user.org))
