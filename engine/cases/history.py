@@ -9,6 +9,7 @@ from typing import Any, cast
 from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
+from engine.cases import tallies
 from engine.core.clock import clock
 from engine.core.models import AuditEvent, CaseInstance, JSONObject, Task, User
 from engine.org.permissions import may_read_step_traces
@@ -56,13 +57,15 @@ def record(
 
     Events are only ever appended, so they go straight to the database as a plain INSERT instead
     of through the session's change tracking, which costs several times more per row. Each event is also
-    a fact the applicant may be sent a message of (`engine.sms`), written in the same unit of work.
+    a fact the applicant may be sent a message of (`engine.sms`), and one the SLA figures may count
+    (`engine.cases.tallies`), both written in the same unit of work.
     """
+    at = clock.now()
     session.connection().execute(
         _INSERT_EVENT,
         {
             "instance_id": case.id,
-            "at": clock.now(),
+            "at": at,
             "action": action,
             "user_id": user.id if user else None,
             "org_id": user.org_id if user else None,
@@ -72,6 +75,7 @@ def record(
         },
     )
     outbox.note(session, case, Fact(action, task.form_key if task else None, detail or {}))
+    tallies.note(session, case, action, at, user, task, detail or {})
 
 
 ERROR = "error"

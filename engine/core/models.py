@@ -632,3 +632,36 @@ class Promise(Base):
     fulfilled_at: Mapped[datetime | None]
 
     instance: Mapped[CaseInstance] = relationship(viewonly=True)
+
+
+# --- SLA and 考核 aggregates: counts per day x unit x item x stage ------------------------------------
+
+
+class SlaDay(Base):
+    """What the SLA and 考核 figures count, summed per Asia/Shanghai day, unit, item and stage, so that a
+    month's figures read a few thousand rows. Kept as steps happen and rebuilt from the raw rows by
+    engine/reporting/daily.py and engine/reporting/rebuild.py (which say what each count means).
+
+    `stage` is a task's title for its stage's counts and '' for the case's own (closure, 补正, 不予受理).
+    """
+
+    __tablename__ = "sla_day"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), primary_key=True)
+    item_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    stage: Mapped[str] = mapped_column(String(200), primary_key=True)
+    closed: Mapped[int] = mapped_column(default=0, server_default="0")
+    closed_on_time: Mapped[int] = mapped_column(default=0, server_default="0")
+    closed_late: Mapped[int] = mapped_column(default=0, server_default="0")
+    rectified: Mapped[int] = mapped_column(default=0, server_default="0")
+    rectified_on_time: Mapped[int] = mapped_column(default=0, server_default="0")
+    rectified_late: Mapped[int] = mapped_column(default=0, server_default="0")
+    stage_done: Mapped[int] = mapped_column(default=0, server_default="0")
+    stage_on_time: Mapped[int] = mapped_column(default=0, server_default="0")
+    stage_late: Mapped[int] = mapped_column(default=0, server_default="0")
+    stage_working_days: Mapped[int] = mapped_column(default=0, server_default="0")
+    approved: Mapped[int] = mapped_column(default=0, server_default="0")
+    rejected: Mapped[int] = mapped_column(default=0, server_default="0")
+    supplement: Mapped[int] = mapped_column(default=0, server_default="0")
+    not_accepted: Mapped[int] = mapped_column(default=0, server_default="0")

@@ -2,21 +2,20 @@
 
 `deferred`: cases accepted 容缺 (a promise made); `supplement`: cases told to supplement (一次性告知 given);
 `not_accepted`: cases ended 不予受理 because the 补正 period passed. Each is counted when it happened, in
-[since, until), at the unit that accepted the case.
+[since, until), at the unit that accepted the case; a case told twice counts on the day of its first notice.
+The last two are summed from the daily counts (`engine.reporting.daily`).
 """
 
 from collections.abc import Collection
 from datetime import date, datetime, time
-from typing import Any
 
-from sqlalchemy import ColumnElement, Executable, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.cases.lifecycle import NOT_ACCEPTED
 from engine.core.clock import SHANGHAI
-from engine.core.models import AuditEvent, CaseInstance, Promise, Task
+from engine.core.models import Promise
+from engine.reporting import daily
 
-NOTICE_FORM = "missing_materials_notice"
 KEYS = ("deferred", "supplement", "not_accepted")
 
 
@@ -26,38 +25,15 @@ def counts(
     """org id → {"deferred", "supplement", "not_accepted"}; units with none of them are left out."""
     start, end = _instant(since), _instant(until)
     found: dict[int, dict[str, int]] = {}
-
-    def add(key: str, query: Executable) -> None:
-        for org_id, n in session.execute(query):
-            found.setdefault(org_id, dict.fromkeys(KEYS, 0))[key] = n
-
-    def of_units(column: Any) -> list[ColumnElement[bool]]:
-        return [column.in_(list(org_ids))] if org_ids is not None else []
-
-    add(
-        "deferred",
-        select(Promise.org_id, func.count())
-        .where(Promise.created_at >= start, Promise.created_at < end, *of_units(Promise.org_id))
-        .group_by(Promise.org_id),
-    )
-    in_period = (AuditEvent.at >= start, AuditEvent.at < end, *of_units(CaseInstance.org_id))
-    add(
-        "supplement",
-        select(CaseInstance.org_id, func.count(func.distinct(AuditEvent.instance_id)))
-        .select_from(AuditEvent)
-        .join(CaseInstance, CaseInstance.id == AuditEvent.instance_id)
-        .join(Task, Task.id == AuditEvent.task_id)
-        .where(AuditEvent.action == "completed", Task.form_key == NOTICE_FORM, *in_period)
-        .group_by(CaseInstance.org_id),
-    )
-    add(
-        "not_accepted",
-        select(CaseInstance.org_id, func.count())
-        .select_from(AuditEvent)
-        .join(CaseInstance, CaseInstance.id == AuditEvent.instance_id)
-        .where(AuditEvent.action == NOT_ACCEPTED, *in_period)
-        .group_by(CaseInstance.org_id),
-    )
+    promised = select(Promise.org_id, func.count()).where(Promise.created_at >= start, Promise.created_at < end)
+    if org_ids is not None:
+        promised = promised.where(Promise.org_id.in_(list(org_ids)))
+    for org_id, n in session.execute(promised.group_by(Promise.org_id)):
+        found.setdefault(org_id, dict.fromkeys(KEYS, 0))["deferred"] = n
+    first, last = daily.days(since, until)
+    told = daily.sums(session, ("supplement", "not_accepted"), first=first, last=last, org_ids=org_ids, by=("org_id",))
+    for (org_id,), (supplement, not_accepted) in told.items():
+        found.setdefault(org_id, dict.fromkeys(KEYS, 0)).update(supplement=supplement, not_accepted=not_accepted)
     return found
 
 

@@ -3,7 +3,8 @@
 A case can conclude within its limit while one of its stages ran past its own, so a stage is judged on its
 own: a task is on time when it was completed before its due instant (the limit the calendar set when it
 was created), and its duration is the working days from the day it was created to the day it was completed.
-`stages` counts them per unit working the task and per stage (task title).
+`stages` counts them per unit working the task and per stage (task title). Stages, concluded cases and
+decisions are summed from the daily counts (`engine.reporting.daily`).
 
 `units` gives every unit of the scope with any figure its own figures (not those of the units under it):
 concluded cases by accepting unit, its stages together, its review decisions, and the counts of the
@@ -21,21 +22,20 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from engine import workcalendar
-from engine.cases.lifecycle import RUNNING, TASK_COMPLETED
+from engine.cases import tallies
+from engine.cases.lifecycle import RUNNING
 from engine.cases.queries import day_start
 from engine.core.clock import clock
-from engine.core.models import AuditEvent, CaseInstance, OrgUnit, Referral, Task, User
-from engine.reporting import acceptance_counts, proxy_counts, rating_counts, sla
+from engine.core.models import CaseInstance, OrgUnit, Referral, User
+from engine.reporting import acceptance_counts, daily, proxy_counts, rating_counts, sla
 
 Counts = dict[int, dict[str, int | float]]
 StageTotals = dict[tuple[int, str], list[int]]
 CountsFunction = Callable[..., Mapping[int, Mapping[str, int | float]]]
-# Decisions of the review form counted per unit that made them: stored value → counted name.
-DECISIONS = {"approve": "approved", "reject": "rejected"}
 # The overdue cases a 通报 lists at most, latest limit first.
 MAX_OVERDUE_CASES = 200
 # The counts modules take a bounded period: without a first or last day, these stand for "any time".
@@ -81,18 +81,10 @@ def decision_counts(
     session: Session, *, since: datetime | None, until: datetime | None, org_ids: list[int] | None = None
 ) -> Counts:
     """Review decisions (通过/不通过) per unit that made them within the period."""
-    decision = AuditEvent.detail["decision"].as_string()
-    statement = (
-        select(AuditEvent.org_id, decision, func.count())
-        .where(AuditEvent.action == "completed", decision.in_(DECISIONS), _between(AuditEvent.at, since, until))
-        .group_by(AuditEvent.org_id, decision)
-    )
-    if org_ids is not None:
-        statement = statement.where(AuditEvent.org_id.in_(org_ids))
-    found: Counts = {}
-    for org_id, value, count in session.execute(statement):
-        found.setdefault(org_id, {name: 0 for name in DECISIONS.values()})[DECISIONS[value]] = count
-    return found
+    first, last = daily.days(since or EARLIEST, until or LATEST)
+    names = tuple(tallies.DECISIONS.values())
+    found = daily.sums(session, names, first=first, last=last, org_ids=org_ids, by=("org_id",))
+    return {org_id: dict(zip(names, values, strict=True)) for (org_id,), values in found.items()}
 
 
 def referral_counts(
@@ -119,33 +111,17 @@ COUNTS: tuple[CountsFunction, ...] = (
 
 
 def stage_totals(session: Session, filters: sla.SlaFilter, unit_ids: list[int] | None) -> StageTotals:
-    """Tasks completed within the period per (unit id, stage): [completed, on time, late, sum of working days].
-
-    SQL counts them per (unit, stage, day created, day completed); only those day pairs go through the
-    working-day calendar.
-    """
-    created_day = sla.local_day(session, Task.created_at)
-    completed_day = sla.local_day(session, Task.completed_at)
-    on_time = func.coalesce(func.sum(case((Task.completed_at < Task.due_at, 1), else_=0)), 0)
-    late = func.coalesce(func.sum(case((Task.completed_at >= Task.due_at, 1), else_=0)), 0)
-    conditions = [Task.state == TASK_COMPLETED, sla.within(Task.completed_at, filters)]
-    if unit_ids is not None:
-        conditions.append(Task.org_id.in_(unit_ids))
-    if filters.item:
-        conditions.append(Task.instance_id.in_(select(CaseInstance.id).where(CaseInstance.item_id == filters.item)))
-    rows = session.execute(
-        select(Task.org_id, Task.title, created_day, completed_day, func.count(), on_time, late)
-        .where(*conditions)
-        .group_by(Task.org_id, Task.title, created_day, completed_day)
-    ).all()
-    calendar = workcalendar.default_calendar()
-    totals: StageTotals = {}
-    for org_id, title, created, completed, count, on, off in rows:
-        days = calendar.working_days_between(sla.as_date(created), sla.as_date(completed))
-        entry = totals.setdefault((org_id, title), [0, 0, 0, 0])
-        for index, value in enumerate((count, on, off, days * count)):
-            entry[index] += value
-    return totals
+    """Tasks completed within the period per (unit id, stage): [completed, on time, late, sum of working days]."""
+    found = daily.sums(
+        session,
+        tallies.STAGES,
+        first=filters.first,
+        last=filters.last,
+        org_ids=unit_ids,
+        item=filters.item,
+        by=("org_id", "stage"),
+    )
+    return {(org_id, title): list(values) for (org_id, title), values in found.items()}
 
 
 def stage_figures(session: Session, totals: StageTotals) -> list[dict[str, Any]]:

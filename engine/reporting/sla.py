@@ -1,6 +1,7 @@
 """SLA figures (时效统计) for administrators and 督办员, computed by aggregate SQL.
 
-- concluded cases on time (completed before their limit expired) or late, within the period;
+- concluded cases on time (completed before their limit expired) or late, within the period, summed from the
+  daily counts (`engine.reporting.daily`);
   a 差评's 整改 cases are counted apart from the applications themselves;
 - open tasks past their limit right now, by stage (task title) and unit — a snapshot, so the
   period does not apply;
@@ -25,22 +26,22 @@ from sqlalchemy import (
     DateTime,
     SQLColumnExpression,
     and_,
-    case,
     cast,
     func,
-    literal,
     select,
     true,
     type_coerce,
 )
 from sqlalchemy.orm import Session
 
+from engine.cases import tallies
 from engine.cases.lifecycle import TASK_OPEN
 from engine.cases.queries import day_start, unit_by_code, units_at_or_below
 from engine.catalogue.offering import items_under
 from engine.core.clock import clock
 from engine.core.models import CaseInstance, OrgUnit, Rating, Referral, Task, User
 from engine.org.permissions import sla_scope
+from engine.reporting import daily
 from engine.reporting.ratings import POOR_LEVELS
 from forms.choices import options
 
@@ -106,7 +107,7 @@ def concluded_by_unit(
     session: Session, filters: SlaFilter, unit_ids: list[int] | None
 ) -> dict[int, tuple[int, int, int]]:
     """(total, on time, late) of the concluded applications per accepting unit: the headline and the 受理单位 rows."""
-    return timeliness_counts(session, filters, unit_ids, False, CaseInstance.org_id)
+    return timeliness_counts(session, filters, unit_ids, False, "org_id")
 
 
 def _summed(rows: Iterable[tuple[int, int, int]]) -> tuple[int, int, int]:
@@ -121,26 +122,20 @@ def timeliness_counts(
     filters: SlaFilter,
     unit_ids: list[int] | None,
     rectifications: bool,
-    group: SQLColumnExpression[Any] | None = None,
+    group: str | None = None,
 ) -> dict[Any, tuple[int, int, int]]:
-    """(total, on time, late) of the concluded cases, per value of `group` (one key, None, without it)."""
-    is_rectification = CaseInstance.id.in_(select(Rating.rectification_id).where(Rating.rectification_id.is_not(None)))
-    on_time = case((CaseInstance.completed_at < CaseInstance.due_at, 1), else_=0)
-    late = case((CaseInstance.completed_at >= CaseInstance.due_at, 1), else_=0)
-    key = group if group is not None else literal(None)
-    statement = (
-        select(key, func.count(), func.coalesce(func.sum(on_time), 0), func.coalesce(func.sum(late), 0))
-        .select_from(CaseInstance)
-        .where(
-            CaseInstance.completed_at.is_not(None),
-            within(CaseInstance.completed_at, filters),
-            _case_conditions(filters, unit_ids),
-            is_rectification if rectifications else ~is_rectification,
-        )
+    """(total, on time, late) of the cases ended within the period, per value of the `sla_day` column `group`
+    (one key, None, without it)."""
+    found = daily.sums(
+        session,
+        tallies.RECTIFIED if rectifications else tallies.CLOSED,
+        first=filters.first,
+        last=filters.last,
+        org_ids=unit_ids,
+        item=filters.item,
+        by=(group,) if group else (),
     )
-    if group is not None:
-        statement = statement.group_by(group)
-    return {value: (total, on, off) for value, total, on, off in session.execute(statement)}
+    return {(key[0] if group else None): (total, on, off) for key, (total, on, off) in found.items()}
 
 
 def rates(total: int, on_time: int, late: int) -> dict[str, Any]:
@@ -160,7 +155,7 @@ def sla_breakdowns(session: Session, user: User, filters: SlaFilter) -> dict[str
     scope, unit_ids = figures_scope(session, user, filters)
     per_org = concluded_by_unit(session, filters, unit_ids)
     accepting = session.scalars(select(OrgUnit).where(OrgUnit.id.in_(per_org)).order_by(OrgUnit.code)).all()
-    per_item = timeliness_counts(session, filters, unit_ids, False, CaseInstance.item_id)  # `item` filtered in SQL
+    per_item = timeliness_counts(session, filters, unit_ids, False, "item_id")  # `item` filtered in SQL
     return {
         "by_unit": [{"org": unit, "concluded": rates(*per_org[unit.id])} for unit in accepting],
         "by_item": [
