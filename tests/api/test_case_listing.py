@@ -5,7 +5,7 @@ from datetime import datetime
 import pytest
 
 from engine.core.clock import SHANGHAI, clock
-from tests.scenarios import APPROVE, PAYOUT, settle, start_reimbursement_at, work
+from tests.scenarios import APPROVE, PAYOUT, collect, settle, start_reimbursement_at, work
 
 pytestmark = pytest.mark.usefixtures("fresh")
 
@@ -25,6 +25,7 @@ def cases(as_user):
     work(as_user("fc-centre.centre_reviewer"), "医保中心复核", APPROVE)
     settle(as_user)
     work(as_user("fc-centre.centre_payer"), "拨付", PAYOUT)
+    collect(as_user("qujiangcun.village_agent"))  # 统一窗口出件 at the accepting village
     at("2026-10-12")
     qujiang = start_reimbursement_at(as_user, "qujiangcun", "360981104201", "王二")
     xinzhuang = start_reimbursement_at(as_user, "xinzhuang", "360981104202", "赵三")

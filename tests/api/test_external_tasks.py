@@ -17,6 +17,7 @@ from tests.scenarios import (
     APPROVE,
     PAYOUT,
     SETTLEMENT_TOPIC,
+    collect,
     only_task,
     start_at_village,
     work,
@@ -93,6 +94,7 @@ def test_an_unchanged_camunda_client_settles_a_real_claim_and_the_split_shows_on
     assert refused.status_code == 422 and "100.40" in refused.get_json()["errors"]["amount"][0]
     done = payer.post(f"/api/tasks/{task['id']}/complete", json={"data": PAYOUT | {"amount": "100.40"}})
     assert done.status_code == 200, done.get_json()
+    collect(as_user("qujiangcun.village_agent"))  # 统一窗口出件 at the accepting village
     notice = as_user("qujiangcun.village_agent").get(f"/api/instances/{case['id']}/documents/conclusion")
     text = notice.get_data(as_text=True)
     for label, amount in (
