@@ -8,7 +8,7 @@ from sqlalchemy import ColumnElement, Select, and_, bindparam, or_, select, true
 from sqlalchemy.orm import Session, object_session
 
 from engine.core.errors import Forbidden, Invalid, NotFound
-from engine.core.models import CaseInstance, OrgUnit, ProcessDefinition, Task, User
+from engine.core.models import CaseInstance, CaseScope, OrgUnit, ProcessDefinition, Task, User
 from engine.core.reference import OrgKind, reference
 from engine.org.routing import ancestry, subtree_ids, window_role
 
@@ -171,15 +171,30 @@ def any_in_scope(user: Actor, unit_ids: Iterable[int]) -> bool:
     return session.scalar(select(OrgUnit.id).where(OrgUnit.id.in_(wanted), OrgUnit.id.in_(units)).limit(1)) is not None
 
 
+@dataclass(frozen=True)
+class ListingScope:
+    """The cases of a scope as the `CaseScope` rows of one unit (`engine.cases.scopes` writes them): those it
+    accepted or holds a task of (`subtree` false), or those of any unit of its subtree (true). One index range."""
+
+    org_id: int
+    subtree: bool
+
+    def condition(self) -> ColumnElement[bool]:
+        return CaseInstance.id.in_(
+            select(CaseScope.instance_id).where(CaseScope.org_id == self.org_id, CaseScope.subtree == self.subtree)
+        )
+
+
+def admin_listing_scope(user: Actor) -> ListingScope | None:
+    """The cases of a user's scope: accepted, or with a task worked, at a unit of it; None means every case."""
+    root = scope_root(user)
+    return None if root is None else ListingScope(root.id, subtree=True)
+
+
 def cases_in_scope(user: Actor) -> ColumnElement[bool]:
-    """The cases of a user's scope as a SQL condition on cases: accepted, or with a task worked, at a unit of it."""
-    units = scope_units(user)
-    if units is None:
-        return true()
-    return or_(
-        CaseInstance.org_id.in_(units),
-        CaseInstance.id.in_(select(Task.instance_id).where(Task.org_id.in_(units))),
-    )
+    """The cases of a user's scope as a SQL condition on cases (`admin_listing_scope`)."""
+    scope = admin_listing_scope(user)
+    return true() if scope is None else scope.condition()
 
 
 def unit_in_scope(session: Session, user: Actor, code: str, field: str) -> OrgUnit:
@@ -229,14 +244,18 @@ def ensure_may_rate(user: User, case_org_id: int) -> None:
         raise Forbidden("只有受理单位的工作人员可以登记该办件的好差评")
 
 
-def visible_cases_filter(user: User) -> ColumnElement[bool]:
-    """The rule of `may_see_case` as a SQL condition on cases, for listings."""
+def visible_cases_scope(user: User) -> ListingScope | None:
+    """The rule of `may_see_case` as the scope a listing reads: an administrator's scope, a clerk's own unit's cases
+    (accepted there or with a task there); None means every case."""
     if ADMIN in user.roles:
-        return cases_in_scope(user)
-    return or_(
-        CaseInstance.org_id == user.org_id,
-        CaseInstance.id.in_(select(Task.instance_id).where(Task.org_id == user.org_id)),
-    )
+        return admin_listing_scope(user)
+    return ListingScope(user.org_id, subtree=False)
+
+
+def visible_cases_filter(user: User) -> ColumnElement[bool]:
+    """The rule of `may_see_case` as a SQL condition on cases (`visible_cases_scope`)."""
+    scope = visible_cases_scope(user)
+    return true() if scope is None else scope.condition()
 
 
 def sla_scope(user: User, requested: OrgUnit | None) -> OrgUnit | None:
@@ -405,7 +424,13 @@ def referrals_filter(user: User, made_by: Any, referred_to: Any) -> ColumnElemen
 # --- SMS notices (短信通知) ------------------------------------------------------------------------
 
 
+def may_read_sms_outbox(user: Actor) -> bool:
+    """Administrators read the outbox of their scope's cases (messages name an applicant's mobile); a 督办员 who
+    shares 办件监控 does not."""
+    return ADMIN in user.roles
+
+
 def sms_outbox_filter(user: Actor) -> ColumnElement[bool]:
-    """Administrators read the outbox of their scope's cases (messages name an applicant's mobile)."""
-    ensure_admin(user)
+    if not may_read_sms_outbox(user):
+        ensure_admin(user)
     return cases_in_scope(user)

@@ -106,6 +106,7 @@ def test_the_monitoring_search_of_a_supervisor_keeps_to_their_cases(fresh, as_us
     client, _ = page_login(fresh, "xiaogang.supervisor")
     found = page(client, "/admin/instances?q=张三")
     assert found.count('<td class="mono">') == 0 and "没有符合条件的办件" in found
+    assert "短信通知" not in found  # the outbox names applicants' mobiles: administrators only
 
 
 def test_the_village_agent_finds_the_case_just_accepted_under_my_accepted_cases(fresh, as_user):

@@ -11,7 +11,7 @@ from engine.cases.history import ACTION_LABELS
 from engine.catalogue.offering import items_of_scope
 from engine.core.errors import Invalid
 from engine.org import accounts
-from engine.org.permissions import ADMIN
+from engine.org.permissions import ADMIN, may_read_sms_outbox
 from engine.sms import listing as sms_listing
 from server.args import CaseListQuery
 from server.extensions import db
@@ -64,7 +64,7 @@ def instances():
         items=items_of_scope(db.session, user),
         units=accounts.units_in_scope(db.session, user),
         status_labels=lifecycle.STATUS_LABELS,
-        sms_counts=sms_listing.counts_of(db.session, user),
+        sms_counts=sms_listing.counts_of(db.session, user) if may_read_sms_outbox(user) else None,
     ), status
 
 
