@@ -33,7 +33,10 @@ def detail(case_id: int):
 
 
 class CasePageOut(Schema):
-    total = fields.Integer()
+    total = fields.Integer(metadata={"description": f"符合条件的办件数，至多计到{queries.COUNT_CAP}"})
+    total_capped = fields.Boolean(
+        metadata={"description": f"超过{queries.COUNT_CAP}件（total 即为上限，页面显示“10,000+”）"}
+    )
     page = fields.Integer()
     per_page = fields.Integer()
     items = fields.List(fields.Nested(CaseOut))
@@ -77,6 +80,7 @@ class _ListedRow:
 
 class ListedPageOut(Schema):
     total = fields.Integer()
+    total_capped = fields.Boolean()
     page = fields.Integer()
     per_page = fields.Integer()
     items = fields.List(fields.Nested(ListedCaseOut))

@@ -4,23 +4,24 @@ Dates in filters are calendar days in Asia/Shanghai; a day range includes both e
 (`q`) matches the case number or the applicant by `case_search_condition`, the one rule of what a
 typed text can be; the cases a window accepted (`cases_accepted_by`) and the other cases of one
 applicant (`cases_of_applicant`) are listings of their own. Every listing keeps to what the caller
-may see (`visible_cases_filter`).
+may see (`visible_cases_scope`), read as its `CaseScope` rows in the listing's order; counts stop at
+`COUNT_CAP`.
 """
 
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlalchemy.orm import Session, joinedload
 
-from engine.cases import supplements, waits
+from engine.cases import overdue, supplements, waits
 from engine.cases.deadlines import DeadlineStatus, deadline_status
 from engine.cases.lifecycle import ENDED, RUNNING, TASK_OPEN
 from engine.core.clock import SHANGHAI, clock
 from engine.core.errors import Invalid
-from engine.core.models import CaseInstance, MessageWait, OrgUnit, Task, User
-from engine.org.permissions import visible_cases_filter
+from engine.core.models import CaseInstance, CaseScope, MessageWait, OrgUnit, Task, User
+from engine.org.permissions import ListingScope, visible_cases_scope
 
 
 @dataclass(frozen=True)
@@ -35,12 +36,18 @@ class CaseFilter:
     q: str | None = None
 
 
+COUNT_CAP = 10_000
+"""Listings count their cases up to this many; beyond it they say "10,000+" (`total_capped`), not scan them all."""
+
+
 @dataclass
 class CasePage:
     items: list[CaseInstance]
     total: int
     page: int
     per_page: int
+    total_capped: bool = False
+    """True when more than `COUNT_CAP` cases match: `total` is then `COUNT_CAP`."""
 
 
 @dataclass(frozen=True)
@@ -96,12 +103,6 @@ def units_at_or_below(session: Session, unit: OrgUnit) -> list[int]:
         found.append(current)
         pending.extend(children.get(current, []))
     return found
-
-
-def overdue_case_condition(now: datetime) -> ColumnElement[bool]:
-    """A running case is overdue once its own limit or the limit of one of its open tasks has passed."""
-    late_task = exists().where(Task.instance_id == CaseInstance.id, Task.state == TASK_OPEN, Task.due_at <= now)
-    return and_(CaseInstance.status == RUNNING, or_(CaseInstance.due_at <= now, late_task))
 
 
 # --- Search ---------------------------------------------------------------------------------
@@ -169,7 +170,7 @@ def list_cases(session: Session, user: User, filters: CaseFilter, page: int = 1,
     expires before that day begins; `started_from`/`started_to` bound the day of acceptance;
     `q` is a search text (`case_search_condition`).
     """
-    conditions = [visible_cases_filter(user)]
+    conditions: list[ColumnElement[bool]] = []
     if filters.q is not None:
         conditions.append(case_search_condition(filters.q))
     if filters.item:
@@ -179,27 +180,41 @@ def list_cases(session: Session, user: User, filters: CaseFilter, page: int = 1,
     if filters.status:
         conditions.append(CaseInstance.status == filters.status)
     if filters.overdue:
-        conditions.append(overdue_case_condition(clock.now()))
+        conditions.append(overdue.overdue_case_condition(clock.now()))
     if filters.due_before:
         conditions.append(CaseInstance.due_at < day_start(filters.due_before))
     if filters.started_from:
         conditions.append(CaseInstance.started_at >= day_start(filters.started_from))
     if filters.started_to:
         conditions.append(CaseInstance.started_at < day_start(filters.started_to + timedelta(days=1)))
-    return _newest_first(session, and_(*conditions), page, per_page)
+    return _newest_first(session, visible_cases_scope(user), and_(true(), *conditions), page, per_page)
 
 
-def _newest_first(session: Session, condition: ColumnElement[bool], page: int, per_page: int) -> CasePage:
-    total = session.scalar(select(func.count()).select_from(CaseInstance).where(condition)) or 0
+def _newest_first(
+    session: Session, scope: ListingScope | None, condition: ColumnElement[bool], page: int, per_page: int
+) -> CasePage:
+    """A page of the cases of `scope` (None: every case) matching `condition`, newest first, and their count
+    up to `COUNT_CAP`. A scope is read as its `CaseScope` rows, in the listing's order (`ix_case_scope_listing`);
+    every case as `ix_case_instance_started`. So a page reads about as many rows as it skips and shows."""
+    if scope is None:
+        ids = select(CaseInstance.id).where(condition)
+        order = (CaseInstance.started_at.desc(), CaseInstance.id.desc())
+    else:
+        ids = (
+            select(CaseInstance.id)
+            .join(CaseScope, CaseScope.instance_id == CaseInstance.id)
+            .where(CaseScope.org_id == scope.org_id, CaseScope.subtree == scope.subtree, condition)
+        )
+        order = (CaseScope.started_at.desc(), CaseScope.instance_id.desc())
+    counted = session.scalar(select(func.count()).select_from(ids.limit(COUNT_CAP + 1).subquery())) or 0
     rows = session.scalars(
-        select(CaseInstance)
+        ids.with_only_columns(CaseInstance)
         .options(joinedload(CaseInstance.org))
-        .where(condition)
-        .order_by(CaseInstance.started_at.desc(), CaseInstance.id.desc())
+        .order_by(*order)
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
-    return CasePage(list(rows), total, page, per_page)
+    return CasePage(list(rows), min(counted, COUNT_CAP), page, per_page, total_capped=counted > COUNT_CAP)
 
 
 @dataclass
@@ -210,6 +225,7 @@ class ListedPage:
     total: int
     page: int
     per_page: int
+    total_capped: bool = False
 
 
 def cases_accepted_by(session: Session, user: User, page: int = 1, per_page: int = 20) -> ListedPage:
@@ -218,9 +234,9 @@ def cases_accepted_by(session: Session, user: User, page: int = 1, per_page: int
     A window reads them to follow what it accepted after the case left it; the open steps of the page
     come in one query (`listed_cases`).
     """
-    condition = and_(visible_cases_filter(user), CaseInstance.org_id == user.org_id)
-    found = _newest_first(session, condition, page, per_page)
-    return ListedPage(listed_cases(session, found.items), found.total, found.page, found.per_page)
+    own = ListingScope(user.org_id, subtree=False)
+    found = _newest_first(session, own, CaseInstance.org_id == user.org_id, page, per_page)
+    return ListedPage(listed_cases(session, found.items), found.total, found.page, found.per_page, found.total_capped)
 
 
 APPLICANT_CASES_LIMIT = 50
@@ -235,10 +251,10 @@ def cases_of_applicant(
     """
     if not id_number:
         return ListedPage([], 0, 1, APPLICANT_CASES_LIMIT)
-    conditions = [visible_cases_filter(user), CaseInstance.applicant_id_number == id_number.strip().upper()]
+    conditions = [CaseInstance.applicant_id_number == id_number.strip().upper()]
     if except_case_id is not None:
         conditions.append(CaseInstance.id != except_case_id)
-    found = _newest_first(session, and_(*conditions), 1, APPLICANT_CASES_LIMIT)
+    found = _newest_first(session, visible_cases_scope(user), and_(*conditions), 1, APPLICANT_CASES_LIMIT)
     return ListedPage(listed_cases(session, found.items), found.total, found.page, found.per_page)
 
 

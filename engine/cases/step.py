@@ -4,9 +4,11 @@ A step (acceptance, a completion, a timer, an administrator's action, a recomput
 one unit of work (`engine.core.uow`) and is written here in a fixed order: the case row first, with
 one UPDATE that names the version the step read (a mismatch is `StaleDataError`, a 409 from the unit
 of work), then the task rows, then the timer rows, the messages the case waits for and the texts to the
-applicant of the tasks it opened (`engine.sms`); audit events, and their texts, are appended as the step
-records them. Rows are written with plain statements, so the session's object
-bookkeeping is told here, and only here, what each statement wrote (`set_committed_value`).
+applicant of the tasks it opened (`engine.sms`), then what the listings read: the units the case is listed
+under (`engine.cases.scopes`) and its next deadline (`engine.cases.overdue`, also after moving task rows);
+audit events, and their texts, are appended as the step records them. Rows are written with plain
+statements, so the session's object bookkeeping is told here, and only here, what each statement wrote
+(`set_committed_value`).
 """
 
 from collections.abc import Collection, Iterator, Mapping
@@ -17,7 +19,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine.cases import history, lifecycle, promises
+from engine.cases import history, lifecycle, overdue, promises, scopes
 from engine.cases.waits import sync_waits
 from engine.catalogue.items import Item
 from engine.core.clock import clock
@@ -59,6 +61,8 @@ def write_step(session: Session, case: CaseInstance, item: Item | None, workflow
     sync_timers(session, case, workflow, waiting)
     sync_waits(session, case, workflow, waiting)
     outbox.note_opened(session, case, _opened(ready, created))
+    scopes.note_units(session, case, {case.org_id, *(row["org_id"] for row in created)})
+    overdue.note_next_deadline(session, case)
     return created
 
 
@@ -123,6 +127,7 @@ def move_tasks(session: Session, case: CaseInstance, from_states: tuple[str, ...
     """Move the case's task rows, user and external, in `from_states` to `to_state` (suspend, resume, terminate)."""
     _move_rows(session, Task, case, from_states, to_state)
     _move_rows(session, ExternalTask, case, from_states, to_state)
+    overdue.note_next_deadline(session, case)
 
 
 def move_timers(session: Session, case: CaseInstance, from_states: tuple[str, ...], to_state: str) -> None:

@@ -126,6 +126,11 @@ class CaseInstance(Base):
     """A case (办件): one run of an item's flow, with its serialised workflow state."""
 
     __tablename__ = "case_instance"
+    __table_args__ = (
+        # Listings (engine/cases/queries.py): newest first, and overdue now as one range.
+        Index("ix_case_instance_started", "started_at", "id"),
+        Index("ix_case_instance_overdue", "status", "next_deadline"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_no: Mapped[str | None] = mapped_column(String(40), unique=True)
@@ -143,6 +148,9 @@ class CaseInstance(Base):
     started_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     started_at: Mapped[datetime]
     due_at: Mapped[datetime | None] = mapped_column(index=True)
+    next_deadline: Mapped[datetime | None] = mapped_column(
+        comment="the earliest pending deadline, the case's or an open task's (engine/cases/overdue.py); none once ended"
+    )
     clock_from: Mapped[datetime | None]
     limit_days: Mapped[int | None]
     completed_at: Mapped[datetime | None]
@@ -160,8 +168,10 @@ class Task(Base):
 
     __tablename__ = "task"
     __table_args__ = (
-        Index("ix_task_inbox", "org_id", "role", "state", "due_at"),
-        Index("ix_task_assignee", "assignee_id", "state"),
+        # Inboxes in their order (engine/tasks/work.py: earliest due first, none last, then oldest), role and
+        # holder read from the index, so a deep page skips index entries only.
+        Index("ix_task_inbox", "org_id", "state", "due_at", "created_at", "role", "assignee_id", "id"),
+        Index("ix_task_assignee", "assignee_id", "state", "due_at", "created_at", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -632,6 +642,58 @@ class Promise(Base):
     fulfilled_at: Mapped[datetime | None]
 
     instance: Mapped[CaseInstance] = relationship(viewonly=True)
+
+
+# --- SLA and 考核 aggregates: counts per day x unit x item x stage ------------------------------------
+
+
+class SlaDay(Base):
+    """What the SLA and 考核 figures count, summed per Asia/Shanghai day, unit, item and stage, so that a
+    month's figures read a few thousand rows. Kept as steps happen and rebuilt from the raw rows by
+    engine/reporting/daily.py and engine/reporting/rebuild.py (which say what each count means).
+
+    `stage` is a task's title for its stage's counts and '' for the case's own (closure, 补正, 不予受理).
+    """
+
+    __tablename__ = "sla_day"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), primary_key=True)
+    item_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    stage: Mapped[str] = mapped_column(String(200), primary_key=True)
+    closed: Mapped[int] = mapped_column(default=0, server_default="0")
+    closed_on_time: Mapped[int] = mapped_column(default=0, server_default="0")
+    closed_late: Mapped[int] = mapped_column(default=0, server_default="0")
+    rectified: Mapped[int] = mapped_column(default=0, server_default="0")
+    rectified_on_time: Mapped[int] = mapped_column(default=0, server_default="0")
+    rectified_late: Mapped[int] = mapped_column(default=0, server_default="0")
+    stage_done: Mapped[int] = mapped_column(default=0, server_default="0")
+    stage_on_time: Mapped[int] = mapped_column(default=0, server_default="0")
+    stage_late: Mapped[int] = mapped_column(default=0, server_default="0")
+    stage_working_days: Mapped[int] = mapped_column(default=0, server_default="0")
+    approved: Mapped[int] = mapped_column(default=0, server_default="0")
+    rejected: Mapped[int] = mapped_column(default=0, server_default="0")
+    supplement: Mapped[int] = mapped_column(default=0, server_default="0")
+    not_accepted: Mapped[int] = mapped_column(default=0, server_default="0")
+
+# --- listing scopes: the units a case is listed under -------------------------------------------------
+
+
+class CaseScope(Base):
+    """A unit whose listings hold a case, so that a clerk's or an administrator's scope is one index range.
+
+    `subtree` false: the unit accepted the case or holds or held one of its tasks (what its clerks see);
+    true: that, or a unit under it, did (what the unit's administrators see). Written by the step writer
+    (engine/cases/scopes.py); `started_at` is the case's, for the listing's order.
+    """
+
+    __tablename__ = "case_scope"
+    __table_args__ = (Index("ix_case_scope_listing", "org_id", "subtree", "started_at", "instance_id"),)
+
+    instance_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"), primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), primary_key=True)
+    subtree: Mapped[bool] = mapped_column(primary_key=True)
+    started_at: Mapped[datetime]
 
 
 # --- SLA and 考核 aggregates: counts per day x unit x item x stage ------------------------------------

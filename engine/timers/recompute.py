@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from engine import workcalendar
 from engine.bpmn import deployment
-from engine.cases import history, lifecycle
+from engine.cases import history, lifecycle, overdue
 from engine.cases.lifecycle import TASK_PENDING, TIMER_HELD, TIMER_WAITING
 from engine.cases.step import write_case
 from engine.core.clock import SHANGHAI, clock
@@ -79,6 +79,7 @@ def _recompute_case(session: Session, case: CaseInstance) -> int:
             changes.append(change)
     if changes:
         write_case(session, case, workflow)
+        overdue.note_next_deadline(session, case)
         history.record(session, case, "deadline_recomputed", detail={"changes": changes})
     return len(changes)
 

@@ -1,0 +1,41 @@
+"""The overdue condition as data: each case keeps its next deadline, so "overdue now" is one index range.
+
+A running case is 已超期 once its own limit or the limit of one of its open tasks has passed. Both are instants
+fixed when a step writes them, so the earliest of them is kept in `CaseInstance.next_deadline` by every writer
+of a deadline or a task row (the step writer, suspension, resumption, a holiday notice's recomputation), and
+"overdue now" is `status = 'running' AND next_deadline <= now` (index `ix_case_instance_overdue`), not a probe of
+each running case's tasks. Time passing needs no write: the column holds an instant, the query brings the now.
+"""
+
+from datetime import datetime
+from typing import cast
+
+from sqlalchemy import ColumnElement, Table, and_, bindparam, func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from engine.cases.lifecycle import ENDED, RUNNING, TASK_PENDING
+from engine.core.models import CaseInstance, Task
+
+_EARLIEST_TASK_DUE = select(func.min(Task.due_at)).where(
+    Task.instance_id == bindparam("case_id"), Task.state.in_(TASK_PENDING)
+)
+_CASES = cast(Table, CaseInstance.__table__)
+_WRITE = _CASES.update().where(_CASES.c.id == bindparam("case_id")).values(next_deadline=bindparam("next_deadline"))
+
+
+def overdue_case_condition(now: datetime) -> ColumnElement[bool]:
+    """Running cases whose next deadline has passed: their own limit or one of their open tasks'."""
+    return and_(CaseInstance.status == RUNNING, CaseInstance.next_deadline <= now)
+
+
+def note_next_deadline(session: Session, case: CaseInstance) -> None:
+    """Store the case's earliest pending deadline after a step changed its limit or its task rows (none once the
+    case ended). The case row was already written, at its version, by this unit of work, which holds it."""
+    value = None
+    if case.status not in ENDED:
+        task_due = session.scalar(_EARLIEST_TASK_DUE, {"case_id": case.id})
+        value = min((due for due in (case.due_at, task_due) if due is not None), default=None)
+    if value != case.next_deadline:
+        session.connection().execute(_WRITE, {"case_id": case.id, "next_deadline": value})
+    set_committed_value(case, "next_deadline", value)
