@@ -117,7 +117,7 @@ def _accept(
         applicant_name=data["applicant"].get("name"),
         applicant_id_number=data["applicant"].get("id_number"),
         applicant_mobile=data["applicant"].get("mobile"),
-        state="",
+        state=b"",
         started_by_id=user.id,
         started_at=now,
         due_at=case_due.due_at if case_due else None,

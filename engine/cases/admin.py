@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.bpmn import deployment
-from engine.cases import history, lifecycle, money, waits
+from engine.cases import history, lifecycle, money, retention, waits
 from engine.cases.deadlines import moved_by_working_days, working_days_suspended
 from engine.cases.lifecycle import (
     TASK_CANCELLED,
@@ -55,8 +55,6 @@ def may_retry(case: CaseInstance) -> bool:
     return bool(case.last_error)
 
 
-
-
 def suspend(session: Session, user: User, case_id: int, reason: str = "") -> CaseInstance:
     case = _case_for(session, user, case_id, "挂起")
     with unit_of_work(session):
@@ -93,6 +91,7 @@ def terminate(session: Session, user: User, case_id: int, reason: str) -> CaseIn
         write_case(session, case)
         move_tasks(session, case, TASK_PENDING, TASK_CANCELLED)
         move_timers(session, case, (TIMER_WAITING, TIMER_HELD), TIMER_CANCELLED)
+        retention.drop_cancelled_timers(session, case)
         waits.clear(session, case)
         money.release_invoices(session, case.id)
         history.record(session, case, "terminated", user, detail={"reason": reason.strip()})

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine.cases import history, lifecycle, overdue, promises, scopes
+from engine.cases import history, lifecycle, overdue, promises, retention, scopes
 from engine.cases.waits import sync_waits
 from engine.catalogue.items import Item
 from engine.core.clock import clock
@@ -29,7 +29,7 @@ from engine.core.typing import SpiffTask, Workflow
 from engine.sms import outbox
 from engine.tasks.projection import TaskRow, project_external_tasks, project_tasks
 from engine.timers.table import sync_timers
-from engine.workflow import snapshot
+from engine.workflow import snapshot, stored
 from engine.workflow.thrown import take_uncaught_error
 
 # What a step may change on the case row besides its workflow state.
@@ -59,6 +59,8 @@ def write_step(session: Session, case: CaseInstance, item: Item | None, workflow
     created = project_tasks(session, case, item, ready)
     project_external_tasks(session, case, ready)
     sync_timers(session, case, workflow, waiting)
+    if retention.is_slim(case):
+        retention.drop_cancelled_timers(session, case)
     sync_waits(session, case, workflow, waiting)
     outbox.note_opened(session, case, _opened(ready, created))
     scopes.note_units(session, case, {case.org_id, *(row["org_id"] for row in created)})
@@ -80,7 +82,7 @@ def write_case(session: Session, case: CaseInstance, workflow: Workflow | None =
     values: dict[str, Any] = {c: getattr(case, c) for c in STEP_COLUMNS} | {"version": read_version + 1}
     statement = _WRITE_CASE
     if workflow is not None:
-        values["state"] = snapshot.dump_state(workflow)
+        values["state"] = stored.encode(snapshot.dump_state(workflow, slim=retention.is_slim(case)))
         statement = _WRITE_CASE_AND_STATE
     written = session.connection().execute(statement, {"case_id": case.id, "read_version": read_version, **values})
     if written.rowcount != 1:

@@ -10,11 +10,11 @@ through their id columns, so a flush never has to walk them.
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy import false as sa_false
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import NullType, TypeDecorator, TypeEngine
 
 from engine.core.clock import SHANGHAI
 
@@ -40,6 +40,23 @@ class Instant(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC).astimezone(SHANGHAI)
+
+
+class StateBytes(TypeDecorator[bytes]):
+    """A workflow state as stored (engine/workflow/stored.py): bytes, `bytea` on PostgreSQL.
+
+    SQLite keeps the TEXT column of earlier releases, whose cells hold blobs and old text alike; old text
+    reads back as its UTF-8 bytes.
+    """
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        return dialect.type_descriptor(NullType() if dialect.name == "sqlite" else LargeBinary())
+
+    def process_result_value(self, value: bytes | str | None, dialect: Dialect) -> bytes | None:
+        return value.encode() if isinstance(value, str) else value
 
 
 class Base(DeclarativeBase):
@@ -144,7 +161,7 @@ class CaseInstance(Base):
     applicant_name: Mapped[str | None] = mapped_column(String(60), index=True)
     applicant_id_number: Mapped[str | None] = mapped_column(String(18), index=True)
     applicant_mobile: Mapped[str | None] = mapped_column(String(20), index=True)
-    state: Mapped[str] = mapped_column(Text, deferred=True)
+    state: Mapped[bytes] = mapped_column(StateBytes, deferred=True)
     started_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     started_at: Mapped[datetime]
     due_at: Mapped[datetime | None] = mapped_column(index=True)
@@ -263,12 +280,26 @@ class Timer(Base):
     """A BPMN timer waiting in a case, indexed by when it fires so a sweep reads only due ones."""
 
     __tablename__ = "timer"
-    __table_args__ = (Index("ix_timer_due", "state", "fire_at"),)
+    __table_args__ = (
+        Index("ix_timer_due", "state", "fire_at"),
+        # The timer workers' next wake-up among incidents (engine/timers/wakeups.py): few rows, read often.
+        Index(
+            "ix_timer_retry",
+            "retry_at",
+            sqlite_where=text("state = 'waiting' AND retry_at IS NOT NULL"),
+            postgresql_where=text("state = 'waiting' AND retry_at IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"), index=True)
     task_id: Mapped[str] = mapped_column(String(36))
     kind: Mapped[str | None] = mapped_column(String(20))
+    marker: Mapped[bool] = mapped_column(
+        default=False,
+        server_default=sa_false(),
+        comment="fires without loading the workflow: a 即将超期 whose path only ends (engine/timers/markers.py)",
+    )
     title: Mapped[str] = mapped_column(String(200))
     fire_at: Mapped[datetime]
     armed_at: Mapped[datetime]
@@ -643,38 +674,6 @@ class Promise(Base):
 
     instance: Mapped[CaseInstance] = relationship(viewonly=True)
 
-
-# --- SLA and 考核 aggregates: counts per day x unit x item x stage ------------------------------------
-
-
-class SlaDay(Base):
-    """What the SLA and 考核 figures count, summed per Asia/Shanghai day, unit, item and stage, so that a
-    month's figures read a few thousand rows. Kept as steps happen and rebuilt from the raw rows by
-    engine/reporting/daily.py and engine/reporting/rebuild.py (which say what each count means).
-
-    `stage` is a task's title for its stage's counts and '' for the case's own (closure, 补正, 不予受理).
-    """
-
-    __tablename__ = "sla_day"
-
-    day: Mapped[date] = mapped_column(primary_key=True)
-    org_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), primary_key=True)
-    item_id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    stage: Mapped[str] = mapped_column(String(200), primary_key=True)
-    closed: Mapped[int] = mapped_column(default=0, server_default="0")
-    closed_on_time: Mapped[int] = mapped_column(default=0, server_default="0")
-    closed_late: Mapped[int] = mapped_column(default=0, server_default="0")
-    rectified: Mapped[int] = mapped_column(default=0, server_default="0")
-    rectified_on_time: Mapped[int] = mapped_column(default=0, server_default="0")
-    rectified_late: Mapped[int] = mapped_column(default=0, server_default="0")
-    stage_done: Mapped[int] = mapped_column(default=0, server_default="0")
-    stage_on_time: Mapped[int] = mapped_column(default=0, server_default="0")
-    stage_late: Mapped[int] = mapped_column(default=0, server_default="0")
-    stage_working_days: Mapped[int] = mapped_column(default=0, server_default="0")
-    approved: Mapped[int] = mapped_column(default=0, server_default="0")
-    rejected: Mapped[int] = mapped_column(default=0, server_default="0")
-    supplement: Mapped[int] = mapped_column(default=0, server_default="0")
-    not_accepted: Mapped[int] = mapped_column(default=0, server_default="0")
 
 # --- listing scopes: the units a case is listed under -------------------------------------------------
 

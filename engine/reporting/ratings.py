@@ -157,7 +157,7 @@ def _open_rectification(session: Session, user: User | None, rating: Rating, uni
         org=unit,
         status=RUNNING,
         applicant=case.applicant,
-        state="",
+        state=b"",
         started_by_id=user.id if user else case.started_by_id,
         started_at=now,
         due_at=due.due_at,

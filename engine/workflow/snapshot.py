@@ -44,7 +44,7 @@ from engine.sandbox.limits import (
     STEP_BUDGET_SECONDS,
     ScriptTooExpensive,
 )
-from engine.workflow import timer_clock
+from engine.workflow import stored, timer_clock
 
 timer_clock.bind()
 
@@ -113,9 +113,9 @@ def new_workflow(spec: ProcessSpec, subprocess_specs: dict[str, ProcessSpec], da
     return workflow
 
 
-def dump_state(workflow: Workflow) -> str:
+def dump_state(workflow: Workflow, *, slim: bool = False) -> str:
     """The task tree, data and events of a workflow as JSON, stamped with the serializer version;
-    its specs are never converted.
+    its specs are never converted. `slim` (an ended case) leaves the data out (`slimmed`).
 
     Its size is checked after the text is written: what could make it huge (the task data scripts
     leave) was measured, capped and refused in the sandbox before it reached the workflow.
@@ -124,7 +124,7 @@ def dump_state(workflow: Workflow) -> str:
     state["subprocesses"] = _converter.mapping_to_dict(workflow.subprocesses)
     state["bpmn_events"] = _registry.convert(workflow.bpmn_events)
     state[VERSION_KEY] = SERIALIZER_VERSION
-    text: str = _encode(state)
+    text: str = _encode(slimmed(state) if slim else state)
     if len(text) > MAX_STATE_CHARS:
         raise ScriptTooExpensive(
             f"流程状态超过 {MAX_STATE_CHARS // 1024 // 1024} MB，无法保存", "workflow state too large to store"
@@ -132,14 +132,35 @@ def dump_state(workflow: Workflow) -> str:
     return text
 
 
-def load_state(text: str, spec: ProcessSpec, subprocess_specs: dict[str, ProcessSpec]) -> Workflow:
-    """Rebuild a workflow from `dump_state` output around the shared, already parsed specs.
+def slimmed(state: dict[str, Any]) -> dict[str, Any]:
+    """The state of an ended case as far as anyone still reads it: the task tree with each task's spec,
+    state and parent (what the case diagram marks), without task data, workflow data or pending events.
+
+    Nothing reads an ended case's data from its workflow: its file, notices, progress and figures come
+    from the history and the task rows, which keep every decision.
+    """
+    state = {**state, "data": {}, "correlations": {}, "bpmn_events": []}
+    state["tasks"] = _without_data(state["tasks"])
+    state["subprocesses"] = {
+        key: {**sub, "data": {}, "correlations": {}, "tasks": _without_data(sub["tasks"])}
+        for key, sub in state["subprocesses"].items()
+    }
+    return state
+
+
+def _without_data(tasks: dict[str, Any]) -> dict[str, Any]:
+    return {key: {**task, "data": {}, "delta": {}, "internal_data": {}} for key, task in tasks.items()}
+
+
+def load_state(text: str | bytes, spec: ProcessSpec, subprocess_specs: dict[str, ProcessSpec]) -> Workflow:
+    """Rebuild a workflow from `dump_state` output, as text or as stored (`engine.workflow.stored`: a
+    zstandard frame, or an earlier release's plain JSON), around the shared, already parsed specs.
 
     A state without a version stamp was written by the previous release (SpiffWorkflow 3.2.0) and
     is taken as serializer version 1.5. An older stamp goes through SpiffWorkflow's migrations
     first (`migrate_state`); a stamp newer than this SpiffWorkflow knows raises `StateVersionError`.
     """
-    state = json.loads(text)
+    state = json.loads(stored.decode(text) if isinstance(text, bytes) else text)
     version = state.pop(VERSION_KEY, UNSTAMPED_VERSION)
     if version != SERIALIZER_VERSION:
         migrate_state(state, version, spec, subprocess_specs)
