@@ -35,7 +35,13 @@ def step_limit(task: object) -> str:
     return f"时限 {days} 个工作日（{step_limits.LABELS[source]}{inferred}）"
 
 
+def case_count(total: int, capped: bool = False) -> str:
+    """How many cases a listing found: beyond the count's cap (`cases.queries.COUNT_CAP`) "10,000+"."""
+    return f"{total:,}+" if capped else str(total)
+
+
 def register(app: Flask) -> None:
+    app.add_template_filter(case_count)
     app.add_template_filter(step_limit)
     app.add_template_filter(mask_id)
     app.add_template_filter(item_labels)

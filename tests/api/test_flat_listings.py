@@ -118,6 +118,47 @@ def assert_as_before(app, as_user):
     return expected
 
 
+INBOX_CALLERS = (
+    "qujiang.township_clerk",
+    "xiaogang.township_clerk",
+    "fc-centre.centre_reviewer",
+    "qujiang.supervisor",
+    "fc-centre.supervisor",
+)
+
+
+def assert_inbox_as_before(app, as_user):
+    """Each inbox, walked two tasks a page, holds the old query's tasks in its order (earliest due first, none
+    last, then oldest; ties in any order); returns how many tasks each holds."""
+    sizes = {}
+    for name in INBOX_CALLERS:
+        with app.app_context():
+            user = db.session.scalars(select(User).where(User.username == name)).one()
+            old = db.session.scalars(
+                select(Task)
+                .where(
+                    Task.org_id == user.org_id,
+                    Task.role.in_(user.roles),
+                    Task.state == TASK_OPEN,
+                    Task.assignee_id.is_(None),
+                )
+                .order_by(Task.due_at.is_(None), Task.due_at, Task.created_at)
+            ).all()
+            expected = [(task.id, task.due_at, task.created_at) for task in old]
+            db.session.remove()
+        walked = []
+        for page in range(1, len(expected) // 2 + 2):
+            body = as_user(name).get(f"/api/tasks?view=candidate&per_page=2&page={page}").get_json()
+            assert body["total"] == len(expected), name
+            walked += body["items"]
+        assert {task["id"] for task in walked} == {task_id for task_id, _, _ in expected}, name
+        keys = {task_id: (due, created) for task_id, due, created in expected}
+        assert [keys[task["id"]] for task in walked] == [(due, created) for _, due, created in expected], name
+        assert all(task["case_no"] for task in walked)
+        sizes[name] = len(expected)
+    return sizes
+
+
 def start(as_user, slug: str, name: str) -> dict:
     code, _ = VILLAGES[slug]
     response = as_user(f"{slug}.village_agent").post(
@@ -181,6 +222,8 @@ def test_listings_are_the_old_predicates_on_a_random_mix_of_cases(app, as_user):
     for instant in ("2026-11-06T23:00:00", "2026-11-12T09:00:00", "2026-11-20T09:00:00", "2026-12-01T09:00:00"):
         assert sweep_at(app, instant).failed == 0
         expected = assert_as_before(app, as_user)
+        inboxes = assert_inbox_as_before(app, as_user)
+    assert max(inboxes.values()) > 2, inboxes  # some inbox is walked over several pages
     assert expected[(CITY_ADMIN, "overdue=true")], "the mix must hold overdue cases"
     assert expected[("fc-centre.supervisor", "")], "a timer's task at a new unit lists the case there"
 
@@ -259,7 +302,8 @@ def test_the_listing_columns_are_indexed(app):
     assert indexes["case_instance"]["ix_case_instance_overdue"] == ["status", "next_deadline"]
     assert indexes["case_instance"]["ix_case_instance_started"] == ["started_at", "id"]
     assert indexes["case_scope"]["ix_case_scope_listing"] == ["org_id", "subtree", "started_at", "instance_id"]
-    assert indexes["task"]["ix_task_inbox"][:4] == ["org_id", "state", "due_at", "created_at"]
+    assert indexes["task"]["ix_task_inbox"] == ["org_id", "state", "due_at", "created_at", "role", "assignee_id", "id"]
+    assert indexes["task"]["ix_task_assignee"] == ["assignee_id", "state", "due_at", "created_at", "id"]
 
 
 def plan_of(statement) -> str:
@@ -285,3 +329,11 @@ def test_scoped_and_overdue_listings_read_indexes(app):
             assert index in plan, plan
             assert "Seq Scan" not in plan and "SCAN" not in plan, plan  # ranges of the index, no scan
             db.session.rollback()
+
+
+def test_postgresql_connections_run_without_jit(app):
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("JIT is PostgreSQL's")
+        assert db.session.scalar(text("SHOW jit")) == "off"
+        db.session.rollback()

@@ -13,6 +13,7 @@ from engine.core.errors import Invalid
 from engine.org import accounts
 from engine.org.permissions import ADMIN, may_read_sms_outbox
 from engine.sms import listing as sms_listing
+from server import replica
 from server.args import CaseListQuery
 from server.extensions import db
 from server.login import current_account
@@ -49,7 +50,7 @@ def instances():
     user = current_account()
     if not errors:
         try:
-            result = queries.list_cases(db.session, user, queries.CaseFilter(**query), page, per_page)
+            result = queries.list_cases(replica.stale_ok(), user, queries.CaseFilter(**query), page, per_page)
         except Invalid as exc:
             errors, status = flat_errors(exc.errors), 400
     rows = queries.listed_cases(db.session, result.items)
@@ -57,6 +58,7 @@ def instances():
         "admin/instances.html",
         rows=rows,
         total=result.total,
+        total_capped=result.total_capped,
         page=result.page,
         pages=max(ceil(result.total / per_page), 1),
         args=request.args,

@@ -18,6 +18,7 @@ from engine.reporting import rated_stages, ratings
 from engine.sms import texts as sms_texts
 from engine.tasks import work
 from forms.registry import FormInvalid, json_schema, title_of
+from server import replica
 from server.args import page_number
 from server.extensions import db
 from server.login import current_account
@@ -71,7 +72,7 @@ def _found_cases(user, q: str, page: int):
     """The inbox's search box finds cases, not tasks: those the clerk may see that the text matches."""
     errors: dict = {}
     try:
-        found = queries.list_cases(db.session, user, queries.CaseFilter(q=q), page, PER_PAGE)
+        found = queries.list_cases(replica.stale_ok(), user, queries.CaseFilter(q=q), page, PER_PAGE)
     except Invalid as exc:
         errors, found = flat_errors(exc.errors), queries.CasePage([], 0, 1, PER_PAGE)
     return render_template(
@@ -79,6 +80,7 @@ def _found_cases(user, q: str, page: int):
         q=q.strip(),
         rows=queries.listed_cases(db.session, found.items),
         total=found.total,
+        total_capped=found.total_capped,
         page=found.page,
         pages=max(ceil(found.total / PER_PAGE), 1),
         errors=errors,
@@ -97,6 +99,7 @@ def accepted():
         unit=user.org,
         rows=found.items,
         total=found.total,
+        total_capped=found.total_capped,
         page=found.page,
         pages=max(ceil(found.total / PER_PAGE), 1),
         status_labels=lifecycle.STATUS_LABELS,
