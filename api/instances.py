@@ -6,6 +6,7 @@ from marshmallow import Schema, fields, pre_dump
 from api import bodies
 from api.schemas import CaseDetailOut, CaseOut, TaskOut
 from engine.cases import acceptance, casefile, messages, queries
+from server import replica
 from server.args import CaseListQuery, PageQuery
 from server.extensions import db
 from server.login import current_account, require_login
@@ -52,7 +53,7 @@ def listing(query):
     (whole), ID number (18 characters, x or X) or mobile (11 digits), among the cases the caller may see.
     """
     page, per_page = query.pop("page"), query.pop("per_page")
-    return queries.list_cases(db.session, current_account(), queries.CaseFilter(**query), page, per_page)
+    return queries.list_cases(replica.stale_ok(), current_account(), queries.CaseFilter(**query), page, per_page)
 
 
 class ListedCaseOut(CaseOut):

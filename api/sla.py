@@ -7,8 +7,8 @@ from marshmallow import Schema, fields
 
 from api.schemas import OrgRef
 from engine.reporting import assessment, sla, workbook
+from server import replica
 from server.args import SlaQuery
-from server.extensions import db
 from server.login import current_account, require_login
 
 blp = Blueprint("sla", __name__, url_prefix="/api/sla", description="时效统计")
@@ -136,7 +136,7 @@ class SlaOut(Schema):
 def figures(first=None, last=None, org=None, item=None):
     """Concluded on time vs late, overdue open tasks, 考核 per unit and per stage (on-time rate, working days),
     review decisions and the rules' counts, 好差评, overdue cases."""
-    return assessment.report(db.session, current_account(), sla.SlaFilter(first, last, org, item))
+    return assessment.report(replica.stale_ok(), current_account(), sla.SlaFilter(first, last, org, item))
 
 
 @blp.route("/export.xlsx")
@@ -144,7 +144,7 @@ def figures(first=None, last=None, org=None, item=None):
 @blp.doc(responses={"200": {"description": "Excel 工作簿（概况、各单位考核、各环节时效、超期办件）", **XLSX}})
 def export(first=None, last=None, org=None, item=None):
     """The same figures as `GET /api/sla` as an Excel workbook."""
-    report = assessment.report(db.session, current_account(), sla.SlaFilter(first, last, org, item))
+    report = assessment.report(replica.stale_ok(), current_account(), sla.SlaFilter(first, last, org, item))
     name = quote(f"考核统计-{report['scope'].code if report['scope'] else '全部'}-{first or ''}-{last or ''}.xlsx")
     headers = {"Content-Type": XLSX_TYPE, "Content-Disposition": f"attachment; filename*=UTF-8''{name}"}
     return workbook.assessment_workbook(report), 200, headers

@@ -16,7 +16,7 @@ from engine.core.storage import tune_sqlite
 from engine.org import passwords, signin
 from engine.org.permissions import SYSTEM
 from forms import validators
-from server import config, converters, errors
+from server import config, converters, errors, replica
 from server.extensions import (
     CONTENT_SECURITY_POLICY,
     PERMISSIONS_POLICY,
@@ -61,6 +61,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         tune_sqlite(db.engine)
         imported_lists.bind(db.engine)
         vendor_forms.bind(db.engine)
+    replica.init_app(app)
     migrate.init_app(app, db, directory=str(config.PROJECT_ROOT / "migrations"))
     api.init_app(app)
     login_manager.init_app(app)
