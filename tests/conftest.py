@@ -76,6 +76,15 @@ def probe(app, monkeypatch):
     monkeypatch.setattr(acceptance, "flow_for", lambda item: Flow("deadline_probe", None, 2))
 
 
+@pytest.fixture
+def soon(app, monkeypatch):
+    """Item fc-t-10 runs a diagram whose 初审 has a 即将超期 marker 2 s and a 超期 (催办) 3 s after it starts, on the
+    wall clock: for timer workers that must fire on time."""
+    with app.app_context():
+        deployment.deploy(db.session, SYSTEM, (FIXTURES / "timer_soon.bpmn").read_bytes(), "timer_soon.bpmn")
+    monkeypatch.setattr(acceptance, "flow_for", lambda item: Flow("timer_soon", None, 2))
+
+
 _tokens: dict[str, str] = {}
 
 

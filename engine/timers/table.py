@@ -3,7 +3,11 @@
 SpiffWorkflow evaluates a timer expression once, stores the instant in the task, and compares it
 with the engine's clock (`engine.workflow.timer_clock` binds its timer module to it, so a frozen
 clock in tests or `timers run --now` decides). We copy every waiting timer into the `timer` table
-after each step, so a sweep loads only the cases whose timer is due.
+after each step, so a sweep loads only the cases whose timer is due, and announce one due soon to the
+sleeping timer workers (`engine.timers.wakeups`).
+
+A marker (`is_marker`: a 即将超期 whose path only ends) fires from its row alone; the row is then the record
+that it went off, so the sync never arms it again while its boundary event still waits in the workflow.
 """
 
 import traceback
@@ -11,9 +15,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventJoin
+from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition, TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import Row, Table, bindparam, select
+from sqlalchemy import Row, Table, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from engine.cases import history
@@ -21,11 +29,14 @@ from engine.cases.lifecycle import TIMER_CANCELLED, TIMER_FIRED, TIMER_WAITING
 from engine.core.clock import clock
 from engine.core.models import CaseInstance, Timer
 from engine.core.typing import SpiffTask, TaskSpec, Workflow
+from engine.timers import wakeups
 
 MAX_BACKOFF = timedelta(hours=6)
 _TIMERS = cast(Table, Timer.__table__)
-_WAITING_TIMERS_OF_CASE = select(Timer.id, Timer.task_id, Timer.kind, Timer.title, Timer.fire_at).where(
-    Timer.instance_id == bindparam("case_id"), Timer.state == TIMER_WAITING
+# Its waiting timers, and the markers that already went off (so they are not armed again).
+_TIMERS_OF_CASE = select(Timer.id, Timer.task_id, Timer.kind, Timer.title, Timer.fire_at, Timer.state).where(
+    Timer.instance_id == bindparam("case_id"),
+    or_(Timer.state == TIMER_WAITING, and_(Timer.marker, Timer.state == TIMER_FIRED)),
 )
 _INSERT_TIMER = _TIMERS.insert()
 _ONE_TIMER = _TIMERS.update().where(_TIMERS.c.id == bindparam("timer_id"))
@@ -42,6 +53,26 @@ def timer_kind(task_spec: TaskSpec) -> str | None:
     """What a timer means for deadlines: spiff property `deadline` = warning | overdue | escalation."""
     kind: str | None = getattr(task_spec, "extensions", {}).get("properties", {}).get("deadline")
     return kind
+
+
+def is_marker(task_spec: TaskSpec) -> bool:
+    """A 即将超期 (`deadline = warning`) on a non-interrupting boundary whose only path is a plain end event: going
+    off changes nothing in the workflow, so the sweep fires it from its row (`sweep.fire`) without loading it."""
+    if timer_kind(task_spec) != "warning" or not isinstance(task_spec, BoundaryEvent) or task_spec.cancel_activity:
+        return False
+    paths = [spec for spec in task_spec.outputs if not isinstance(spec, BoundaryEventJoin)]
+    return not _has_scripts(task_spec) and all(
+        isinstance(spec, EndEvent) and isinstance(spec.event_definition, NoneEventDefinition) and not _has_scripts(spec)
+        for spec in paths
+    )
+
+
+def _has_scripts(task_spec: TaskSpec) -> bool:
+    return bool(
+        getattr(task_spec, "prescript", None)
+        or getattr(task_spec, "postscript", None)
+        or getattr(task_spec, "data_output_associations", None)
+    )
 
 
 def armed_timers(waiting_tasks: list[SpiffTask]) -> list[tuple[SpiffTask, datetime]]:
@@ -76,17 +107,23 @@ def sync_timers(session: Session, case: CaseInstance, workflow: Workflow, waitin
     """Make the timer table hold exactly the case's waiting timers.
 
     A step arms and cancels several timers and never reads their rows back as objects, so they
-    are written with plain statements: new ones in one INSERT, cancelled ones in one UPDATE.
+    are written with plain statements: new ones in one INSERT, cancelled ones in one UPDATE. A fired
+    marker is left as it is, however its boundary event stands in the workflow.
     """
     armed = {str(task.id): (task, fire_at) for task, fire_at in armed_timers(waiting_tasks)}
-    rows = session.execute(_WAITING_TIMERS_OF_CASE, {"case_id": case.id}).all()
+    rows = session.execute(_TIMERS_OF_CASE, {"case_id": case.id}).all()
     connection = session.connection()
     cancelled: list[int] = []
+    announced: list[datetime] = []
     for row in rows:
+        if row.state == TIMER_FIRED:
+            armed.pop(row.task_id, None)
+            continue
         if row.task_id in armed:
             fire_at = _as_instant(armed.pop(row.task_id)[1])
             if fire_at != row.fire_at:
                 connection.execute(_MOVE_TIMER, {"timer_id": row.id, "new_fire_at": fire_at})
+                announced.append(fire_at)
             continue
         task = workflow.get_task_from_id(UUID(row.task_id))
         if task is not None and task.state == TaskState.COMPLETED:
@@ -105,6 +142,7 @@ def sync_timers(session: Session, case: CaseInstance, workflow: Workflow, waitin
                     "instance_id": case.id,
                     "task_id": task_id,
                     "kind": timer_kind(task.task_spec),
+                    "marker": is_marker(task.task_spec),
                     "title": task.task_spec.bpmn_name or task.task_spec.name,
                     "fire_at": _as_instant(fire_at),
                     "armed_at": now,
@@ -117,6 +155,9 @@ def sync_timers(session: Session, case: CaseInstance, workflow: Workflow, waitin
                 for task_id, (task, fire_at) in armed.items()
             ],
         )
+        announced.extend(_as_instant(fire_at) for _task, fire_at in armed.values())
+    if announced:
+        wakeups.announce(connection, min(announced))
 
 
 def mark_fired(session: Session, case: CaseInstance, timer: Timer) -> None:
@@ -127,7 +168,7 @@ def mark_fired(session: Session, case: CaseInstance, timer: Timer) -> None:
 
 
 def _record_fired(
-    session: Session, case: CaseInstance, timer: Timer | Row[int, str, str | None, str, datetime]
+    session: Session, case: CaseInstance, timer: Timer | Row[int, str, str | None, str, datetime, str]
 ) -> None:
     history.record(
         session,
