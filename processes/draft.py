@@ -18,7 +18,12 @@ A `boundaryEvent` node of the sketch sits on the task it is `attachedTo` (at `of
 output, item }` runs in parallel that many times (an expression), collecting each instance's `item` into `output`.
 A flow may be routed through `via` points (`{ column, y }`: a column's centre, pixels from the pool's top) where the
 default route would run through another shape, and its name placed with `label = { column, y }` (the label's centre)
-where the default place would crowd another label.
+where the default place would crowd another label (by default a name sits beside the first stretch of its edge,
+just past the source). A flow with an `id` keeps it; the others are numbered Flow_1, Flow_2, … in order.
+A `serviceTask` is an external task of its `topic`. An `[[error]]` entry (`id`, `name`, `code`) is thrown by an
+`endEvent` and caught by a `boundaryEvent` naming it (`error`); `definition` names an event's definition.
+The names of events and gateways are placed clear of the edges at their ports, and a boundary event's beside its
+edge, so that the three deadline labels under a task neither touch nor sit on the lines.
 See processes/sketches/ for examples.
 """
 
@@ -40,7 +45,11 @@ SIZES = {
     "scriptTask": (110, 80),
     "callActivity": (110, 80),
     "receiveTask": (110, 80),
+    "serviceTask": (110, 80),
 }
+ACTIVITIES = {"userTask", "scriptTask", "callActivity", "receiveTask", "serviceTask"}  # names drawn inside
+CHAR_WIDTH, LINE_HEIGHT, CHARS_PER_LINE = 12, 14, 7  # the case page draws labels in 12-px text, 90 px wide
+BOUNDARY_SPACING = 45  # between boundary events on one task: room for a short name between their edges
 NS = (
     'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
     'xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" '
@@ -138,7 +147,7 @@ def _bounds(node, lanes, nodes, lane_height=LANE_HEIGHT):
     width, height = SIZES[node["type"]]
     if node["type"] == "boundaryEvent":
         x, y, w, h = _bounds(nodes[node["attachedTo"]], lanes, nodes, lane_height)
-        return x + 2 + node["offset"] * 37, y + h - height // 2, width, height
+        return x + 2 + node["offset"] * BOUNDARY_SPACING, y + h - height // 2, width, height
     lane_top = lanes.index(node["lane"]) * lane_height
     cx = _column_x(node["column"])
     cy = lane_top + LANE_HEIGHT // 2 + node.get("row", 0) * LANE_HEIGHT
@@ -171,12 +180,56 @@ def _over(src, tgt, shape):
     return [(src[0] + src[2] // 2, gap), (tgt[0] + tgt[2] // 2, gap)]
 
 
-def _label_xml(name, label):
-    """DI bounds of a flow's name centred on the sketch's `label` point, one line per 8 characters."""
-    width = min(len(name), 8) * 12
-    height = 14 * -(-len(name) // 8)
-    x, y = _column_x(label["column"]) - width // 2, label["y"] - height // 2
+def _text_size(name):
+    return min(len(name), CHARS_PER_LINE) * CHAR_WIDTH, LINE_HEIGHT * -(-len(name) // CHARS_PER_LINE)
+
+
+def _label_xml(name, centre):
+    """DI bounds of a name centred on `centre`, one line per CHARS_PER_LINE characters."""
+    width, height = _text_size(name)
+    x, y = int(centre[0] - width / 2), int(centre[1] - height / 2)
     return f'<bpmndi:BPMNLabel><dc:Bounds x="{x}" y="{y}" width="{width}" height="{height}" /></bpmndi:BPMNLabel>'
+
+
+def _flow_label(name, route):
+    """Centre of a flow's name beside the first stretch of its edge, just past the source: above a horizontal
+    stretch, right of a vertical one."""
+    (x0, y0), (x1, y1) = route[0], route[1]
+    width, height = _text_size(name)
+    if y0 == y1:
+        ahead = 1 if x1 >= x0 else -1
+        return x0 + ahead * (6 + width / 2), y0 - 3 - height / 2
+    ahead = 1 if y1 >= y0 else -1
+    return x0 + 5 + width / 2, y0 + ahead * (6 + height / 2)
+
+
+def _shape_label(node, box, sides, others):
+    """Centre of an event's or gateway's name: below it, else above it where an edge meets its bottom, else above
+    and left of the edge at its top. A boundary event's name sits right of its edge below the task, or left of it where the next boundary
+    event on the task leaves too little room."""
+    x, y, w, h = box
+    width, height = _text_size(node["name"])
+    if node["type"] == "boundaryEvent":
+        right = [other[0] for other in others if other[1] == y and other[0] > x]
+        top = y + h + 2 + height / 2
+        if not right or min(right) - (x + w / 2) >= width + 12:
+            return x + w / 2 + 5 + width / 2, top
+        return x + w / 2 - 5 - width / 2, top
+    if "bottom" not in sides:
+        return x + w / 2, y + h + 2 + height / 2
+    if "top" not in sides:
+        return x + w / 2, y - 2 - height / 2
+    return x + w / 2 - 4 - width / 2, y - 2 - height / 2
+
+
+def _side(box, point):
+    """Which side of `box` an edge's end `point` lies on."""
+    x, y, w, h = box
+    if point[1] >= y + h:
+        return "bottom"
+    if point[1] <= y:
+        return "top"
+    return "right" if point[0] >= x + w else "left"
 
 
 def _waypoints(src, tgt):
@@ -200,7 +253,7 @@ def _waypoints(src, tgt):
 
 
 def _extension(node):
-    props = {k: node[k] for k in ("formKey", "stage", "clock", "deadline") if k in node}
+    props = {k: node[k] for k in ("formKey", "stage", "clock", "deadline", "topic") if k in node}
     if not props:
         return ""
     rows = "".join(f'<spiffworkflow:property name="{k}" value={quoteattr(str(v))} />' for k, v in props.items())
@@ -222,16 +275,20 @@ def _node_xml(node, incoming, outgoing, default_flow):
         attrs += f' calledElement="{node["calledElement"]}"'
     if node["type"] == "receiveTask":
         attrs += f' messageRef="{node["message"]}"'
+    definition = f' id="{node["definition"]}"' if "definition" in node else ""
     if node["type"] == "boundaryEvent":
-        interrupting = "true" if node.get("interrupting") else "false"
-        attrs += f' attachedToRef="{node["attachedTo"]}" cancelActivity="{interrupting}"'
+        attrs += f' attachedToRef="{node["attachedTo"]}"'
+        if "error" not in node:  # an error always interrupts
+            attrs += f' cancelActivity="{"true" if node.get("interrupting") else "false"}"'
         if "message" in node:
             body += f'<bpmn:messageEventDefinition messageRef="{node["message"]}" />'
-        else:
+        elif "timer" in node:
             body += (
-                f"<bpmn:timerEventDefinition><bpmn:timeDate>{escape(node['timer'])}</bpmn:timeDate>"
+                f"<bpmn:timerEventDefinition{definition}><bpmn:timeDate>{escape(node['timer'])}</bpmn:timeDate>"
                 "</bpmn:timerEventDefinition>"
             )
+    if "error" in node:
+        body += f'<bpmn:errorEventDefinition{definition} errorRef="{node["error"]}" />'
     if "multiInstance" in node:
         loop = node["multiInstance"]
         body += (
@@ -253,8 +310,10 @@ def draft(sketch: dict) -> str:
     incoming = {n: [] for n in nodes}
     outgoing = {n: [] for n in nodes}
     defaults = {}
-    for i, f in enumerate(flows):
-        f.setdefault("id", f"Flow_{i + 1}")
+    unnamed = (f for f in flows if "id" not in f)
+    for i, f in enumerate(unnamed):
+        f["id"] = f"Flow_{i + 1}"
+    for f in flows:
         outgoing[f["from"]].append(f["id"])
         incoming[f["to"]].append(f["id"])
         if f.get("default"):
@@ -290,24 +349,43 @@ def draft(sketch: dict) -> str:
             f'height="{lane_height}" /></bpmndi:BPMNShape>'
         )
     bounds = {nid: _bounds(n, lanes, nodes, lane_height) for nid, n in nodes.items()}
-    for nid, (x, y, w, h) in bounds.items():
-        marker = ' isMarkerVisible="true"' if nodes[nid]["type"] == "exclusiveGateway" else ""
-        shapes.append(
-            f'<bpmndi:BPMNShape id="{nid}_di" bpmnElement="{nid}"{marker}>'
-            f'<dc:Bounds x="{x}" y="{y}" width="{w}" height="{h}" /></bpmndi:BPMNShape>'
-        )
+    routes, sides = {}, {nid: set() for nid in nodes}
     for f in flows:
         src, tgt = bounds[f["from"]], bounds[f["to"]]
         via = [(_column_x(p["column"]), p["y"]) for p in f.get("via", [])] or _over(src, tgt, bounds.get(f.get("over")))
-        route = _routed(src, tgt, via) if via else _waypoints(src, tgt)
+        routes[f["id"]] = route = _routed(src, tgt, via) if via else _waypoints(src, tgt)
+        sides[f["from"]].add(_side(src, route[0]))
+        sides[f["to"]].add(_side(tgt, route[-1]))
+    boundaries = [bounds[nid] for nid, n in nodes.items() if n["type"] == "boundaryEvent"]
+    for nid, (x, y, w, h) in bounds.items():
+        node = nodes[nid]
+        marker = ' isMarkerVisible="true"' if node["type"] == "exclusiveGateway" else ""
+        label = ""
+        if node.get("name") and node["type"] not in ACTIVITIES:
+            label = _label_xml(node["name"], _shape_label(node, (x, y, w, h), sides[nid], boundaries))
+        shapes.append(
+            f'<bpmndi:BPMNShape id="{nid}_di" bpmnElement="{nid}"{marker}>'
+            f'<dc:Bounds x="{x}" y="{y}" width="{w}" height="{h}" />{label}</bpmndi:BPMNShape>'
+        )
+    for f in flows:
+        route = routes[f["id"]]
         points = "".join(f'<di:waypoint x="{x}" y="{y}" />' for x, y in route)
-        label = _label_xml(f["name"], f["label"]) if "label" in f else ""
+        label = ""
+        if "name" in f:
+            centre = (
+                (_column_x(f["label"]["column"]), f["label"]["y"]) if "label" in f else _flow_label(f["name"], route)
+            )
+            label = _label_xml(f["name"], centre)
         shapes.append(f'<bpmndi:BPMNEdge id="{f["id"]}_di" bpmnElement="{f["id"]}">{points}{label}</bpmndi:BPMNEdge>')
 
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f'<bpmn:definitions {NS} id="Definitions_{pid}" targetNamespace="http://yibao-flow/bpmn">'
         + "".join(f'<bpmn:message id="{m["id"]}" name={quoteattr(m["name"])} />' for m in sketch.get("message", []))
+        + "".join(
+            f'<bpmn:error id="{e["id"]}" name={quoteattr(e["name"])} errorCode="{e["code"]}" />'
+            for e in sketch.get("error", [])
+        )
         + f'<bpmn:collaboration id="Collaboration_{pid}"><bpmn:participant id="Participant_{pid}" '
         f'name={quoteattr(sketch["name"])} processRef="{pid}" /></bpmn:collaboration>'
         f'<bpmn:process id="{pid}" name={quoteattr(sketch["name"])} isExecutable="true">'
