@@ -85,16 +85,7 @@ def _accept(
     claim_next: bool = False,
 ) -> CaseInstance:
     today = clock.now().date()
-    data, details = _checked_forms(payload, today)
-    try:
-        item = catalog().get(data["item"])
-    except KeyError:
-        raise Invalid("事项不存在", {"item": [f"未知事项：{data['item']}"]}) from None
-    unit = session.scalars(_UNIT_BY_CODE, {"code": data["org"]}).first()
-    if unit is None:
-        raise Invalid("受理单位不存在", {"org": [f"未知单位编码：{data['org']}"]})
-    ensure_may_accept(user, unit)
-    ensure_offered_at(item, unit)
+    data, details, item, unit = _checked_application(session, user, payload, today)
     flow = flow_for(item)
 
     definition = deployment.latest_definition(session, flow.process_key, item.region)
@@ -187,29 +178,46 @@ def _accept(
     return case
 
 
-def _checked_forms(payload: JSONObject, today: date) -> tuple[JSONObject, JSONObject]:
-    """The body and the item's own start form (`details`), checked together so that every field error of the 受理
-    is told at once (the applicant's, the invoices', the total), under `details.` for the start form's."""
+def _checked_application(
+    session: Session, user: User, payload: JSONObject, today: date
+) -> tuple[JSONObject, JSONObject, Item, OrgUnit]:
+    """The body, its item's own start form (`details`), the item and the accepting unit.
+
+    Where first: a unit that may not accept the item is told so, not asked for the item's details. Then the body
+    and the start form are checked together, so that every field error of the 受理 is told at once (the
+    applicant's, the invoices', the total), the start form's under `details`.
+    """
     errors: dict[str, Any] = {}
     data: JSONObject = {}
     try:
         data = clean("case_start", payload, today=today)
     except FormInvalid as exc:
         errors = dict(exc.errors)
+        if not isinstance(payload, dict):
+            raise
     try:
-        flow = flow_for(catalog().get(str(payload.get("item"))))
+        item: Item | None = catalog().get(str(payload.get("item")))
     except KeyError:
-        flow = None
+        item = None
+    unit = session.scalars(_UNIT_BY_CODE, {"code": str(payload.get("org"))}).first()
+    if item is not None and unit is not None:
+        ensure_may_accept(user, unit)
+        ensure_offered_at(item, unit)
     details: JSONObject = {}
+    start_form = flow_for(item).start_form if item is not None else None
     raw = payload.get("details") or {}
-    if flow is not None and flow.start_form and "details" not in errors and isinstance(raw, dict):
+    if start_form and "details" not in errors and isinstance(raw, dict):
         try:
-            details = clean(flow.start_form, raw, today=today)
+            details = clean(start_form, raw, today=today)
         except FormInvalid as exc:
             errors["details"] = exc.errors
     if errors:
         raise FormInvalid("case_start", errors)
-    return data, details
+    if item is None:
+        raise Invalid("事项不存在", {"item": [f"未知事项：{data['item']}"]})
+    if unit is None:
+        raise Invalid("受理单位不存在", {"org": [f"未知单位编码：{data['org']}"]})
+    return data, details, item, unit
 
 
 @dataclass
