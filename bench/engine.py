@@ -1,7 +1,7 @@
 """Cost of the product around SpiffWorkflow, measured side by side in one run.
 
 Runs the 门诊费用报销 flow (受理 → 乡镇初审 → 移交 → 医保中心复核 → 医保结算 (an external task a worker
-completes) → 拨付, with its sub-flows and deadline timers) three ways:
+completes) → 拨付 → 出件 at the accepting village, with its sub-flows and deadline timers) three ways:
   bare     SpiffWorkflow in memory with the same diagrams and expression functions (no sandbox),
            a JSON round trip (serialize + deserialize) per step;
   service  the engine's service layer on a SQLite database (each user looked up, inbox, claim,
@@ -44,7 +44,7 @@ from engine.sandbox.functions import expression_functions  # noqa: E402
 from engine.tasks import external, work  # noqa: E402
 from server.app import create_app  # noqa: E402
 from server.extensions import db  # noqa: E402
-from tests.factories import applicant, reimbursement_details  # noqa: E402
+from tests.factories import applicant, mandate, reimbursement_details  # noqa: E402
 
 BPMN = ROOT / "processes" / "bpmn"
 PROCESS = "township_review_pay"
@@ -60,6 +60,7 @@ START = {
     "applicant": applicant(),
     "materials": MATERIALS,
     "proxy": True,
+    "mandate": mandate(),
     "details": reimbursement_details(),
 }
 APPROVE = {"decision": "approve", "opinion": "同意", "approved_amount": "200.50"}
@@ -71,6 +72,7 @@ PAYOUT = {
     "paid_on": "2026-10-20",
 }
 SETTLED = {"hifp_pay": "200.50", "hifmi_pay": "0.00", "maf_pay": "0.00", "psn_cash_pay": "0.00"}
+COLLECTED = {"method": "现场领取"}  # 统一窗口出件: the accepting village hands the result out
 STARTER = "qujiangcun.village_agent"
 WORKER = "settlement"  # the 医保信息平台's settlement worker, not a person
 
@@ -86,6 +88,7 @@ STEPS = [
     ("fc-centre.centre_reviewer", APPROVE),
     (WORKER, SETTLED),
     ("fc-centre.centre_payer", PAYOUT),
+    (STARTER, COLLECTED),
 ]
 
 
