@@ -8,6 +8,8 @@ from flask.cli import with_appcontext
 from engine.reporting import rebuild as counts
 from server.extensions import db
 
+SPANS = {"day": "日", "month": "月"}
+
 
 def _day(_ctx, _param, value):
     if value is None:
@@ -24,27 +26,26 @@ def sla():
 
 
 @sla.command("rebuild")
-@click.option("--since", callback=_day, help="只重算此日（含）以后的汇总，如 2026-11-01；缺省重算全部")
+@click.option("--since", callback=_day, help="从此日所在月的1日起重算，如 2026-11-05 即自 2026-11-01 起；缺省重算全部")
 @with_appcontext
 def rebuild(since):
-    """Replace the daily counts from SINCE on with those computed from the cases, tasks and events."""
+    """Replace the counts from SINCE's month on with those computed from the cases, tasks and events."""
     written = counts.rebuild(db.session, since)
-    click.echo(f"已重算{'自 ' + since.isoformat() + ' 起' if since else '全部'}的时效汇总：{written} 行")
+    click.echo(f"已重算{'自 ' + since.replace(day=1).isoformat() + ' 起' if since else '全部'}的时效汇总：{written} 行")
 
 
 @sla.command("check")
-@click.option("--since", callback=_day, help="只核对此日（含）以后的汇总")
+@click.option("--since", callback=_day, help="从此日所在月的1日起核对")
 @with_appcontext
 def check(since):
-    """Compare the daily counts with the raw rows; name each differing row and exit 1 if any differs."""
-    stored, raw = counts.stored_counts(db.session, since), counts.raw_counts(db.session, since)
+    """Compare the counts with the raw rows; name each differing row and exit 1 if any differs."""
+    stored, raw = counts.stored_rows(db.session, since), counts.raw_rows(db.session, since)
     db.session.rollback()
     differing = sorted(key for key in stored.keys() | raw.keys() if stored.get(key) != raw.get(key))
-    for day, org_id, item_id, stage in differing:
-        key = (day, org_id, item_id, stage)
-        click.echo(
-            f"{day.isoformat()}\t{org_id}\t{item_id}\t{stage or '（办件）'}\t汇总 {stored.get(key)}\t原始 {raw.get(key)}"
-        )
+    for key in differing:
+        span, day, org_id, item_id, stage = key
+        where = f"{SPANS[span]} {day.isoformat()}\t单位 {org_id}\t{item_id}\t{stage or '（办件）'}"
+        click.echo(f"{where}\t汇总 {stored.get(key)}\t原始 {raw.get(key)}")
     if differing:
         click.echo(f"{len(differing)} 行不一致，请运行 flask --app wsgi sla rebuild", err=True)
         raise SystemExit(1)

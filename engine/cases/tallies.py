@@ -1,11 +1,12 @@
-"""The SLA and 考核 counts per Asia/Shanghai day × unit × item × stage (`sla_day`), kept as steps happen.
+"""The SLA and 考核 counts per Asia/Shanghai day (and month) × unit × item × stage (`sla_count`), kept as steps happen.
 
 A projection of the case history, as the task rows are of the workflow: written here, read by
 `engine.reporting.daily`.
 
 `history.record` hands every audit event to `note`, inside the step's unit of work; an event that is a fact
 of the figures adds to its rows with an upsert (INSERT … ON CONFLICT DO UPDATE on PostgreSQL and SQLite alike),
-so concurrent steps add to one row without losing a count. The counts:
+so concurrent steps add to one row without losing a count; each day's counts add to the day's row and to its
+month's. The counts:
 - `closed` (`rectified` for a 差评's 整改 case), with `_on_time` / `_late`: a case that ended (办结, 不予受理,
   终止), at its accepting unit on the day it ended; on time when it ended before its limit, late at or after it;
 - `stage_done`, `stage_on_time`, `stage_late`, `stage_working_days`: a completed task at the unit working it,
@@ -15,7 +16,7 @@ so concurrent steps add to one row without losing a count. The counts:
 - `supplement`: a case told to supplement (一次性告知), once, on the day of its first notice, at the accepting
   unit; `not_accepted`: a case ended 不予受理, at the accepting unit.
 The case's own counts are kept under stage ''. `engine.reporting.rebuild` computes the same rows from the
-raw rows (`flask --app wsgi sla rebuild`), for existing data and for repair; it writes them with `write`.
+raw rows (`flask --app wsgi sla rebuild`), for existing data and for repair.
 """
 
 from collections.abc import Mapping
@@ -30,13 +31,16 @@ from sqlalchemy.orm import Session
 from engine import workcalendar
 from engine.cases.lifecycle import NOT_ACCEPTED, TASK_COMPLETED
 from engine.core.clock import SHANGHAI
-from engine.core.models import CaseInstance, JSONObject, Rating, SlaDay, Task, User
+from engine.core.models import CaseInstance, JSONObject, Rating, SlaCount, Task, User
 
 Key = tuple[date, int, str, str]
 Facts = dict[Key, dict[str, int]]
+RowKey = tuple[str, date, int, str, str]
+Rows = dict[RowKey, dict[str, int]]
 
+DAY, MONTH = "day", "month"
 CASE_STAGE = ""
-KEY_COLUMNS = ("day", "org_id", "item_id", "stage")
+KEY_COLUMNS = ("span", "day", "org_id", "item_id", "stage")
 CLOSED = ("closed", "closed_on_time", "closed_late")
 RECTIFIED = ("rectified", "rectified_on_time", "rectified_late")
 STAGES = ("stage_done", "stage_on_time", "stage_late", "stage_working_days")
@@ -44,7 +48,7 @@ STAGES = ("stage_done", "stage_on_time", "stage_late", "stage_working_days")
 DECISIONS = {"approve": "approved", "reject": "rejected"}
 ENDINGS = frozenset({"concluded", NOT_ACCEPTED, "terminated"})
 NOTICE_FORM = "missing_materials_notice"
-_TABLE = cast(Table, SlaDay.__table__)
+_TABLE = cast(Table, SlaCount.__table__)
 
 
 def local_date(instant: datetime) -> date:
@@ -86,10 +90,7 @@ def note(
         _add(facts, case_key(case, at), {"not_accepted": 1})
     if action == "completed" and task is not None:
         _note_completion(session, facts, case, at, user, task, detail)
-    for key in sorted(facts):  # one order of rows for every step, so concurrent steps cannot deadlock on two
-        session.connection().execute(
-            _upsert(session.get_bind().dialect.name, tuple(sorted(facts[key]))), _row(key, facts[key])
-        )
+    write(session, facts)
 
 
 def _note_completion(
@@ -118,8 +119,15 @@ def _add(facts: Facts, key: Key, counts: Mapping[str, int]) -> None:
         entry[name] = entry.get(name, 0) + value
 
 
-def _row(key: Key, counts: Mapping[str, int]) -> dict[str, Any]:
-    return dict(zip(KEY_COLUMNS, key, strict=True)) | dict(counts)
+def rows_of(facts: Facts) -> Rows:
+    """Each day's counts as the rows they add to: the day's and its month's."""
+    rows: Rows = {}
+    for (day, org_id, item_id, stage), counts in facts.items():
+        for span, start in ((DAY, day), (MONTH, day.replace(day=1))):
+            entry = rows.setdefault((span, start, org_id, item_id, stage), {})
+            for name, value in counts.items():
+                entry[name] = entry.get(name, 0) + value
+    return rows
 
 
 _IS_RECTIFICATION = select(Rating.id).where(Rating.rectification_id == bindparam("case_id"))
@@ -147,10 +155,16 @@ def _upsert(dialect: str, counters: tuple[str, ...]) -> Executable:
 
 
 def write(session: Session, facts: Facts) -> None:
-    """Add rows of counts (a rebuild's, into an emptied range of days)."""
+    """Add days' counts to their rows."""
+    write_rows(session, rows_of(facts))
+
+
+def write_rows(session: Session, rows: Rows) -> None:
+    """Add counts to rows, in one order of rows for every writer so that concurrent steps never wait on each
+    other's rows crosswise."""
     by_counters: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for key, counts in sorted(facts.items()):
-        by_counters.setdefault(tuple(sorted(counts)), []).append(_row(key, counts))
+    for key, counts in sorted(rows.items()):
+        by_counters.setdefault(tuple(sorted(counts)), []).append(dict(zip(KEY_COLUMNS, key, strict=True)) | counts)
     dialect = session.get_bind().dialect.name
-    for counters, rows in by_counters.items():
-        session.connection().execute(_upsert(dialect, counters), rows)
+    for counters, values in by_counters.items():
+        session.connection().execute(_upsert(dialect, counters), values)

@@ -695,19 +695,21 @@ class CaseScope(Base):
     started_at: Mapped[datetime]
 
 
-# --- SLA and 考核 aggregates: counts per day x unit x item x stage ------------------------------------
+# --- SLA and 考核 aggregates: counts per day (and month) x unit x item x stage ---------------------------
 
 
-class SlaDay(Base):
-    """What the SLA and 考核 figures count, summed per Asia/Shanghai day, unit, item and stage, so that a
-    month's figures read a few thousand rows. Kept as steps happen and rebuilt from the raw rows by
-    engine/reporting/daily.py and engine/reporting/rebuild.py (which say what each count means).
+class SlaCount(Base):
+    """What the SLA and 考核 figures count, summed per Asia/Shanghai day and per month, unit, item and stage, so
+    that a period's figures read its whole months' rows and the days of its partial months, a few thousand
+    rows. Kept as steps happen and rebuilt from the raw rows (engine/cases/tallies.py says what each count is).
 
-    `stage` is a task's title for its stage's counts and '' for the case's own (closure, 补正, 不予受理).
+    `span` is 'day' (`day` is that day) or 'month' (`day` is its first day); `stage` is a task's title for its
+    stage's counts and '' for the case's own (closure, 补正, 不予受理).
     """
 
-    __tablename__ = "sla_day"
+    __tablename__ = "sla_count"
 
+    span: Mapped[str] = mapped_column(String(5), primary_key=True)
     day: Mapped[date] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), primary_key=True)
     item_id: Mapped[str] = mapped_column(String(40), primary_key=True)

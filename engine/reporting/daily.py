@@ -1,17 +1,42 @@
-"""The SLA and 考核 counts summed from `sla_day` over a period and a scope (what each count is:
-`engine.cases.tallies`), so that a month's or a year's figures read a few thousand rows."""
+"""The SLA and 考核 counts summed from `sla_count` over a period and a scope (what each count is:
+`engine.cases.tallies`): the period's whole months from their month rows, the days of the partial months at
+either end from day rows, so that a month's or a year's figures read a few thousand rows."""
 
 from collections.abc import Collection, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, func, or_, select
+from sqlalchemy import ColumnElement, Select, Table, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from engine.cases.tallies import local_date
-from engine.core.models import SlaDay
+from engine.cases.tallies import DAY, MONTH, local_date
+from engine.core.models import SlaCount
 
-_TABLE = cast(Table, SlaDay.__table__)
+_TABLE = cast(Table, SlaCount.__table__)
+# An unbounded period's ends.
+EARLIEST, LATEST = date(2000, 1, 1), date(9998, 12, 31)
+
+
+def _month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def within(first: date, last: date) -> ColumnElement[bool]:
+    """The rows that together count each day from `first` to `last` once: whole months by their month rows,
+    the other days by their day rows."""
+    months_from = first if first.day == 1 else _next_month(first)
+    months_until = _month_start(last + timedelta(days=1))
+    if months_from >= months_until:
+        return and_(_TABLE.c.span == DAY, _TABLE.c.day >= first, _TABLE.c.day <= last)
+    return or_(
+        and_(_TABLE.c.span == MONTH, _TABLE.c.day >= months_from, _TABLE.c.day < months_until),
+        and_(_TABLE.c.span == DAY, _TABLE.c.day >= first, _TABLE.c.day < months_from),
+        and_(_TABLE.c.span == DAY, _TABLE.c.day >= months_until, _TABLE.c.day <= last),
+    )
 
 
 def days(since: date | datetime, until: date | datetime) -> tuple[date, date]:
@@ -34,19 +59,29 @@ def sums(
     """The `counters` summed from `first` to `last` (inclusive; None: unbounded) per value of the `by` columns,
     of the units `org_ids` (None: every unit) and the item `item` (None: every item); groups with only zeros
     are left out."""
+    rows = session.execute(statement(counters, first=first, last=last, org_ids=org_ids, item=item, by=by))
+    return {tuple(row[: len(by)]): tuple(int(value) for value in row[len(by) :]) for row in rows}
+
+
+def statement(
+    counters: Sequence[str],
+    *,
+    first: date | None,
+    last: date | None,
+    org_ids: Collection[int] | None,
+    item: str | None,
+    by: Sequence[str],
+) -> Select[Any]:
+    """The query of `sums`."""
     groups = [_TABLE.c[name] for name in by]
-    statement = (
+    query = (
         select(*groups, *(func.coalesce(func.sum(_TABLE.c[name]), 0) for name in counters))
+        .where(within(first or EARLIEST, last or LATEST))
         .group_by(*groups)
         .having(or_(*(func.sum(_TABLE.c[name]) > 0 for name in counters)))
     )
-    if first is not None:
-        statement = statement.where(_TABLE.c.day >= first)
-    if last is not None:
-        statement = statement.where(_TABLE.c.day <= last)
     if org_ids is not None:
-        statement = statement.where(_TABLE.c.org_id.in_(list(org_ids)))
+        query = query.where(_TABLE.c.org_id.in_(list(org_ids)))
     if item is not None:
-        statement = statement.where(_TABLE.c.item_id == item)
-    width = len(groups)
-    return {tuple(row[:width]): tuple(int(value) for value in row[width:]) for row in session.execute(statement)}
+        query = query.where(_TABLE.c.item_id == item)
+    return query

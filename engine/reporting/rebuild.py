@@ -1,7 +1,7 @@
-"""The daily SLA counts computed from the raw rows — cases, tasks, audit events — and written over `sla_day`.
+"""The daily SLA counts computed from the raw rows — cases, tasks, audit events — and written over `sla_count`.
 
 For existing data (after the migration that added the table) and for repair: `flask --app wsgi sla rebuild
-[--since DAY]` recomputes the days from `since` on. Each count is what `engine.cases.tallies` adds as steps
+[--since DAY]` recomputes the days from the first of `since`'s month on. Each count is what `engine.cases.tallies` adds as steps
 happen, here from the columns the step wrote: an ended case by its `completed_at` and `due_at`, a stage by the
 task's `created_at`, `due_at` and `completed_at`, a decision, a first 一次性告知 and a 不予受理 by their event.
 """
@@ -16,35 +16,37 @@ from engine import workcalendar
 from engine.cases import tallies
 from engine.cases.lifecycle import NOT_ACCEPTED, TASK_COMPLETED
 from engine.cases.queries import day_start
-from engine.core.models import AuditEvent, CaseInstance, Rating, SlaDay, Task
+from engine.core.models import AuditEvent, CaseInstance, Rating, SlaCount, Task
 from engine.core.uow import unit_of_work
 from engine.reporting.sla import as_date, local_day
 
 
-def raw_counts(session: Session, since: date | None = None) -> tallies.Facts:
-    """Every row of counts from `since` (None: all time) on, as the raw rows give them."""
+def raw_rows(session: Session, since: date | None = None) -> tallies.Rows:
+    """Every row of counts, day and month, from the first of `since`'s month (None: all time) on, as the raw rows
+    give them."""
+    start = since.replace(day=1) if since is not None else None
     facts: tallies.Facts = {}
     for compute in (_endings, _stages, _decisions, _first_notices, _not_accepted):
-        compute(session, since, facts)
-    return facts
+        compute(session, start, facts)
+    return tallies.rows_of(facts)
 
 
 def rebuild(session: Session, since: date | None = None) -> int:
-    """Replace the counts from `since` on with those of the raw rows; the number of rows written.
+    """Replace the counts from the first of `since`'s month on with those of the raw rows; the rows written.
 
     On PostgreSQL the table is locked against writes first (reads go on): a step that already added to it is
     waited for and then read among the raw rows, one that adds later waits and adds what this rebuild did not see.
     """
     with unit_of_work(session):
         if session.get_bind().dialect.name == "postgresql":
-            session.execute(text("LOCK TABLE sla_day IN EXCLUSIVE MODE"))
-        emptied = delete(SlaDay)
+            session.execute(text("LOCK TABLE sla_count IN EXCLUSIVE MODE"))
+        emptied = delete(SlaCount)
         if since is not None:
-            emptied = emptied.where(SlaDay.day >= since)
+            emptied = emptied.where(SlaCount.day >= since.replace(day=1))
         session.execute(emptied)
-        facts = raw_counts(session, since)
-        tallies.write(session, facts)
-    return len(facts)
+        rows = raw_rows(session, since)
+        tallies.write_rows(session, rows)
+    return len(rows)
 
 
 def _from(column: Any, since: date | None) -> ColumnElement[bool]:
@@ -145,15 +147,15 @@ def _not_accepted(session: Session, since: date | None, facts: tallies.Facts) ->
         _add(facts, (day_value, org_id, item_id, tallies.CASE_STAGE), {"not_accepted": count})
 
 
-def stored_counts(session: Session, since: date | None = None) -> tallies.Facts:
-    """The rows of `sla_day` from `since` on, as `raw_counts` gives them (zero counts left out)."""
-    table = cast(Table, SlaDay.__table__)
+def stored_rows(session: Session, since: date | None = None) -> tallies.Rows:
+    """The rows of `sla_count` from the first of `since`'s month on, as `raw_rows` gives them (zeros left out)."""
+    table = cast(Table, SlaCount.__table__)
     statement = select(table)
     if since is not None:
-        statement = statement.where(table.c.day >= since)
-    facts: tallies.Facts = {}
+        statement = statement.where(table.c.day >= since.replace(day=1))
+    rows: tallies.Rows = {}
     for row in session.execute(statement).mappings():
         counts = {name: row[name] for name in row.keys() if name not in tallies.KEY_COLUMNS and row[name]}
         if counts:
-            facts[(row["day"], row["org_id"], row["item_id"], row["stage"])] = counts
-    return facts
+            rows[(row["span"], row["day"], row["org_id"], row["item_id"], row["stage"])] = counts
+    return rows

@@ -124,7 +124,7 @@ def timeliness_counts(
     rectifications: bool,
     group: str | None = None,
 ) -> dict[Any, tuple[int, int, int]]:
-    """(total, on time, late) of the cases ended within the period, per value of the `sla_day` column `group`
+    """(total, on time, late) of the cases ended within the period, per value of the `sla_count` column `group`
     (one key, None, without it)."""
     found = daily.sums(
         session,

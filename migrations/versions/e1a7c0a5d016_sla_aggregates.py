@@ -1,4 +1,4 @@
-"""SLA and 考核 figures from per day x unit x item x stage aggregates
+"""SLA and 考核 figures from per day (and month) x unit x item x stage aggregates
 
 Revision ID: e1a7c0a5d016
 Revises: e1a7c0a5d015
@@ -36,15 +36,16 @@ depends_on = None
 
 def upgrade():
     op.create_table(
-        "sla_day",
+        "sla_count",
+        sa.Column("span", sa.String(5), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("org_id", sa.Integer(), sa.ForeignKey("org_unit.id"), nullable=False),
         sa.Column("item_id", sa.String(40), nullable=False),
         sa.Column("stage", sa.String(200), nullable=False),
         *(sa.Column(name, sa.Integer(), nullable=False, server_default="0") for name in COUNTS),
-        sa.PrimaryKeyConstraint("day", "org_id", "item_id", "stage"),
+        sa.PrimaryKeyConstraint("span", "day", "org_id", "item_id", "stage"),
     )
 
 
 def downgrade():
-    op.drop_table("sla_day")
+    op.drop_table("sla_count")

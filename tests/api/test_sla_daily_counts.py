@@ -1,4 +1,4 @@
-"""The daily SLA counts (`sla_day`) kept as steps happen agree with the raw rows after a seeded random walk of the
+"""The SLA counts (`sla_count`, per day and per month) kept as steps happen agree with the raw rows after a seeded random walk of the
 clerks' work — 受理 of 门诊费用报销 at two villages and of 异地安置备案 with a material missing at 曲江镇, reviews
 approved and rejected, 一次性告知 and 补正, 补正 periods that pass (不予受理), the timers' 即将超期 and 超期 with the
 催办 they open answered, 挂起/恢复 and 终止 by the administrator — over two months; and 时效统计/考核 (GET /api/sla) read from them
@@ -15,7 +15,7 @@ from sqlalchemy import delete, select
 
 from engine.catalogue.flows import catalog
 from engine.core.clock import SHANGHAI, clock
-from engine.core.models import CaseInstance, OrgUnit, SlaDay
+from engine.core.models import CaseInstance, OrgUnit, SlaCount
 from engine.core.uow import unit_of_work
 from engine.reporting import rebuild
 from server.extensions import db
@@ -176,11 +176,12 @@ def reports(as_user) -> dict[str, dict]:
 def test_daily_counts_agree_with_the_raw_rows_after_a_random_walk(app, as_user, seed):
     walk(app, as_user, seed)
     with app.app_context():
-        stored, raw = rebuild.stored_counts(db.session), rebuild.raw_counts(db.session)
+        stored, raw = rebuild.stored_rows(db.session), rebuild.raw_rows(db.session)
         statuses = set(db.session.scalars(select(CaseInstance.status)))
         db.session.remove()
     assert stored == raw
     counted = {name for counts in raw.values() for name in counts}
+    assert {key[0] for key in raw} == {"day", "month"}
     assert {"closed_on_time", "stage_late", "approved", "rejected", "supplement", "not_accepted"} <= counted
     assert {"concluded", "not_accepted"} <= statuses
     assert app.test_cli_runner().invoke(args=["sla", "check"]).exit_code == 0
@@ -188,29 +189,32 @@ def test_daily_counts_agree_with_the_raw_rows_after_a_random_walk(app, as_user, 
     from_steps = reports(as_user)
     assert from_steps[""]["concluded"]["total"] > 0 and from_steps[""]["stages"]
     with app.app_context():  # as a database from before the table: the counts come only from the rebuild
-        db.session.execute(delete(SlaDay))
+        db.session.execute(delete(SlaCount))
         db.session.commit()
     rebuilt = app.test_cli_runner().invoke(args=["sla", "rebuild"])
     assert rebuilt.exit_code == 0 and f"{len(raw)} 行" in rebuilt.output
     assert reports(as_user) == from_steps
 
 
-def test_check_names_a_wrong_row_and_rebuild_since_a_day_repairs_only_from_it(app, as_user):
+def test_check_names_a_wrong_row_and_rebuild_since_a_day_repairs_from_its_month(app, as_user):
     walk(app, as_user, 7)
     with app.app_context():
-        days = sorted({key[0] for key in rebuild.raw_counts(db.session)})
+        days = sorted({key[1] for key in rebuild.raw_rows(db.session) if key[0] == "day"})
         early, late = days[0], days[-1]
-        db.session.execute(SlaDay.__table__.update().where(SlaDay.day.in_((early, late))).values(closed=99))
+        assert early.replace(day=1) < late.replace(day=1)
+        wrong = SlaCount.__table__.update().where(SlaCount.span == "day", SlaCount.day.in_((early, late)))
+        db.session.execute(wrong.values(closed=99))
         db.session.commit()
     checked = app.test_cli_runner().invoke(args=["sla", "check"])
-    assert checked.exit_code == 1 and late.isoformat() in checked.output and "汇总" in checked.output
-    assert app.test_cli_runner().invoke(args=["sla", "rebuild", "--since", late.isoformat()]).exit_code == 0
+    assert checked.exit_code == 1 and f"日 {late.isoformat()}" in checked.output and "汇总" in checked.output
+    repaired = app.test_cli_runner().invoke(args=["sla", "rebuild", "--since", late.isoformat()])
+    assert repaired.exit_code == 0 and late.replace(day=1).isoformat() in repaired.output
     with app.app_context():
-        wrong = rebuild.stored_counts(db.session).keys() ^ rebuild.raw_counts(db.session).keys()
-        stored, raw = rebuild.stored_counts(db.session), rebuild.raw_counts(db.session)
+        stored, raw = rebuild.stored_rows(db.session), rebuild.raw_rows(db.session)
         db.session.remove()
-    assert not wrong
-    assert {key for key in raw if stored[key] != raw[key]} == {key for key in raw if key[0] == early}
+    assert {key for key in stored.keys() | raw.keys() if stored.get(key) != raw.get(key)} == {
+        key for key in raw if key[:2] == ("day", early)
+    }
     refused = app.test_cli_runner().invoke(args=["sla", "rebuild", "--since", "2026-13-01"])
     assert refused.exit_code == 2 and "不是日期" in refused.output
 
@@ -247,5 +251,5 @@ def test_concurrent_steps_add_to_one_row_without_losing_a_count(app):
         thread.join()
     assert not failures
     with app.app_context():
-        rows = db.session.execute(select(SlaDay.stage_done, SlaDay.stage_working_days)).all()
-    assert [tuple(row) for row in rows] == [(40, 80)]
+        rows = db.session.execute(select(SlaCount.stage_done, SlaCount.stage_working_days)).all()
+    assert sorted(tuple(row) for row in rows) == [(40, 80), (40, 80)]  # the day's row and the month's
