@@ -99,6 +99,7 @@ def _accept(
     case = CaseInstance(
         item_id=item.id,
         item_name=item.name,
+        region=item.region,
         definition_id=definition.id,
         definition=definition,
         org_id=unit.id,

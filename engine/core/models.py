@@ -59,6 +59,23 @@ class StateBytes(TypeDecorator[bytes]):
         return value.encode() if isinstance(value, str) else value
 
 
+_REGION_OF_CASE = text("SELECT region FROM case_instance WHERE id = :id")
+
+
+def _region_of_rows_case(context: Any) -> str | None:
+    """The region of the case the row being inserted belongs to, read from its case row (already written)."""
+    region: str | None = context.connection.scalar(
+        _REGION_OF_CASE, {"id": context.get_current_parameters()["instance_id"]}
+    )
+    return region
+
+
+def case_region() -> Any:
+    """The `region` column of a table holding case data: its case's region, filled as the row is written, so that
+    every such table distributes by region with its case (docs/architecture.md, "Regions in the schema")."""
+    return mapped_column(String(100), default=_region_of_rows_case, comment="the case's region (distribution column)")
+
+
 class Base(DeclarativeBase):
     type_annotation_map = {datetime: Instant(), dict: JSON, list: JSON, JSONObject: JSON, JSONArray: JSON}
 
@@ -147,12 +164,14 @@ class CaseInstance(Base):
         # Listings (engine/cases/queries.py): newest first, and overdue now as one range.
         Index("ix_case_instance_started", "started_at", "id"),
         Index("ix_case_instance_overdue", "status", "next_deadline"),
+        Index("ix_case_instance_region", "region", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_no: Mapped[str | None] = mapped_column(String(40), unique=True)
     item_id: Mapped[str] = mapped_column(String(40), index=True)
     item_name: Mapped[str] = mapped_column(String(200))
+    region: Mapped[str] = mapped_column(String(100), comment="the item's region (丰城市): the distribution column")
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))
     org_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), index=True)
@@ -193,6 +212,7 @@ class Task(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id"), index=True)
+    region: Mapped[str] = case_region()
     spec_name: Mapped[str] = mapped_column(String(100))
     title: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(40))
@@ -223,6 +243,7 @@ class AuditEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id"), index=True)
+    region: Mapped[str] = case_region()
     at: Mapped[datetime]
     action: Mapped[str] = mapped_column(String(40))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
@@ -256,6 +277,7 @@ class Rating(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"))
+    region: Mapped[str] = case_region()
     level: Mapped[str] = mapped_column(String(10))
     comment: Mapped[str | None] = mapped_column(Text)
     recorded_at: Mapped[datetime]
@@ -293,6 +315,7 @@ class Timer(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"), index=True)
+    region: Mapped[str] = case_region()
     task_id: Mapped[str] = mapped_column(String(36))
     kind: Mapped[str | None] = mapped_column(String(20))
     marker: Mapped[bool] = mapped_column(
@@ -322,6 +345,7 @@ class Transfer(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"), index=True)
+    region: Mapped[str] = case_region()
     task_id: Mapped[str] = mapped_column(String(36))
     materials: Mapped[JSONArray]
     method: Mapped[str] = mapped_column(String(20))
@@ -352,6 +376,7 @@ class Attachment(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"), index=True)
+    region: Mapped[str] = case_region()
     material: Mapped[str] = mapped_column(String(200))
     file_name: Mapped[str] = mapped_column(String(200))
     content_type: Mapped[str] = mapped_column(String(60))
@@ -389,6 +414,7 @@ class ClaimedInvoice(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"), index=True)
+    region: Mapped[str] = case_region()
     number: Mapped[str] = mapped_column(String(40))
     institution: Mapped[str] = mapped_column(String(100))
     released_at: Mapped[datetime | None]
@@ -463,6 +489,7 @@ class ExternalTask(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"), index=True)
+    region: Mapped[str] = case_region()
     business_key: Mapped[str | None] = mapped_column(String(40), index=True, comment="the case's 办件编号")
     process_key: Mapped[str] = mapped_column(String(100))
     activity_id: Mapped[str] = mapped_column(String(100))
@@ -496,6 +523,7 @@ class MessageWait(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"), index=True)
+    region: Mapped[str] = case_region()
     name: Mapped[str] = mapped_column(String(200), comment="the BPMN message name")
     element_id: Mapped[str] = mapped_column(String(100), comment="the waiting element's BPMN id")
     title: Mapped[str] = mapped_column(String(200), comment="the waiting element's name, for people")
@@ -570,6 +598,7 @@ class Collection(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"), index=True)
+    region: Mapped[str] = case_region()
     task_id: Mapped[str] = mapped_column(String(36))
     org_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), comment="the window that handed the result out")
     method: Mapped[str] = mapped_column(String(20))
@@ -592,6 +621,7 @@ class ProxyMandate(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"), unique=True)
+    region: Mapped[str] = case_region()
     org_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), comment="the accepting unit, whose 代办 it counts")
     agent_name: Mapped[str] = mapped_column(String(30))
     agent_id_number: Mapped[str] = mapped_column(String(18))
@@ -614,6 +644,7 @@ class SmsMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(36), unique=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"), index=True)
+    region: Mapped[str] = case_region()
     kind: Mapped[str] = mapped_column(String(30), comment="a message kind of engine/data/sms.toml")
     mobile: Mapped[str] = mapped_column(String(20))
     body: Mapped[str] = mapped_column(Text)
@@ -662,6 +693,7 @@ class Promise(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"), unique=True)
+    region: Mapped[str] = case_region()
     org_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True, comment="the accepting window")
     materials: Mapped[list[str]] = mapped_column(JSON, comment="deferred materials, as the item names them")
     outstanding: Mapped[list[str]] = mapped_column(JSON, comment="those not yet brought in")
@@ -690,6 +722,7 @@ class CaseScope(Base):
     __table_args__ = (Index("ix_case_scope_listing", "org_id", "subtree", "started_at", "instance_id"),)
 
     instance_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"), primary_key=True)
+    region: Mapped[str] = case_region()
     org_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), primary_key=True)
     subtree: Mapped[bool] = mapped_column(primary_key=True)
     started_at: Mapped[datetime]

@@ -152,6 +152,7 @@ def _open_rectification(session: Session, user: User | None, rating: Rating, uni
         case_no=f"{case.case_no}{RECTIFICATION_SUFFIX}",
         item_id=case.item_id,
         item_name=f"差评整改：{case.item_name}",
+        region=case.region,
         definition_id=definition.id,
         org_id=unit.id,
         org=unit,
