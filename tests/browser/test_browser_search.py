@@ -29,6 +29,8 @@ def test_search_and_my_accepted_cases_fit_the_screen(login, as_user, screenshot,
     assert_fits(page)
     screenshot(page, f"inbox-{device}")
 
+    if page.locator(".menu-toggle").is_visible():  # on a phone the menu folds behind 菜单
+        page.click(".menu-toggle")
     page.click("nav >> text=我受理的办件")
     page.wait_for_load_state()
     assert page.locator("table.cases tbody tr").count() == 1

@@ -141,6 +141,20 @@ def test_case_monitor(case, opened, screenshot, width):
 
 
 @pytest.mark.parametrize("width", WIDTHS, ids=list(WIDTHS))
+def test_sla_figures(case, opened, screenshot, width):
+    page = opened(ADMIN, WIDTHS[width])
+    page.goto("/admin/sla")
+    page.wait_for_load_state("networkidle")
+    cards = page.locator(".dashboard > .card")
+    first, second = cards.nth(0).bounding_box(), cards.nth(1).bounding_box()
+    side_by_side = abs(first["y"] - second["y"]) < 1
+    assert side_by_side == (width == "desk"), "two charts a row at a desk, one on a phone"
+    assert_fits(page, WIDTHS[width]["width"])
+    screenshot(page, f"widths_sla_{width}")
+    assert_accessible(page)
+
+
+@pytest.mark.parametrize("width", WIDTHS, ids=list(WIDTHS))
 def test_the_menu_keeps_its_words_whole(fresh, opened, screenshot, width):
     page = opened(ADMIN, WIDTHS[width])
     page.goto("/admin/instances")
