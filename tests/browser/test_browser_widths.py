@@ -181,6 +181,21 @@ def test_the_menu_keeps_its_words_whole(fresh, opened, screenshot, width):
         assert toggle.get_attribute("aria-expanded") == "false" and not links.first.is_visible()
 
 
+@pytest.mark.parametrize("width", WIDTHS, ids=list(WIDTHS))
+def test_the_pages_before_logging_in(fresh, chromium, live_server, screenshot, width):
+    context = chromium.new_context(base_url=live_server, locale="zh-CN", viewport=WIDTHS[width], bypass_csp=True)
+    page = context.new_page()
+    try:
+        for path in ("/login", "/progress", "/rating"):
+            page.goto(path)
+            assert_fits(page, WIDTHS[width]["width"])
+            assert severe_violations(page) == [], path
+        page.goto("/login")
+        screenshot(page, f"widths_login_{width}")
+    finally:
+        context.close()
+
+
 @pytest.mark.parametrize("username", DEMO_ROLES)
 def test_every_menu_page_fits_a_phone(case, opened, username):
     page = opened(username, PHONE)
