@@ -181,6 +181,23 @@ def test_the_menu_keeps_its_words_whole(fresh, opened, screenshot, width):
         assert toggle.get_attribute("aria-expanded") == "false" and not links.first.is_visible()
 
 
+def test_the_narrowest_phone(case, opened):
+    started, task = case
+    narrow = {"width": 360, "height": 740}
+    for username, path in (
+        (TOWNSHIP_CLERK, "/inbox?view=candidate"),
+        (TOWNSHIP_CLERK, f"/tasks/{task['id']}"),
+        (VILLAGE_AGENT, "/cases/new/fc-v-08"),
+        (VILLAGE_AGENT, f"/cases/{started['id']}"),
+        (ADMIN, "/admin/instances"),
+        (ADMIN, "/admin/sla"),
+    ):
+        page = opened(username, narrow)
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+        assert_fits(page, narrow["width"])
+
+
 @pytest.mark.parametrize("width", WIDTHS, ids=list(WIDTHS))
 def test_the_pages_before_logging_in(fresh, chromium, live_server, screenshot, width):
     context = chromium.new_context(base_url=live_server, locale="zh-CN", viewport=WIDTHS[width], bypass_csp=True)
