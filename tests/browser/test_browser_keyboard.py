@@ -189,3 +189,21 @@ def test_a_window_accepts_by_keyboard(fresh, opened, screenshot):
     press_to_load(page, "Enter")
     assert "/cases/" in page.url and page.locator(".status").inner_text() == "办理中", page.locator("main").inner_text()
     assert person["name"] in page.locator("main").inner_text()
+
+
+def test_the_folded_menu_by_keyboard(fresh, opened):
+    page = opened("qujiangcun.village_agent", PHONE)
+    page.goto("/inbox")
+    tab_to(page, labelled("button", "菜单"))
+    page.keyboard.press("Escape")
+    assert page.locator(".menu-toggle").get_attribute("aria-expanded") == "false"
+    page.keyboard.press("Enter")
+    assert page.locator(".menu-toggle").get_attribute("aria-expanded") == "true"
+    page.keyboard.press("Tab")
+    assert focused(page)["text"] == "我的工作台", "the menu's entries follow its button"
+    page.keyboard.press("Escape")
+    assert focused(page)["text"] == "菜单" and not page.locator(".topbar nav a").first.is_visible()
+    page.keyboard.press("Space")
+    tab_to(page, labelled("a", "我受理的办件"))
+    press_to_load(page, "Enter")
+    assert page.url.endswith("/cases/accepted")
