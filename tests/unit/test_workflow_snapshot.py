@@ -19,11 +19,12 @@ from engine.timers import table
 from engine.workflow import snapshot, timer_clock
 
 ROOT = Path(__file__).resolve().parents[2]
-BPMN = ROOT / 'processes' / 'bpmn'
 # Written by the previous release (c205f66, engine/runtime.py, SpiffWorkflow 3.2.0): a
 # township_review_pay case accepted on 2026-03-02, waiting at 乡镇初审 with its three timers armed
 # (warning 03-06, overdue 03-10, escalation 03-17) and the materials call activity done.
 PREVIOUS_RELEASE_STATE = ROOT / 'tests' / 'fixtures' / 'states' / 'township_review_pay_at_township_review.json'
+# The diagrams that release deployed: a stored case runs on its own deployed version, never on today's files.
+PREVIOUS_RELEASE_BPMN = ROOT / 'tests' / 'fixtures' / 'states' / 'previous_release_diagrams'
 
 TYPED_VALUES = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -60,7 +61,8 @@ def frozen_clock():
 
 def _township_review_pay():
     parser = ProductBpmnParser()  # its 医保结算 is an external service task
-    for path in sorted((BPMN / 'shared').glob('*.bpmn')) + [BPMN / 'township_review_pay.bpmn']:
+    shared = sorted((PREVIOUS_RELEASE_BPMN / 'shared').glob('*.bpmn'))
+    for path in shared + [PREVIOUS_RELEASE_BPMN / 'township_review_pay.bpmn']:
         parser.add_bpmn_file(str(path))
     return parser.get_spec('township_review_pay'), parser.get_subprocess_specs('township_review_pay')
 
