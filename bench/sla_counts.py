@@ -9,6 +9,8 @@ Then the figures of the whole city and of one county are summed (`engine.reporti
 1.5M / p95 at 15K>` with `p95_ms_sla_<name>_1500k=`; then EXPLAIN ANALYZE of the city's month query at 1.5M.
 
     BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/bench_sla python bench/sla_counts.py
+
+BENCH_SLA_REUSE=1 measures the databases an earlier run built (their build takes minutes).
 """
 
 import os
@@ -48,7 +50,10 @@ RUNS = 25
 
 def _units(connection) -> None:
     """City B0, counties B1..B20 each with a centre, ten townships a county, three villages a township."""
-    run = connection.exec_driver_sql
+
+    def run(sql: str) -> None:
+        connection.execute(text(sql))
+
     run("INSERT INTO org_unit (code, name, kind) VALUES ('B0', '基准市', 'city')")
     run(
         "INSERT INTO org_unit (code, name, kind, parent_id) SELECT 'B' || c, '县' || c, 'county', "
@@ -96,12 +101,14 @@ def _counts(connection, cases: int) -> None:
         )
     counters = ", ".join(name for name in _counters())
     summed = ", ".join(f"sum({name})" for name in _counters())
-    connection.exec_driver_sql(
-        f"INSERT INTO sla_count (span, day, org_id, item_id, stage, {counters}) SELECT 'month',"
-        f" date_trunc('month', day)::date, org_id, item_id, stage, {summed} FROM sla_count WHERE span = 'day'"
-        " GROUP BY 2, 3, 4, 5"
+    connection.execute(
+        text(
+            f"INSERT INTO sla_count (span, day, org_id, item_id, stage, {counters}) SELECT 'month',"
+            f" date_trunc('month', day)::date, org_id, item_id, stage, {summed} FROM sla_count WHERE span = 'day'"
+            " GROUP BY 2, 3, 4, 5"
+        )
     )
-    connection.exec_driver_sql("ANALYZE sla_count")
+    connection.execute(text("ANALYZE sla_count"))
 
 
 def _counters() -> tuple[str, ...]:
@@ -160,16 +167,17 @@ def measure(target: str) -> dict[str, float]:
 
 
 def explain(target: str) -> None:
+    """EXPLAIN ANALYZE of the city's sums for each period at 1.5M (the unit list cut short in the print)."""
     engine = create_engine(target)
     with Session(engine) as session:
         city = list(session.scalars(select(OrgUnit.id).where(OrgUnit.code.like("B%"))).all())
-        first, last = PERIODS["month"]
-        for counters, by in ((tallies.CLOSED, ("org_id",)), (tallies.STAGES, ("org_id", "stage"))):
-            statement = daily.statement(counters, first=first, last=last, org_ids=city, item=None, by=by)
-            compiled = statement.compile(engine, compile_kwargs={"literal_binds": True})
-            print(f"# EXPLAIN ANALYZE, month, city: {', '.join(counters)} by {', '.join(by)}")
-            for (line,) in session.execute(text(f"EXPLAIN (ANALYZE, BUFFERS) {compiled}")):
-                print("#   " + line)
+        for period, (first, last) in PERIODS.items():
+            for counters, by in ((tallies.CLOSED, ("org_id",)), (tallies.STAGES, ("org_id", "stage"))):
+                statement = daily.statement(counters, first=first, last=last, org_ids=city, item=None, by=by)
+                compiled = statement.compile(engine, compile_kwargs={"literal_binds": True})
+                print(f"# EXPLAIN ANALYZE, {period}, city: {counters[0]}… by {', '.join(by)}")
+                for (line,) in session.execute(text(f"EXPLAIN (ANALYZE, BUFFERS) {compiled}")):
+                    print("#   " + (line if len(line) < 160 else line[:157] + "..."))
     engine.dispose()
 
 
@@ -178,7 +186,10 @@ def main() -> None:
     if not raw.startswith("postgresql"):
         sys.exit("BENCH_DATABASE_URL must name a PostgreSQL database (its _15k and _1500k siblings are rebuilt)")
     url = make_url(raw)
-    targets = {size: build(url, size, cases) for size, cases in SIZES.items()}
+    if os.environ.get("BENCH_SLA_REUSE"):  # measure the databases an earlier run built
+        targets = {size: url.set(database=f"{url.database}_{size}").render_as_string(False) for size in SIZES}
+    else:
+        targets = {size: build(url, size, cases) for size, cases in SIZES.items()}
     results = {size: measure(target) for size, target in targets.items()}
     for name in results["15k"]:
         small, large = results["15k"][name], results["1500k"][name]

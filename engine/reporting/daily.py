@@ -27,16 +27,21 @@ def _next_month(day: date) -> date:
 
 def within(first: date, last: date) -> ColumnElement[bool]:
     """The rows that together count each day from `first` to `last` once: whole months by their month rows,
-    the other days by their day rows."""
+    the other days by their day rows; each part one range of the primary key."""
     months_from = first if first.day == 1 else _next_month(first)
     months_until = _month_start(last + timedelta(days=1))
     if months_from >= months_until:
-        return and_(_TABLE.c.span == DAY, _TABLE.c.day >= first, _TABLE.c.day <= last)
-    return or_(
-        and_(_TABLE.c.span == MONTH, _TABLE.c.day >= months_from, _TABLE.c.day < months_until),
-        and_(_TABLE.c.span == DAY, _TABLE.c.day >= first, _TABLE.c.day < months_from),
-        and_(_TABLE.c.span == DAY, _TABLE.c.day >= months_until, _TABLE.c.day <= last),
-    )
+        return _span(DAY, first, last + timedelta(days=1))
+    parts = [_span(MONTH, months_from, months_until)]
+    if first < months_from:
+        parts.append(_span(DAY, first, months_from))
+    if months_until <= last:
+        parts.append(_span(DAY, months_until, last + timedelta(days=1)))
+    return or_(*parts)
+
+
+def _span(span: str, start: date, end: date) -> ColumnElement[bool]:
+    return and_(_TABLE.c.span == span, _TABLE.c.day >= start, _TABLE.c.day < end)
 
 
 def days(since: date | datetime, until: date | datetime) -> tuple[date, date]:
