@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test lint setup db bench clean web-deps browser-deps
+.PHONY: run test lint setup db bench bench-scale clean web-deps browser-deps
 NODE_STAMP := web/node_modules/.package-lock.json
 CHROMIUM := /usr/bin/chromium
 CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
@@ -56,6 +56,12 @@ bench: $(STAMP)
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/timers.py
 	$(BIN)/python bench/case_bytes.py
+
+# Listings, inboxes and SLA figures at 15K / 150K / 1.5M cases on PostgreSQL (DATABASE_URL's server, database
+# yibao_scale), with bytes per case, timer lateness and bench/engine.py: minutes, not part of `make test`.
+SCALE_ARGS ?= --explain
+bench-scale: $(STAMP)
+	$(BIN)/python bench/scale.py $(SCALE_ARGS)
 
 clean:
 	rm -rf $(VENV) instance web/node_modules
