@@ -5,6 +5,8 @@ fixed when a step writes them, so the earliest of them is kept in `CaseInstance.
 of a deadline or a task row (the step writer, suspension, resumption, a holiday notice's recomputation), and
 "overdue now" is `status = 'running' AND next_deadline <= now` (index `ix_case_instance_overdue`), not a probe of
 each running case's tasks. Time passing needs no write: the column holds an instant, the query brings the now.
+The case's `CaseScope` rows carry the same instant while it runs (`running_deadline`), so that the overdue cases
+of one unit's or subtree's listing are one range of `ix_case_scope_overdue`, not the scope joined to all of them.
 """
 
 from datetime import datetime
@@ -15,18 +17,37 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.cases.lifecycle import ENDED, RUNNING, TASK_PENDING
-from engine.core.models import CaseInstance, Task
+from engine.core.models import CaseInstance, CaseScope, Task
 
 _EARLIEST_TASK_DUE = select(func.min(Task.due_at)).where(
     Task.instance_id == bindparam("case_id"), Task.state.in_(TASK_PENDING)
 )
 _CASES = cast(Table, CaseInstance.__table__)
 _WRITE = _CASES.update().where(_CASES.c.id == bindparam("case_id")).values(next_deadline=bindparam("next_deadline"))
+_SCOPES = cast(Table, CaseScope.__table__)
+_WRITE_SCOPES = (
+    _SCOPES.update()
+    .where(
+        _SCOPES.c.instance_id == bindparam("case_id"),
+        _SCOPES.c.running_deadline.is_distinct_from(bindparam("deadline")),
+    )
+    .values(running_deadline=bindparam("deadline"))
+)
 
 
 def overdue_case_condition(now: datetime) -> ColumnElement[bool]:
     """Running cases whose next deadline has passed: their own limit or one of their open tasks'."""
     return and_(CaseInstance.status == RUNNING, CaseInstance.next_deadline <= now)
+
+
+def overdue_scope_condition(now: datetime) -> ColumnElement[bool]:
+    """The same on a case's `CaseScope` rows, for a listing read through them."""
+    return CaseScope.running_deadline <= now
+
+
+def running_deadline(case: CaseInstance) -> datetime | None:
+    """The next deadline while the case runs: what its scope rows hold."""
+    return case.next_deadline if case.status == RUNNING else None
 
 
 def note_next_deadline(session: Session, case: CaseInstance) -> None:
@@ -39,3 +60,4 @@ def note_next_deadline(session: Session, case: CaseInstance) -> None:
     if value != case.next_deadline:
         session.connection().execute(_WRITE, {"case_id": case.id, "next_deadline": value})
     set_committed_value(case, "next_deadline", value)
+    session.connection().execute(_WRITE_SCOPES, {"case_id": case.id, "deadline": running_deadline(case)})

@@ -171,6 +171,7 @@ def list_cases(session: Session, user: User, filters: CaseFilter, page: int = 1,
     `q` is a search text (`case_search_condition`).
     """
     conditions: list[ColumnElement[bool]] = []
+    on_scope: list[ColumnElement[bool]] = []  # the same, read from the scope rows where the listing reads them
     if filters.q is not None:
         conditions.append(case_search_condition(filters.q))
     if filters.item:
@@ -181,21 +182,29 @@ def list_cases(session: Session, user: User, filters: CaseFilter, page: int = 1,
         conditions.append(CaseInstance.status == filters.status)
     if filters.overdue:
         conditions.append(overdue.overdue_case_condition(clock.now()))
+        on_scope.append(overdue.overdue_scope_condition(clock.now()))
     if filters.due_before:
         conditions.append(CaseInstance.due_at < day_start(filters.due_before))
     if filters.started_from:
         conditions.append(CaseInstance.started_at >= day_start(filters.started_from))
     if filters.started_to:
         conditions.append(CaseInstance.started_at < day_start(filters.started_to + timedelta(days=1)))
-    return _newest_first(session, visible_cases_scope(user), and_(true(), *conditions), page, per_page)
+    scope = visible_cases_scope(user)
+    return _newest_first(session, scope, and_(true(), *conditions), page, per_page, on_scope)
 
 
 def _newest_first(
-    session: Session, scope: ListingScope | None, condition: ColumnElement[bool], page: int, per_page: int
+    session: Session,
+    scope: ListingScope | None,
+    condition: ColumnElement[bool],
+    page: int,
+    per_page: int,
+    on_scope: list[ColumnElement[bool]] | None = None,
 ) -> CasePage:
     """A page of the cases of `scope` (None: every case) matching `condition`, newest first, and their count
-    up to `COUNT_CAP`. A scope is read as its `CaseScope` rows, in the listing's order (`ix_case_scope_listing`);
-    every case as `ix_case_instance_started`. So a page reads about as many rows as it skips and shows."""
+    up to `COUNT_CAP`. A scope is read as its `CaseScope` rows, in the listing's order (`ix_case_scope_listing`),
+    narrowed by `on_scope` (conditions on those rows, e.g. overdue: `ix_case_scope_overdue`); every case as
+    `ix_case_instance_started`. So a page reads about as many rows as it skips and shows."""
     if scope is None:
         ids = select(CaseInstance.id).where(condition)
         order = (CaseInstance.started_at.desc(), CaseInstance.id.desc())
@@ -203,7 +212,7 @@ def _newest_first(
         ids = (
             select(CaseInstance.id)
             .join(CaseScope, CaseScope.instance_id == CaseInstance.id)
-            .where(CaseScope.org_id == scope.org_id, CaseScope.subtree == scope.subtree, condition)
+            .where(CaseScope.org_id == scope.org_id, CaseScope.subtree == scope.subtree, condition, *(on_scope or ()))
         )
         order = (CaseScope.started_at.desc(), CaseScope.instance_id.desc())
     counted = session.scalar(select(func.count()).select_from(ids.limit(COUNT_CAP + 1).subquery())) or 0

@@ -13,6 +13,7 @@ from typing import cast
 from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
+from engine.cases import overdue
 from engine.core.models import CaseInstance, CaseScope, OrgUnit
 
 _KNOWN = select(CaseScope.org_id, CaseScope.subtree).where(CaseScope.instance_id == bindparam("case_id"))
@@ -26,7 +27,13 @@ def note_units(session: Session, case: CaseInstance, unit_ids: Iterable[int]) ->
     missing = wanted - {(org_id, subtree) for org_id, subtree in session.execute(_KNOWN, {"case_id": case.id})}
     if missing:
         rows = [
-            {"instance_id": case.id, "org_id": org_id, "subtree": subtree, "started_at": case.started_at}
+            {
+                "instance_id": case.id,
+                "org_id": org_id,
+                "subtree": subtree,
+                "started_at": case.started_at,
+                "running_deadline": overdue.running_deadline(case),
+            }
             for org_id, subtree in sorted(missing)
         ]
         session.connection().execute(_INSERT, rows)

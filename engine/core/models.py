@@ -715,17 +715,22 @@ class CaseScope(Base):
 
     `subtree` false: the unit accepted the case or holds or held one of its tasks (what its clerks see);
     true: that, or a unit under it, did (what the unit's administrators see). Written by the step writer
-    (engine/cases/scopes.py); `started_at` is the case's, for the listing's order.
+    (engine/cases/scopes.py); `started_at` is the case's, for the listing's order, and `running_deadline` its next
+    deadline while it runs (engine/cases/overdue.py), so that a scope's overdue cases are one range too.
     """
 
     __tablename__ = "case_scope"
-    __table_args__ = (Index("ix_case_scope_listing", "org_id", "subtree", "started_at", "instance_id"),)
+    __table_args__ = (
+        Index("ix_case_scope_listing", "org_id", "subtree", "started_at", "instance_id"),
+        Index("ix_case_scope_overdue", "org_id", "subtree", "running_deadline"),
+    )
 
     instance_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"), primary_key=True)
     region: Mapped[str] = case_region()
     org_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), primary_key=True)
     subtree: Mapped[bool] = mapped_column(primary_key=True)
     started_at: Mapped[datetime]
+    running_deadline: Mapped[datetime | None]
 
 
 # --- SLA and 考核 aggregates: counts per day (and month) x unit x item x stage ---------------------------

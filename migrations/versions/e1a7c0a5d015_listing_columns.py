@@ -49,6 +49,14 @@ FROM case_scope AS own JOIN up ON up.unit_id = own.org_id
 WHERE own.subtree = FALSE
 """
 
+# Each scope row carries its case's next deadline while the case runs.
+RUNNING_DEADLINES = """
+UPDATE case_scope SET running_deadline = (
+    SELECT case_instance.next_deadline FROM case_instance
+    WHERE case_instance.id = case_scope.instance_id AND case_instance.status = 'running'
+)
+"""
+
 
 def upgrade():
     op.add_column(
@@ -69,15 +77,18 @@ def upgrade():
         sa.Column("org_id", sa.Integer(), nullable=False),
         sa.Column("subtree", sa.Boolean(), nullable=False),
         sa.Column("started_at", sa.DateTime(), nullable=False),
+        sa.Column("running_deadline", sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(["instance_id"], ["case_instance.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["org_id"], ["org_unit.id"]),
         sa.PrimaryKeyConstraint("instance_id", "org_id", "subtree"),
     )
     op.execute(OWN_UNITS)
     op.execute(SUBTREES)
+    op.execute(RUNNING_DEADLINES)
     op.create_index(
         "ix_case_scope_listing", "case_scope", ["org_id", "subtree", "started_at", "instance_id"], unique=False
     )
+    op.create_index("ix_case_scope_overdue", "case_scope", ["org_id", "subtree", "running_deadline"], unique=False)
     # Inboxes in their order (earliest due first, none last, then oldest) from the index, role and holder in it.
     op.drop_index("ix_task_inbox", table_name="task")
     op.create_index(
@@ -92,6 +103,7 @@ def downgrade():
     op.create_index("ix_task_assignee", "task", ["assignee_id", "state"], unique=False)
     op.drop_index("ix_task_inbox", table_name="task")
     op.create_index("ix_task_inbox", "task", ["org_id", "role", "state", "due_at"], unique=False)
+    op.drop_index("ix_case_scope_overdue", table_name="case_scope")
     op.drop_index("ix_case_scope_listing", table_name="case_scope")
     op.drop_table("case_scope")
     op.drop_index("ix_case_instance_started", table_name="case_instance")

@@ -112,6 +112,9 @@ def assert_as_before(app, as_user):
         expected = {(name, q): old_listing(name, q) for name in CALLERS for q in QUERIES}
         for case in db.session.scalars(select(CaseInstance)):
             assert case.next_deadline == expected_next_deadline(case), case.case_no
+            running = case.next_deadline if case.status == RUNNING else None
+            rows = db.session.scalars(select(CaseScope.running_deadline).where(CaseScope.instance_id == case.id))
+            assert set(rows) == {running}, case.case_no
         db.session.remove()
     for (name, q), cases in expected.items():
         assert listed(as_user(name), q) == cases, (name, q)
@@ -302,6 +305,7 @@ def test_the_listing_columns_are_indexed(app):
     assert indexes["case_instance"]["ix_case_instance_overdue"] == ["status", "next_deadline"]
     assert indexes["case_instance"]["ix_case_instance_started"] == ["started_at", "id"]
     assert indexes["case_scope"]["ix_case_scope_listing"] == ["org_id", "subtree", "started_at", "instance_id"]
+    assert indexes["case_scope"]["ix_case_scope_overdue"] == ["org_id", "subtree", "running_deadline"]
     assert indexes["task"]["ix_task_inbox"] == ["org_id", "state", "due_at", "created_at", "role", "assignee_id", "id"]
     assert indexes["task"]["ix_task_assignee"] == ["assignee_id", "state", "due_at", "created_at", "id"]
 
