@@ -99,8 +99,8 @@ def _counts(connection, cases: int) -> None:
             ),
             {"items": list(ITEMS), "stages": list(stages), "kind": kind, "chance": chance},
         )
-    counters = ", ".join(name for name in _counters())
-    summed = ", ".join(f"sum({name})" for name in _counters())
+    counters = ", ".join(name for name in tallies.COUNTS)
+    summed = ", ".join(f"sum({name})" for name in tallies.COUNTS)
     connection.execute(
         text(
             f"INSERT INTO sla_count (span, day, org_id, item_id, stage, {counters}) SELECT 'month',"
@@ -109,10 +109,6 @@ def _counts(connection, cases: int) -> None:
         )
     )
     connection.execute(text("ANALYZE sla_count"))
-
-
-def _counters() -> tuple[str, ...]:
-    return (*tallies.CLOSED, *tallies.RECTIFIED, *tallies.STAGES, "approved", "rejected", "supplement", "not_accepted")
 
 
 def _database(url, name: str) -> str:

@@ -22,7 +22,7 @@ raw rows (`flask --app wsgi sla rebuild`), for existing data and for repair.
 from collections.abc import Mapping
 from datetime import date, datetime
 from functools import cache
-from typing import Any, cast
+from typing import cast
 
 from sqlalchemy import Executable, Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -46,6 +46,7 @@ RECTIFIED = ("rectified", "rectified_on_time", "rectified_late")
 STAGES = ("stage_done", "stage_on_time", "stage_late", "stage_working_days")
 # Decisions of the review forms: stored value → count.
 DECISIONS = {"approve": "approved", "reject": "rejected"}
+COUNTS = (*CLOSED, *RECTIFIED, *STAGES, *DECISIONS.values(), "supplement", "not_accepted")
 ENDINGS = frozenset({"concluded", NOT_ACCEPTED, "terminated"})
 NOTICE_FORM = "missing_materials_notice"
 _TABLE = cast(Table, SlaCount.__table__)
@@ -144,13 +145,13 @@ _EARLIER_NOTICE = (
 
 
 @cache
-def _upsert(dialect: str, counters: tuple[str, ...]) -> Executable:
-    """INSERT of a row's counts that adds them to the row already there, built once per dialect and counts."""
+def _upsert(dialect: str) -> Executable:
+    """INSERT of a row's counts that adds them to the row already there, built once per dialect."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(_TABLE).values({name: bindparam(name) for name in (*KEY_COLUMNS, *counters)})
+    statement = insert(_TABLE).values({name: bindparam(name) for name in (*KEY_COLUMNS, *COUNTS)})
     return statement.on_conflict_do_update(
         index_elements=list(KEY_COLUMNS),
-        set_={name: _TABLE.c[name] + statement.excluded[name] for name in counters},
+        set_={name: _TABLE.c[name] + statement.excluded[name] for name in COUNTS},
     )
 
 
@@ -160,11 +161,11 @@ def write(session: Session, facts: Facts) -> None:
 
 
 def write_rows(session: Session, rows: Rows) -> None:
-    """Add counts to rows, in one order of rows for every writer so that concurrent steps never wait on each
-    other's rows crosswise."""
-    by_counters: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for key, counts in sorted(rows.items()):
-        by_counters.setdefault(tuple(sorted(counts)), []).append(dict(zip(KEY_COLUMNS, key, strict=True)) | counts)
-    dialect = session.get_bind().dialect.name
-    for counters, values in by_counters.items():
-        session.connection().execute(_upsert(dialect, counters), values)
+    """Add counts to rows with one statement, the rows in one order for every writer so that concurrent steps
+    never wait on each other's rows crosswise."""
+    if rows:
+        values = [
+            dict(zip(KEY_COLUMNS, key, strict=True)) | {name: counts.get(name, 0) for name in COUNTS}
+            for key, counts in sorted(rows.items())
+        ]
+        session.connection().execute(_upsert(session.get_bind().dialect.name), values)
