@@ -50,6 +50,8 @@ def run(once, now, max_sleep):
         return
     wakeups.warm_up(db.session)
     waker = wakeups.waker_for(db.engine, max_sleep)
+    woken_by = "有更早的定时器时即被唤醒" if isinstance(waker, wakeups.Listener) else "每秒查看一次"
+    click.echo(f"定时器服务已启动：到期即触发，{woken_by}，最长等待 {waker.cap:g} 秒")
     try:
         while True:
             try:

@@ -28,7 +28,7 @@ from engine.core.clock import clock
 from engine.core.errors import Conflict, Unavailable
 from engine.core.models import CaseInstance, Timer
 from engine.core.uow import unit_of_work
-from engine.timers.table import due_timers, is_cycle, mark_fired, record_incident
+from engine.timers.table import due_timers, fire_marker, is_cycle, mark_fired, record_incident
 from engine.workflow import snapshot
 
 log = logging.getLogger("yibao.timers")
@@ -83,7 +83,7 @@ def fire(session: Session, timer: Timer) -> int:
         timer.state = TIMER_HELD if case.status == SUSPENDED else TIMER_CANCELLED
         return 0
     if timer.marker:
-        mark_fired(session, case, timer)
+        fire_marker(session, case, timer)
         write_case(session, case)  # the version guard: a step of the case meanwhile makes this a conflict
         return 1
     return advance(session, case, timer)

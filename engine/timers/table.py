@@ -21,12 +21,13 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefi
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import Row, Table, and_, bindparam, or_, select
+from sqlalchemy import CursorResult, Row, Table, and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from engine.cases import history
 from engine.cases.lifecycle import TIMER_CANCELLED, TIMER_FIRED, TIMER_WAITING
 from engine.core.clock import clock
+from engine.core.errors import Conflict
 from engine.core.models import CaseInstance, Timer
 from engine.core.typing import SpiffTask, TaskSpec, Workflow
 from engine.timers import wakeups
@@ -158,6 +159,21 @@ def sync_timers(session: Session, case: CaseInstance, workflow: Workflow, waitin
         announced.extend(_as_instant(fire_at) for _task, fire_at in armed.values())
     if announced:
         wakeups.announce(connection, min(announced))
+
+
+def fire_marker(session: Session, case: CaseInstance, timer: Timer) -> None:
+    """A marker went off: its row from waiting to fired, and its event. On SQLite, which has no SKIP LOCKED, two
+    workers may pick the same row: the one whose UPDATE finds it no longer waiting has a conflict, not a second
+    event."""
+    moved = session.execute(
+        update(Timer)
+        .where(Timer.id == timer.id, Timer.state == TIMER_WAITING)
+        .values(state=TIMER_FIRED, fired_at=clock.now())
+        .execution_options(synchronize_session="evaluate")
+    )
+    if cast(CursorResult[Any], moved).rowcount != 1:
+        raise Conflict("定时器已由其他定时器服务触发")
+    _record_fired(session, case, timer)
 
 
 def mark_fired(session: Session, case: CaseInstance, timer: Timer) -> None:

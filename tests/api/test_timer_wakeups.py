@@ -11,14 +11,16 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from engine.bpmn import deployment
 from engine.cases.step import write_step
 from engine.catalogue.flows import catalog
 from engine.core.clock import clock
+from engine.core.errors import Conflict
 from engine.core.models import AuditEvent, CaseInstance, Timer
 from engine.core.uow import unit_of_work
-from engine.timers import wakeups
+from engine.timers import sweep, wakeups
 from engine.timers.table import is_marker, record_incident
 from engine.workflow import snapshot
 from server.extensions import db
@@ -92,6 +94,21 @@ def test_a_step_over_a_workflow_where_the_fired_marker_still_waits_does_not_arm_
         assert sorted(t.kind for t in waiting) == ["escalation", "overdue"]
     assert sweep_at(app, "2026-11-04T00:00:00").fired == 1  # 超期, through the workflow
     with app.app_context():
+        assert len(warnings_of(case["id"])) == 1
+
+
+def test_a_marker_two_workers_picked_goes_off_once(app, as_user, probe):
+    """SQLite has no SKIP LOCKED: a worker that read the row before another fired it must not fire it again."""
+    clock.freeze(at("2026-09-30T10:00:00"))
+    case = accept_at_township_window(as_user)
+    clock.freeze(at(WARN_AT))
+    with app.app_context():
+        picked = db.session.query(Timer).filter_by(instance_id=case["id"], kind="warning").one()
+        with Session(db.engine) as other:
+            assert sweep.sweep(other).fired == 1
+        with pytest.raises(Conflict):
+            with unit_of_work(db.session):
+                sweep.fire(db.session, picked)
         assert len(warnings_of(case["id"])) == 1
 
 

@@ -114,5 +114,7 @@ def test_two_sleeping_workers_fire_a_timer_armed_two_seconds_ahead_within_a_seco
         for worker in workers:
             worker.terminate()
         outputs = [w.communicate(timeout=30) for w in workers]
-    fired = sum(int(line.split("已触发 ")[1].split(" ")[0]) for out, _ in outputs for line in out.splitlines())
+    lines = [line for out, _ in outputs for line in out.splitlines()]
+    assert sum(line.startswith("定时器服务已启动") for line in lines) == 2, outputs
+    fired = sum(int(line.split("已触发 ")[1].split(" ")[0]) for line in lines if "已触发 " in line)
     assert fired == 2 * ON_TIME_CASES, outputs
