@@ -254,7 +254,7 @@ def served_throughput(
     """Cases walked to 办结 by `clients` threads against gunicorn with `processes` workers on a fresh PostgreSQL
     database: (cases concluded, errors, elapsed seconds)."""
     pgdb.recreate(database_url)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": pgdb.sqlalchemy_url(database_url), "DEPLOY_ON_START": False})
+    app = create_app({**pgdb.app_settings(database_url), "DEPLOY_ON_START": False})
     with app.app_context():
         upgrade()
         accounts.seed_demo(db.session)
@@ -318,7 +318,8 @@ def timed(run) -> tuple[float, object]:
 def side_by_side(triples: int) -> dict[str, float]:
     """Median seconds per case of each way, single runs interleaved in rotating order."""
     with tempfile.TemporaryDirectory() as tmp:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.db", "DEPLOY_ON_START": False})
+        url = f"sqlite:///{tmp}/bench.db"
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": {}, "DEPLOY_ON_START": False})
         with app.app_context():
             upgrade()
             accounts.seed_demo(db.session)

@@ -1,10 +1,13 @@
 """PostgreSQL databases the benchmarks build for themselves, on the server DATABASE_URL names."""
 
 import os
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from psycopg import sql
+
+from server import config
 
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 REFUSED = {"test", "postgres", "template0", "template1"}  # the test suite's database and the server's own
@@ -22,12 +25,9 @@ def database_of(url: str) -> str:
 
 def recreate(url: str) -> None:
     """Drop and create the database of `url`, never one of REFUSED."""
-    name = database_of(url)
-    if name in REFUSED:
-        raise SystemExit(f"refusing to rebuild database {name!r}: name one of the benchmark's own")
+    drop(url)
     with psycopg.connect(named("postgres", url), autocommit=True) as admin:
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database_of(url))))
 
 
 def exists(url: str) -> bool:
@@ -36,6 +36,16 @@ def exists(url: str) -> bool:
     return found is not None
 
 
-def sqlalchemy_url(url: str) -> str:
-    """The psycopg 3 driver's URL, as the app builds it from DATABASE_URL."""
-    return "postgresql+psycopg://" + url.split("://", 1)[1]
+def app_settings(url: str) -> dict:
+    """The app's database settings for `url` as if DATABASE_URL named it (the psycopg 3 driver, JIT off)."""
+    database = config.database_url(url, Path("."))
+    return {"SQLALCHEMY_DATABASE_URI": database, "SQLALCHEMY_ENGINE_OPTIONS": config.engine_options(database)}
+
+
+def drop(url: str) -> None:
+    """Drop the database of `url` if it exists, never one of REFUSED."""
+    name = database_of(url)
+    if name in REFUSED:
+        raise SystemExit(f"refusing to drop database {name!r}")
+    with psycopg.connect(named("postgres", url), autocommit=True) as admin:
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))

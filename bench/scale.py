@@ -57,13 +57,7 @@ def prepared(url: str, keep: bool):
     """The app on the bench's database, migrated, with the demo organisation, the diagrams and the bench's units."""
     if not (keep and pgdb.exists(url)):
         pgdb.recreate(url)
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": pgdb.sqlalchemy_url(url),
-            "DEPLOY_ON_START": False,
-            "PASSWORD_HASH_METHOD": "scrypt:16:8:1",
-        }
-    )
+    app = create_app({**pgdb.app_settings(url), "DEPLOY_ON_START": False, "PASSWORD_HASH_METHOD": "scrypt:16:8:1"})
     with app.app_context():
         upgrade()
         accounts.seed_demo(db.session)
@@ -184,14 +178,14 @@ def _about_cases(statement: str) -> bool:
     return any(f" {table}" in statement for table in ("case_instance", "task", "sla_count", "case_scope"))
 
 
-def engine_lines(triples: int, seconds: float) -> None:
+def engine_lines(url: str, triples: int, seconds: float) -> None:
     """bench/engine.py's own run, its lines printed as they are."""
     command = [
         sys.executable,
         str(ROOT / "bench" / "engine.py"),
         str(triples),
         "--served-db",
-        pgdb.named("yibao_scale_served"),
+        url,
         "--served-seconds",
         str(seconds),
     ]
@@ -215,7 +209,8 @@ def main() -> None:
     parser.add_argument("--served-seconds", type=float, default=60.0)
     args = parser.parse_args()
     sizes = sorted(int(size) for size in args.sizes.split(","))
-    app, secret = prepared(args.database or pgdb.named("yibao_scale"), args.keep)
+    url = args.database or pgdb.named("yibao_scale")
+    app, secret = prepared(url, args.keep)
     scale_data.build_templates(app, secret)
     clock.freeze(scale_data.NOW)
     client = app.test_client(use_cookies=False)
@@ -240,9 +235,10 @@ def main() -> None:
     if args.explain:
         explain(app, callers)
     clock.thaw()
-    print(f"bytes_per_concluded_case={scale_side.bytes_per_concluded_case(args.bytes_cases):.0f}", flush=True)
-    print(f"timer_lateness_p95_s={scale_side.timer_lateness_p95(args.timer_cases):.3f}", flush=True)
-    engine_lines(args.engine_triples, args.served_seconds)
+    bytes_per_case = scale_side.bytes_per_concluded_case(url + "_bytes", args.bytes_cases)
+    print(f"bytes_per_concluded_case={bytes_per_case:.0f}", flush=True)
+    print(f"timer_lateness_p95_s={scale_side.timer_lateness_p95(url + '_timers', args.timer_cases):.3f}", flush=True)
+    engine_lines(url + "_served", args.engine_triples, args.served_seconds)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """What bench/scale.py measures beside the listings: what the data holds, the bytes a concluded case keeps in
-steady state on PostgreSQL, and how late two timer workers fire — each on a fresh database of its own."""
+steady state on PostgreSQL, and how late two timer workers fire — each on a fresh database of its own (the
+bench's database name with `_bytes` or `_timers`)."""
 
 import os
 import subprocess
@@ -9,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from flask_migrate import upgrade
-from sqlalchemy import MetaData, text
+from sqlalchemy import MetaData, select, text
 
 from bench import pgdb
 from bench.engine import WORKER, Service
@@ -42,16 +43,9 @@ def counts(app, now: datetime) -> dict[str, int]:
     return dict(zip(("cases", "open_tasks", "overdue"), row, strict=True))
 
 
-def _fresh_app(name: str):
-    url = pgdb.named(name)
+def _fresh_app(url: str):
     pgdb.recreate(url)
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": pgdb.sqlalchemy_url(url),
-            "DEPLOY_ON_START": False,
-            "PASSWORD_HASH_METHOD": "scrypt:16:8:1",
-        }
-    )
+    app = create_app({**pgdb.app_settings(url), "DEPLOY_ON_START": False, "PASSWORD_HASH_METHOD": "scrypt:16:8:1"})
     with app.app_context():
         upgrade()
         accounts.seed_demo(db.session)
@@ -60,11 +54,11 @@ def _fresh_app(name: str):
     return app, url
 
 
-def bytes_per_concluded_case(cases: int) -> float:
+def bytes_per_concluded_case(url: str, cases: int) -> float:
     """Growth of every table holding case data (heap, TOAST, indexes) over `cases` concluded cases, after a first
     batch as large and plain VACUUMs between batches, so that old row versions' space is reused as autovacuum
     leaves it; divided by `cases`."""
-    app, _ = _fresh_app("yibao_scale_bytes")
+    app, _ = _fresh_app(url)
     with app.app_context():
         secret = workers.create(db.session, SYSTEM, WORKER, "360981").secret
         db.session.remove()
@@ -92,10 +86,10 @@ def _case_tables_size(app) -> int:
             return sum(connection.scalar(text("SELECT pg_total_relation_size(:t)"), {"t": name}) for name in names)
 
 
-def timer_lateness_p95(cases: int) -> float:
+def timer_lateness_p95(url: str, cases: int) -> float:
     """Seconds between a timer's instant and its firing, p95, with two `flask timers run` workers asleep on a fresh
     database while cases are accepted one by one, each arming timers 2 and 3 s ahead on the wall clock."""
-    app, url = _fresh_app("yibao_scale_timers")
+    app, url = _fresh_app(url)
     with app.app_context():
         deployment.deploy(db.session, SYSTEM, SOON.read_bytes(), SOON.name)
         clerk = accounts.active_user(
@@ -120,11 +114,7 @@ def timer_lateness_p95(cases: int) -> float:
                 )
                 time.sleep(0.25)
             db.session.remove()
-        time.sleep(5)
-        with app.app_context():
-            timers = db.session.query(Timer).filter(Timer.state == "fired").all()
-            lateness = sorted((t.fired_at - t.fire_at).total_seconds() for t in timers)
-            db.session.remove()
+        lateness = _lateness_once_fired(app, 2 * cases)
     finally:
         acceptance.flow_for = flow_for
         for runner in runners:
@@ -133,6 +123,20 @@ def timer_lateness_p95(cases: int) -> float:
             runner.wait(timeout=30)
     assert len(lateness) == 2 * cases, f"{len(lateness)} of {2 * cases} timers fired"
     return lateness[max(0, -(-95 * len(lateness) // 100) - 1)]
+
+
+def _lateness_once_fired(app, timers: int) -> list[float]:
+    """Each fired timer's lateness in seconds, sorted, once `timers` fired or a minute passed."""
+    deadline = time.monotonic() + 60
+    with app.app_context():
+        while True:
+            fired = db.session.execute(select(Timer.fired_at, Timer.fire_at).where(Timer.state == "fired")).all()
+            db.session.rollback()
+            if len(fired) >= timers or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        db.session.remove()
+    return sorted((fired_at - fire_at).total_seconds() for fired_at, fire_at in fired)
 
 
 def _wait_for_listeners(app, runners) -> None:
