@@ -43,7 +43,7 @@ def entry_id(app, group: str) -> int:
 def test_the_national_table_and_the_regions_own_entries_side_by_side(app):
     admin = login(app, ADMIN)
     page = admin.get(PAGE).get_data(as_text=True)
-    assert '<a href="/admin/group-roles" class="active">候选组对照</a>' in page
+    assert '<a href="/admin/group-roles" class="active" aria-current="page">候选组对照</a>' in page
     assert "丰城市的设置（0）" in page and "本地区尚未设置，全部按全国对照表转换" in page
     assert re.search(
         r'<tr data-group="deptleader" class="">\s*<td class="mono group-name">deptleader</td>\s*'

@@ -34,7 +34,7 @@ def row(page: str, step: str) -> str:
 def test_the_page_shows_default_against_adjusted_and_keeps_list_limits(app):
     admin = login(app, ADMIN)
     page = admin.get(f"{PAGE}?item=fc-t-10").get_data(as_text=True)
-    assert '<a href="/admin/step-limits" class="active">环节时限</a>' in page
+    assert '<a href="/admin/step-limits" class="active" aria-current="page">环节时限</a>' in page
     assert "20 个工作日" in row(page, "township_review") and "清单时限" in row(page, "township_review")
     assert "由事项清单规定" in row(page, "township_review")
     assert "2 个工作日" in row(page, "hand_over/hand_over") and "默认时限" in row(page, "hand_over/hand_over")
