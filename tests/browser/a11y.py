@@ -7,8 +7,9 @@ inline script, so these contexts bypass it (test_browser_csp checks the policy i
 
 from pathlib import Path
 
+from tests.browser.signin import sign_in
+
 AXE = Path(__file__).resolve().parents[2] / "web" / "node_modules" / "axe-core" / "axe.min.js"
-PASSWORD = "yibao2026"
 DESK = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}
 SEVERE = ("serious", "critical")
@@ -18,14 +19,7 @@ def open_as(chromium, live_server, username: str, viewport: dict):
     """A page logged in as `username` at `viewport`, in a context of its own (the caller closes page.context)."""
     context = chromium.new_context(base_url=live_server, locale="zh-CN", viewport=viewport, bypass_csp=True)
     context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.goto("/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-    assert "/login" not in page.url, page.content()
-    return page
+    return sign_in(context.new_page(), username)
 
 
 def severe_violations(page) -> list[str]:

@@ -12,6 +12,9 @@ import pytest
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
+from tests.browser.a11y import open_as
+from tests.browser.signin import sign_in
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -22,7 +25,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
-PASSWORD = "yibao2026"
 
 
 @pytest.fixture(scope="session")
@@ -52,18 +54,25 @@ def login(chromium, live_server, fresh):
         context = chromium.new_context(base_url=live_server, locale="zh-CN", viewport={"width": 1366, "height": 900})
         context.set_default_timeout(15_000)
         contexts.append(context)
-        page = context.new_page()
-        page.goto("/login")
-        page.fill("input[name=username]", username)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_load_state()
-        assert "/login" not in page.url, page.content()
-        return page
+        return sign_in(context.new_page(), username)
 
     yield as_user
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def opened(chromium, live_server):
+    """`opened(username, viewport)` → a logged-in page that lets axe-core in (tests.browser.a11y), closed after."""
+    pages = []
+
+    def open_page(username, viewport):
+        pages.append(open_as(chromium, live_server, username, viewport))
+        return pages[-1]
+
+    yield open_page
+    for page in pages:
+        page.context.close()
 
 
 @pytest.fixture

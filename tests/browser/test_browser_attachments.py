@@ -10,12 +10,12 @@ from PIL import Image
 from engine.attachments import service, store
 from engine.core.models import CaseInstance, User
 from server.extensions import db
+from tests.browser.signin import sign_in
 from tests.scenarios import ALL_MATERIALS, start_at_village
 
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
-PASSWORD = "yibao2026"
 AGENT = "qujiangcun.village_agent"
 PAGE = """{% extends "base.html" %}{% from "_attachments.html" import attachment_list, upload_form %}
 {% block content %}<section class="card">{{ attachment_list(attachments) }}{{ upload_form(case, materials) }}</section>
@@ -35,13 +35,7 @@ def phone(chromium, live_server, fresh):
         base_url=live_server, locale="zh-CN", viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True
     )
     context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.goto("/login")
-    page.fill("input[name=username]", AGENT)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-    yield page
+    yield sign_in(context.new_page(), AGENT)
     context.close()
 
 

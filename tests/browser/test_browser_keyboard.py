@@ -4,7 +4,7 @@ shows its focus, focus moves down the page in reading order, and Tab never gets 
 
 import pytest
 
-from tests.browser.a11y import DESK, PHONE, open_as, severe_violations
+from tests.browser.a11y import DESK, PHONE, severe_violations
 from tests.factories import applicant, mandate, reimbursement_details
 from tests.scenarios import start_at_village
 
@@ -18,19 +18,6 @@ FOCUSED = """() => {
           href: e.getAttribute("href"), top: r.top - box.top, left: r.left - box.left,
           outline: s.outlineStyle !== "none" && parseFloat(s.outlineWidth) >= 2};
 }"""
-
-
-@pytest.fixture
-def opened(chromium, live_server):
-    pages = []
-
-    def open_page(username, viewport):
-        pages.append(open_as(chromium, live_server, username, viewport))
-        return pages[-1]
-
-    yield open_page
-    for page in pages:
-        page.context.close()
 
 
 def focused(page) -> dict:

@@ -5,7 +5,7 @@ each demo role reaches from its menu fits a 390-px phone."""
 
 import pytest
 
-from tests.browser.a11y import DESK, PHONE, open_as, page_width, severe_violations, widest_elements
+from tests.browser.a11y import DESK, PHONE, page_width, severe_violations, widest_elements
 from tests.scenarios import only_task, start_at_village
 
 pytestmark = pytest.mark.browser
@@ -35,19 +35,6 @@ def case(fresh, as_user):
     """A 门诊费用报销 accepted at the 曲江村 window, waiting for 乡镇初审 at 曲江镇; the case and that task."""
     started = start_at_village(as_user)
     return started, only_task(as_user(TOWNSHIP_CLERK), "乡镇初审")
-
-
-@pytest.fixture
-def opened(chromium, live_server):
-    pages = []
-
-    def open_page(username, viewport):
-        pages.append(open_as(chromium, live_server, username, viewport))
-        return pages[-1]
-
-    yield open_page
-    for page in pages:
-        page.context.close()
 
 
 def assert_fits(page, width: int):
