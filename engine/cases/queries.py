@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from engine.cases import overdue, supplements, waits
@@ -170,8 +170,9 @@ def list_cases(session: Session, user: User, filters: CaseFilter, page: int = 1,
     expires before that day begins; `started_from`/`started_to` bound the day of acceptance;
     `q` is a search text (`case_search_condition`).
     """
+    scope = visible_cases_scope(user)
     conditions: list[ColumnElement[bool]] = []
-    on_scope: list[ColumnElement[bool]] = []  # the same, read from the scope rows where the listing reads them
+    on_scope: list[ColumnElement[bool]] = []  # conditions read from the scope rows, where the listing reads them
     if filters.q is not None:
         conditions.append(case_search_condition(filters.q))
     if filters.item:
@@ -180,23 +181,23 @@ def list_cases(session: Session, user: User, filters: CaseFilter, page: int = 1,
         conditions.append(CaseInstance.org_id.in_(units_at_or_below(session, unit_by_code(session, filters.org))))
     if filters.status:
         conditions.append(CaseInstance.status == filters.status)
-    if filters.overdue:
-        conditions.append(overdue.overdue_case_condition(clock.now()))
+    if filters.overdue and scope is not None:
         on_scope.append(overdue.overdue_scope_condition(clock.now()))
+    elif filters.overdue:
+        conditions.append(overdue.overdue_case_condition(clock.now()))
     if filters.due_before:
         conditions.append(CaseInstance.due_at < day_start(filters.due_before))
     if filters.started_from:
         conditions.append(CaseInstance.started_at >= day_start(filters.started_from))
     if filters.started_to:
         conditions.append(CaseInstance.started_at < day_start(filters.started_to + timedelta(days=1)))
-    scope = visible_cases_scope(user)
-    return _newest_first(session, scope, and_(true(), *conditions), page, per_page, on_scope)
+    return _newest_first(session, scope, and_(*conditions) if conditions else None, page, per_page, on_scope)
 
 
 def _newest_first(
     session: Session,
     scope: ListingScope | None,
-    condition: ColumnElement[bool],
+    condition: ColumnElement[bool] | None,
     page: int,
     per_page: int,
     on_scope: list[ColumnElement[bool]] | None = None,
@@ -205,17 +206,22 @@ def _newest_first(
     up to `COUNT_CAP`. A scope is read as its `CaseScope` rows, in the listing's order (`ix_case_scope_listing`),
     narrowed by `on_scope` (conditions on those rows, e.g. overdue: `ix_case_scope_overdue`); every case as
     `ix_case_instance_started`. So a page reads about as many rows as it skips and shows."""
+    where = () if condition is None else (condition,)
     if scope is None:
-        ids = select(CaseInstance.id).where(condition)
+        ids = select(CaseInstance.id).where(*where)
+        counting = ids
         order = (CaseInstance.started_at.desc(), CaseInstance.id.desc())
     else:
+        rows_of_scope = (CaseScope.org_id == scope.org_id, CaseScope.subtree == scope.subtree, *(on_scope or ()))
         ids = (
             select(CaseInstance.id)
             .join(CaseScope, CaseScope.instance_id == CaseInstance.id)
-            .where(CaseScope.org_id == scope.org_id, CaseScope.subtree == scope.subtree, condition, *(on_scope or ()))
+            .where(*rows_of_scope, *where)
         )
+        # counted from the scope's rows alone when no condition reads the case row
+        counting = ids if condition is not None else select(CaseScope.instance_id).where(*rows_of_scope)
         order = (CaseScope.started_at.desc(), CaseScope.instance_id.desc())
-    counted = session.scalar(select(func.count()).select_from(ids.limit(COUNT_CAP + 1).subquery())) or 0
+    counted = session.scalar(select(func.count()).select_from(counting.limit(COUNT_CAP + 1).subquery())) or 0
     rows = session.scalars(
         ids.with_only_columns(CaseInstance)
         .options(joinedload(CaseInstance.org))

@@ -722,7 +722,7 @@ class CaseScope(Base):
     __tablename__ = "case_scope"
     __table_args__ = (
         Index("ix_case_scope_listing", "org_id", "subtree", "started_at", "instance_id"),
-        Index("ix_case_scope_overdue", "org_id", "subtree", "running_deadline"),
+        Index("ix_case_scope_overdue", "org_id", "subtree", "running_deadline", "started_at", "instance_id"),
     )
 
     instance_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"), primary_key=True)

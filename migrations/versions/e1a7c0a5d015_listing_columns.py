@@ -88,7 +88,12 @@ def upgrade():
     op.create_index(
         "ix_case_scope_listing", "case_scope", ["org_id", "subtree", "started_at", "instance_id"], unique=False
     )
-    op.create_index("ix_case_scope_overdue", "case_scope", ["org_id", "subtree", "running_deadline"], unique=False)
+    op.create_index(
+        "ix_case_scope_overdue",
+        "case_scope",
+        ["org_id", "subtree", "running_deadline", "started_at", "instance_id"],
+        unique=False,
+    )
     # Inboxes in their order (earliest due first, none last, then oldest) from the index, role and holder in it.
     op.drop_index("ix_task_inbox", table_name="task")
     op.create_index(
