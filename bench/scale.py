@@ -175,7 +175,7 @@ def explain(app, callers: dict[str, Caller]) -> None:
 
 
 def _about_cases(statement: str) -> bool:
-    return any(f" {table}" in statement for table in ("case_instance", "task", "sla_count", "case_scope"))
+    return any(f" {table}" in statement for table in ("case_instance", "task", "sla_", "case_scope"))
 
 
 def engine_lines(url: str, triples: int, seconds: float) -> None:
