@@ -746,6 +746,8 @@ class SlaCount(Base):
     """
 
     __tablename__ = "sla_count"
+    # A county's or a township's figures: its units' rows of the period, not the whole region's.
+    __table_args__ = (Index("ix_sla_count_unit", "span", "org_id", "day"),)
 
     span: Mapped[str] = mapped_column(String(5), primary_key=True)
     day: Mapped[date] = mapped_column(primary_key=True)

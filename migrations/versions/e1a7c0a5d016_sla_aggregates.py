@@ -45,7 +45,9 @@ def upgrade():
         *(sa.Column(name, sa.Integer(), nullable=False, server_default="0") for name in COUNTS),
         sa.PrimaryKeyConstraint("span", "day", "org_id", "item_id", "stage"),
     )
+    op.create_index("ix_sla_count_unit", "sla_count", ["span", "org_id", "day"])
 
 
 def downgrade():
+    op.drop_index("ix_sla_count_unit", table_name="sla_count")
     op.drop_table("sla_count")
