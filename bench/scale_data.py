@@ -84,6 +84,9 @@ def build_templates(app, secret: str) -> dict[str, int]:
     """The template cases, worked by the engine as of TEMPLATE_AT, once: name → case id."""
     with app.app_context():
         db.session.execute(text("CREATE TABLE IF NOT EXISTS bench_clones (name text PRIMARY KEY, case_id int, n int)"))
+        db.session.execute(
+            text("CREATE TABLE IF NOT EXISTS bench_p95 (size int, name text, ms float, PRIMARY KEY (size, name))")
+        )
         db.session.commit()
         known = dict(db.session.execute(text("SELECT name, case_id FROM bench_clones")).all())
         db.session.remove()
@@ -211,7 +214,7 @@ def _cloned(table: str, column, refs: set[str], unique: set[str], org_case: str)
         return f"({col} - m.shift)::date"
     special = {
         "case_no": f"split_part({col}, '-', 1) || to_char(t.started_at + interval '8 hours' - m.shift, '-YYYYMMDD-')"
-        " || lpad(m.new_id::text, 6, '0')",
+        " || lpad(m.new_id::text, greatest(6, length(m.new_id::text)), '0')",
         "applicant_name": "substr('王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗', (m.new_id % 20)::int + 1, 1)"
         " || chr(19968 + ((m.new_id / 20) % 20000)::int) || chr(19968 + ((m.new_id * 7) % 20000)::int)",
         "applicant_id_number": f"left({col}, 6) || lpad((m.new_id % 100000000000)::text, 11, '0') || right({col}, 1)",
