@@ -328,9 +328,13 @@ def test_scoped_and_overdue_listings_read_indexes(app):
             .limit(20)
         )
         overdue = select(CaseInstance.id).where(queries.overdue.overdue_case_condition(clock.now())).limit(20)
-        for statement, index in ((scoped, "ix_case_scope_listing"), (overdue, "ix_case_instance_overdue")):
+        # either case_scope index is a range on (org_id, subtree); which one the planner takes on a few rows is its call
+        for statement, indexes in (
+            (scoped, ("ix_case_scope_listing", "ix_case_scope_overdue")),
+            (overdue, ("ix_case_instance_overdue",)),
+        ):
             plan = plan_of(statement)
-            assert index in plan, plan
+            assert any(index in plan for index in indexes), plan
             assert "Seq Scan" not in plan and "SCAN" not in plan, plan  # ranges of the index, no scan
             db.session.rollback()
 
