@@ -42,8 +42,9 @@ _WRITE_CASE_AND_STATE = _AT_VERSION.values({c: bindparam(c) for c in (*STEP_COLU
 
 def write_step(session: Session, case: CaseInstance, item: Item | None, workflow: Workflow) -> list[TaskRow]:
     """Store the workflow after a step: the case (concluded when its flow ended, unless a 容缺 promise is still
-    open; not accepted when its flow threw `not_accepted`), its waiting
-    tasks, its timers and the messages it waits for. Returns the task rows the step created."""
+    open; not accepted when its flow threw `not_accepted`), its waiting tasks, its timers (a concluded case's
+    cancelled ones dropped), the messages it waits for, the SMS its new tasks send, the units that may list it
+    and its next deadline. Returns the task rows the step created."""
     if case.status == lifecycle.RUNNING and take_uncaught_error(workflow, lifecycle.NOT_ACCEPTED):
         workflow.cancel()  # 补正 period passed: the application ends 不予受理, whatever the flow would do next
         lifecycle.transition(case, "not_accept")
