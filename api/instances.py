@@ -48,6 +48,7 @@ class CasePageOut(Schema):
 @blp.response(200, CasePageOut)
 def listing(query):
     """Cases the caller may see, newest first: by item, accepting unit, status, overdue, limit or start day.
+    With `overdue`, longest overdue first (earliest passed deadline, the case's or a step's).
 
     `q` finds a case by its number (whole or its beginning, e.g. `360981-20261008`), the applicant's name
     (whole), ID number (18 characters, x or X) or mobile (11 digits), among the cases the caller may see.

@@ -3,7 +3,8 @@
 A running case is 已超期 once its own limit or the limit of one of its open tasks has passed. Both are instants
 fixed when a step writes them, so the earliest of them is kept in `CaseInstance.next_deadline` by every writer
 of a deadline or a task row (the step writer, suspension, resumption, a holiday notice's recomputation), and
-"overdue now" is `status = 'running' AND next_deadline <= now` (index `ix_case_instance_overdue`), not a probe of
+"overdue now" is `status = 'running' AND next_deadline <= now` (index `ix_case_instance_overdue`, of running cases
+only, in the overdue listing's order: longest overdue first), not a probe of
 each running case's tasks. Time passing needs no write: the column holds an instant, the query brings the now.
 The case's `CaseScope` rows carry the same instant while it runs (`running_deadline`), so that the overdue cases
 of one unit's or subtree's listing are one range of `ix_case_scope_overdue`, not the scope joined to all of them.
@@ -12,7 +13,7 @@ of one unit's or subtree's listing are one range of `ix_case_scope_overdue`, not
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import ColumnElement, Table, and_, bindparam, func, select
+from sqlalchemy import ColumnElement, Table, and_, bindparam, func, literal, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -36,8 +37,9 @@ _WRITE_SCOPES = (
 
 
 def overdue_case_condition(now: datetime) -> ColumnElement[bool]:
-    """Running cases whose next deadline has passed: their own limit or one of their open tasks'."""
-    return and_(CaseInstance.status == RUNNING, CaseInstance.next_deadline <= now)
+    """Running cases whose next deadline has passed: their own limit or one of their open tasks'. The status is a
+    constant, so that the planner takes the partial index of running cases."""
+    return and_(CaseInstance.status == literal(RUNNING, literal_execute=True), CaseInstance.next_deadline <= now)
 
 
 def overdue_scope_condition(now: datetime) -> ColumnElement[bool]:

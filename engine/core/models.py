@@ -76,6 +76,19 @@ def case_region() -> Any:
     return mapped_column(String(100), default=_region_of_rows_case, comment="the case's region (distribution column)")
 
 
+# Conditions of partial indexes. A query reaches one only when it states the same condition with a constant
+# (`sqlalchemy.literal(..., literal_execute=True)`): neither planner can match a bound parameter to it.
+RUNNING_CASES = "status = 'running'"
+CONCLUDED_LATE = "completed_at >= due_at"
+OPEN_TASKS = "state = 'open'"
+SCOPE_OF_RUNNING_CASES = "running_deadline IS NOT NULL"
+
+
+def only_where(condition: str) -> dict[str, Any]:
+    """A partial index's arguments, the same on PostgreSQL and SQLite."""
+    return {"postgresql_where": text(condition), "sqlite_where": text(condition)}
+
+
 class Base(DeclarativeBase):
     type_annotation_map = {datetime: Instant(), dict: JSON, list: JSON, JSONObject: JSON, JSONArray: JSON}
 
@@ -161,9 +174,13 @@ class CaseInstance(Base):
 
     __tablename__ = "case_instance"
     __table_args__ = (
-        # Listings (engine/cases/queries.py): newest first, and overdue now as one range.
+        # Listings (engine/cases/queries.py): newest first, and overdue now as one range in its listing's order.
+        # The partial indexes hold running cases (or late ones) only, so a concluded case adds no entry to them.
         Index("ix_case_instance_started", "started_at", "id"),
-        Index("ix_case_instance_overdue", "status", "next_deadline"),
+        Index("ix_case_instance_overdue", "next_deadline", "id", **only_where(RUNNING_CASES)),
+        # 考核's overdue cases (engine/reporting/assessment.py): running past their limit, concluded after it.
+        Index("ix_case_instance_running_due", "due_at", "id", **only_where(RUNNING_CASES)),
+        Index("ix_case_instance_concluded_late", "due_at", "id", **only_where(CONCLUDED_LATE)),
         Index("ix_case_instance_region", "region", "id"),
     )
 
@@ -205,9 +222,12 @@ class Task(Base):
     __tablename__ = "task"
     __table_args__ = (
         # Inboxes in their order (engine/tasks/work.py: earliest due first, none last, then oldest), role and
-        # holder read from the index, so a deep page skips index entries only.
-        Index("ix_task_inbox", "org_id", "state", "due_at", "created_at", "role", "assignee_id", "id"),
-        Index("ix_task_assignee", "assignee_id", "state", "due_at", "created_at", "id"),
+        # holder read from the index, so a deep page skips index entries only. Open tasks only: a done task
+        # leaves them.
+        Index("ix_task_inbox", "org_id", "due_at", "created_at", "role", "assignee_id", "id", **only_where(OPEN_TASKS)),
+        Index("ix_task_assignee", "assignee_id", "due_at", "created_at", "id", **only_where(OPEN_TASKS)),
+        # Open tasks past their limit now, per stage and unit (engine/reporting/sla.py), read from the index alone.
+        Index("ix_task_open_due", "due_at", "org_id", "title", **only_where(OPEN_TASKS)),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -722,7 +742,14 @@ class CaseScope(Base):
     __tablename__ = "case_scope"
     __table_args__ = (
         Index("ix_case_scope_listing", "org_id", "subtree", "started_at", "instance_id"),
-        Index("ix_case_scope_overdue", "org_id", "subtree", "running_deadline", "started_at", "instance_id"),
+        Index(
+            "ix_case_scope_overdue",
+            "org_id",
+            "subtree",
+            "running_deadline",
+            "instance_id",
+            **only_where(SCOPE_OF_RUNNING_CASES),
+        ),
     )
 
     instance_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"), primary_key=True)

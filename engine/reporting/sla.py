@@ -28,6 +28,7 @@ from sqlalchemy import (
     and_,
     cast,
     func,
+    literal,
     select,
     true,
     type_coerce,
@@ -175,18 +176,23 @@ def overdue_by_stage(overdue_tasks: list[dict[str, Any]]) -> dict[str, int]:
 
 
 def _overdue_tasks(session: Session, filters: SlaFilter, unit_ids: list[int] | None) -> list[dict[str, Any]]:
-    """Open tasks at or past their limit now, counted by stage and unit, most first."""
-    conditions = [Task.state == TASK_OPEN, Task.due_at <= clock.now()]
+    """Open tasks at or past their limit now, counted by stage and unit, most first: counted from the index of open
+    tasks alone (`ix_task_open_due`: limit, unit, stage), then named."""
+    conditions = [Task.state == literal(TASK_OPEN, literal_execute=True), Task.due_at <= clock.now()]
     if unit_ids is not None:
         conditions.append(Task.org_id.in_(unit_ids))
     if filters.item:
         conditions.append(Task.instance_id.in_(select(CaseInstance.id).where(CaseInstance.item_id == filters.item)))
-    rows = session.execute(
-        select(Task.title, OrgUnit.code, OrgUnit.name, func.count(), func.min(Task.due_at))
-        .join(OrgUnit, OrgUnit.id == Task.org_id)
+    counted = (
+        select(Task.title, Task.org_id, func.count().label("tasks"), func.min(Task.due_at).label("earliest"))
         .where(*conditions)
-        .group_by(Task.title, OrgUnit.code, OrgUnit.name)
-        .order_by(func.count().desc(), Task.title, OrgUnit.code)
+        .group_by(Task.title, Task.org_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(counted.c.title, OrgUnit.code, OrgUnit.name, counted.c.tasks, counted.c.earliest)
+        .join(OrgUnit, OrgUnit.id == counted.c.org_id)
+        .order_by(counted.c.tasks.desc(), counted.c.title, OrgUnit.code)
     ).all()
     return [
         {"stage": title, "org": {"code": code, "name": name}, "count": count, "earliest_due_at": earliest}

@@ -186,11 +186,14 @@ _RELEASE = ExternalTask.__table__.update()  # type: ignore[attr-defined]
 
 
 def _take_row(session: Session, row: ExternalTask, worker_id: str, state: str) -> None:
-    """End the row (completed or cancelled) if it is still open and held by `worker_id`; else the race is lost."""
+    """End the row (completed or cancelled) if it is still open and held by `worker_id`; else the race is lost.
+
+    Its variables go: they were the case's data when the task began to wait, which the workflow state keeps, and
+    the history keeps what the worker answered; nothing reads an ended task's."""
     done = session.execute(
         _RELEASE.where(
             ExternalTask.id == row.id, ExternalTask.state == TASK_OPEN, ExternalTask.worker_id == worker_id
-        ).values(state=state, completed_at=clock.now(), lock_expires_at=None)
+        ).values(state=state, completed_at=clock.now(), lock_expires_at=None, variables={})
     )
     if cast(Any, done).rowcount != 1:
         raise Conflict(f"外部任务 {row.id} 已被其他 worker 办结或锁定")

@@ -66,10 +66,11 @@ def test_overdue_and_due_before_follow_the_clock_and_the_calendar(as_user, cases
     # 乡镇初审 has 20 working days: from 10-12 the last day is 11-09, from 10-13 it is 11-10.
     at("2026-11-09", hour=23)
     assert listed(admin, "overdue=true") == []
+    # Longest overdue first: by the passed deadline, then in the order the cases were accepted.
     at("2026-11-10", hour=0)
-    assert listed(admin, "overdue=true") == [cases["xinzhuang"], cases["qujiang"]]
+    assert listed(admin, "overdue=true") == [cases["qujiang"], cases["xinzhuang"]]
     at("2026-11-11", hour=0)
-    assert listed(admin, "overdue=true") == [cases["xiaogang"], cases["xinzhuang"], cases["qujiang"]]
+    assert listed(admin, "overdue=true") == [cases["qujiang"], cases["xinzhuang"], cases["xiaogang"]]
     assert listed(as_user("xiaogang.township_clerk"), "overdue=true") == [cases["xiaogang"]]
     # Whole-case limit of 30 working days: from 10-08 it ends with 11-18, from 10-12 with 11-23,
     # from 10-13 with 11-24 (each expiring at 24:00).

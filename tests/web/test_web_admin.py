@@ -60,6 +60,7 @@ def test_instances_overdue_filter_follows_the_engine_clock(fresh, as_user):
     clock.freeze(clock.now().replace(year=clock.now().year + 1))
     late = client.get("/admin/instances?overdue=1").get_data(as_text=True)
     assert case["case_no"] in late and "已超期" in late
+    assert "超期最久的在前" in late and "超期最久的在前" not in client.get("/admin/instances").get_data(as_text=True)
 
 
 def test_bad_filters_are_named_beside_their_fields(fresh):
