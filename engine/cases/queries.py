@@ -11,6 +11,7 @@ may see (`visible_cases_scope`), read as its `CaseScope` rows in the listing's o
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, joinedload
@@ -216,9 +217,9 @@ def _listing_page(
     if scope is None:
         ids = select(CaseInstance.id).where(*where)
         counting = ids
-        order = (CaseInstance.started_at.desc(), CaseInstance.id.desc())
+        order: tuple[ColumnElement[Any], ...] = (CaseInstance.started_at.desc(), CaseInstance.id.desc())
         if longest_overdue_first:
-            order = (CaseInstance.next_deadline, CaseInstance.id)
+            order = (CaseInstance.next_deadline.asc(), CaseInstance.id.asc())
     else:
         rows_of_scope = (CaseScope.org_id == scope.org_id, CaseScope.subtree == scope.subtree, *(on_scope or ()))
         ids = (
@@ -230,7 +231,7 @@ def _listing_page(
         counting = ids if condition is not None else select(CaseScope.instance_id).where(*rows_of_scope)
         order = (CaseScope.started_at.desc(), CaseScope.instance_id.desc())
         if longest_overdue_first:
-            order = (CaseScope.running_deadline, CaseScope.instance_id)
+            order = (CaseScope.running_deadline.asc(), CaseScope.instance_id.asc())
     counted = session.scalar(select(func.count()).select_from(counting.limit(COUNT_CAP + 1).subquery())) or 0
     rows = session.scalars(
         ids.with_only_columns(CaseInstance)

@@ -215,7 +215,8 @@ def overdue_cases(session: Session, filters: sla.SlaFilter, unit_ids: list[int] 
             select(CaseInstance).where(*kind, *narrowed).order_by(*latest_first).limit(MAX_OVERDUE_CASES)
         )
     ]
-    cases = sorted(found, key=lambda instance: (-instance.due_at.timestamp(), instance.id))[:MAX_OVERDUE_CASES]
+    dated = sorted(((c.due_at, -c.id, c) for c in found if c.due_at is not None), key=lambda row: row[:2], reverse=True)
+    cases = [instance for _, _, instance in dated[:MAX_OVERDUE_CASES]]
     units = _units(session, {instance.org_id for instance in cases})
     calendar = workcalendar.default_calendar()
     return [

@@ -147,7 +147,11 @@ def project_external_tasks(session: Session, case: CaseInstance, waiting: list[S
     known = set(session.scalars(_PENDING_EXTERNAL_IDS_OF_CASE, params))
     gone = known - waiting_by_id.keys()
     if gone:
-        cancelled = {"state": TASK_CANCELLED, "worker_id": None, "variables": {}}  # as a completed one's (external.py)
+        cancelled: dict[str, Any] = {
+            "state": TASK_CANCELLED,
+            "worker_id": None,
+            "variables": {},
+        }  # as a completed one's (external.py)
         session.execute(_EXTERNAL.update().where(_EXTERNAL.c.id.in_(gone)).values(**cancelled))
     rows = [
         {
