@@ -12,6 +12,7 @@ from engine.attachments import store as attachment_store
 from engine.bpmn import deployment, vendor_forms
 from engine.catalogue import imported_lists
 from engine.core.clock import clock
+from engine.core.models import stored_json
 from engine.core.storage import tune_sqlite
 from engine.org import passwords, signin
 from engine.org.permissions import SYSTEM
@@ -34,6 +35,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     converters.register(app)  # path ids the id columns hold (404 past them) and no NUL in any field (422)
     app.config.update(config.settings(Path(app.instance_path)))
     app.config.update(overrides or {})
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        "json_serializer": stored_json,
+        **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+    }
     _log_to_stderr(app.config["LOG_LEVEL"])
 
     # forms check "not after today" on the engine's one clock when an engine caller gives no day

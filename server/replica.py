@@ -17,6 +17,7 @@ from flask import Flask, g
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import Session
 
+from engine.core.models import stored_json
 from server.extensions import db
 
 ENGINE_KEY = "replica_engine"
@@ -26,7 +27,7 @@ def init_app(app: Flask) -> None:
     """Open the replica's engine, if one is configured, and close each request's replica session after it."""
     url = app.config.get("DATABASE_REPLICA_URL")
     if url:
-        app.extensions[ENGINE_KEY] = create_engine(url, **read_only_options(url))
+        app.extensions[ENGINE_KEY] = create_engine(url, json_serializer=stored_json, **read_only_options(url))
 
     @app.teardown_appcontext
     def _close(_exc: BaseException | None) -> None:

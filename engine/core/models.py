@@ -7,7 +7,9 @@ Links from a record to the records it refers to are for reading (`viewonly`): th
 through their id columns, so a flush never has to walk them.
 """
 
+import json
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, text
@@ -74,6 +76,11 @@ def case_region() -> Any:
     """The `region` column of a table holding case data: its case's region, filled as the row is written, so that
     every such table distributes by region with its case (docs/architecture.md, "Regions in the schema")."""
     return mapped_column(String(100), default=_region_of_rows_case, comment="the case's region (distribution column)")
+
+
+# JSON columns as compact UTF-8: a Chinese character takes 3 bytes, not the 6 of a \uXXXX escape, and no space
+# follows a separator. The history's details, task data and external-task variables are mostly Chinese text.
+stored_json = partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
 
 
 # Conditions of partial indexes. A query reaches one only when it states the same condition with a constant

@@ -16,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.pool import NullPool
 
 from engine.core.errors import Conflict, Unavailable
+from engine.core.models import stored_json
 
 CONFLICT_MESSAGE = "办件已被他人同时办理，请刷新后重试"
 UNAVAILABLE_MESSAGE = "数据库暂时不可用，请稍后重试"
@@ -49,7 +50,7 @@ def rehearsal(url: str | URL) -> Iterator[Session]:
     SQLite's Python driver opens transactions only when it sees a write and so would let the first savepoint's
     release commit; on SQLite the transaction is therefore begun explicitly.
     """
-    engine = create_engine(url, poolclass=NullPool)
+    engine = create_engine(url, poolclass=NullPool, json_serializer=stored_json)
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")

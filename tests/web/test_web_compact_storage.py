@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select, text
 
 from engine.cases import retention
-from engine.core.models import CaseInstance, Timer
+from engine.core.models import CaseInstance, ExternalTask, Timer
 from engine.workflow import stored
 from server.extensions import db
 from tests.scenarios import ADMIN, APPROVE, concluded_case, start_at_village, work
@@ -88,6 +88,35 @@ def test_a_terminated_case_keeps_no_cancelled_timer_rows(app, as_user):
         admin.post(f"/api/admin/instances/{case['id']}/terminate", json={"reason": "申请人撤回申请"}).status_code == 200
     )
     assert timer_states(app, case["id"]) == []
+
+
+def test_json_columns_hold_compact_utf8_and_escaped_rows_written_before_still_read(app, as_user):
+    case = start_at_village(as_user)
+    with app.app_context():
+        raw = db.session.scalar(
+            text("SELECT CAST(detail AS TEXT) FROM audit_event WHERE instance_id = :id AND action = 'accepted'"),
+            {"id": case["id"]},
+        )
+        assert "医保" in raw and "\\u" not in raw and '", "' not in raw, raw[:200]
+        escaped = json.dumps({"opinion": "同意"})  # as an earlier release wrote it
+        db.session.execute(
+            text("UPDATE audit_event SET detail = :d WHERE instance_id = :id AND action = 'accepted'"),
+            {"d": escaped, "id": case["id"]},
+        )
+        db.session.commit()
+        db.session.remove()
+    history = as_user(ADMIN).get(f"/api/instances/{case['id']}").get_json()["history"]
+    assert [event["detail"] for event in history if event["action"] == "accepted"] == [{"opinion": "同意"}], history
+
+
+def test_an_ended_external_task_keeps_no_variables(app, as_user):
+    case = concluded_case(as_user)
+    with app.app_context():
+        rows = db.session.execute(
+            select(ExternalTask.state, ExternalTask.variables).where(ExternalTask.instance_id == case["id"])
+        ).all()
+        db.session.remove()
+    assert rows and all(state == "completed" and variables == {} for state, variables in rows), rows
 
 
 def test_a_concluded_case_draws_the_same_diagram_from_its_slimmed_state(app, as_user, monkeypatch):
