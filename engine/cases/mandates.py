@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
+from engine.cases import tallies
 from engine.cases.applicants import masked_id_number, masked_mobile
 from engine.catalogue.flows import catalog
 from engine.core.clock import clock
@@ -49,6 +50,7 @@ def record(session: Session, user: User, case: CaseInstance, mandate: dict[str, 
         accepted_by_id=user.id,
     )
     session.add(row)
+    tallies.note_mandate(session, case, row.accepted_at)
     return row
 
 

@@ -14,7 +14,8 @@ month's. The counts:
   day it was completed;
 - `approved` / `rejected`: a review decision (通过 / 不通过), at the unit of the user who made it;
 - `supplement`: a case told to supplement (一次性告知), once, on the day of its first notice, at the accepting
-  unit; `not_accepted`: a case ended 不予受理, at the accepting unit.
+  unit; `not_accepted`: a case ended 不予受理, at the accepting unit;
+- `proxy`: an application accepted under a 委托 (帮办代办), at the accepting unit on the day of acceptance.
 The case's own counts are kept under stage ''. `engine.reporting.rebuild` computes the same rows from the
 raw rows (`flask --app wsgi sla rebuild`), for existing data and for repair.
 """
@@ -46,7 +47,7 @@ RECTIFIED = ("rectified", "rectified_on_time", "rectified_late")
 STAGES = ("stage_done", "stage_on_time", "stage_late", "stage_working_days")
 # Decisions of the review forms: stored value → count.
 DECISIONS = {"approve": "approved", "reject": "rejected"}
-COUNTS = (*CLOSED, *RECTIFIED, *STAGES, *DECISIONS.values(), "supplement", "not_accepted")
+COUNTS = (*CLOSED, *RECTIFIED, *STAGES, *DECISIONS.values(), "supplement", "not_accepted", "proxy")
 ENDINGS = frozenset({"concluded", NOT_ACCEPTED, "terminated"})
 NOTICE_FORM = "missing_materials_notice"
 _TABLE = cast(Table, SlaCount.__table__)
@@ -92,6 +93,11 @@ def note(
     if action == "completed" and task is not None:
         _note_completion(session, facts, case, at, user, task, detail)
     write(session, facts)
+
+
+def note_mandate(session: Session, case: CaseInstance, accepted_at: datetime) -> None:
+    """Count an application accepted under a 委托, when its mandate is recorded."""
+    write(session, {case_key(case, accepted_at): {"proxy": 1}})
 
 
 def _note_completion(

@@ -207,7 +207,9 @@ class CaseInstance(Base):
     state: Mapped[bytes] = mapped_column(StateBytes, deferred=True)
     started_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     started_at: Mapped[datetime]
-    due_at: Mapped[datetime | None] = mapped_column(index=True)
+    # Not indexed alone: the planner would walk such an index for 考核's late cases, misjudging how few its partial
+    # indexes hold (it cannot estimate completed_at >= due_at).
+    due_at: Mapped[datetime | None]
     next_deadline: Mapped[datetime | None] = mapped_column(
         comment="the earliest pending deadline, the case's or an open task's (engine/cases/overdue.py); none once ended"
     )
@@ -802,3 +804,4 @@ class SlaCount(Base):
     rejected: Mapped[int] = mapped_column(default=0, server_default="0")
     supplement: Mapped[int] = mapped_column(default=0, server_default="0")
     not_accepted: Mapped[int] = mapped_column(default=0, server_default="0")
+    proxy: Mapped[int] = mapped_column(default=0, server_default="0", comment="applications accepted under a 委托")

@@ -190,8 +190,8 @@ def _rank(row: dict[str, Any]) -> tuple[bool, float, bool, float, str]:
 
 
 def overdue_cases(session: Session, filters: sla.SlaFilter, unit_ids: list[int] | None) -> list[dict[str, Any]]:
-    """Cases concluded past their limit within the period and running ones past it now, latest limit first,
-    with the working days from the limit's last day to their conclusion (or today).
+    """Cases concluded past their limit within the period and running ones past it now, latest limit first (then
+    the later case), with the working days from the limit's last day to their conclusion (or today).
 
     The two kinds are read apart, each from its partial index in this order (`ix_case_instance_concluded_late`,
     `ix_case_instance_running_due`), and merged: one condition with an OR would read every case with a limit."""
@@ -207,7 +207,7 @@ def overdue_cases(session: Session, filters: sla.SlaFilter, unit_ids: list[int] 
         narrowed.append(CaseInstance.org_id.in_(unit_ids))
     if filters.item:
         narrowed.append(CaseInstance.item_id == filters.item)
-    latest_first = (CaseInstance.due_at.desc(), CaseInstance.id)
+    latest_first = (CaseInstance.due_at.desc(), CaseInstance.id.desc())  # each partial index's order, backwards
     found = [
         instance
         for kind in (concluded_late, running_late)
@@ -215,7 +215,7 @@ def overdue_cases(session: Session, filters: sla.SlaFilter, unit_ids: list[int] 
             select(CaseInstance).where(*kind, *narrowed).order_by(*latest_first).limit(MAX_OVERDUE_CASES)
         )
     ]
-    dated = sorted(((c.due_at, -c.id, c) for c in found if c.due_at is not None), key=lambda row: row[:2], reverse=True)
+    dated = sorted(((c.due_at, c.id, c) for c in found if c.due_at is not None), key=lambda row: row[:2], reverse=True)
     cases = [instance for _, _, instance in dated[:MAX_OVERDUE_CASES]]
     units = _units(session, {instance.org_id for instance in cases})
     calendar = workcalendar.default_calendar()

@@ -16,7 +16,7 @@ from engine import workcalendar
 from engine.cases import tallies
 from engine.cases.lifecycle import NOT_ACCEPTED, TASK_COMPLETED
 from engine.cases.queries import day_start
-from engine.core.models import AuditEvent, CaseInstance, Rating, SlaCount, Task
+from engine.core.models import AuditEvent, CaseInstance, ProxyMandate, Rating, SlaCount, Task
 from engine.core.uow import unit_of_work
 from engine.reporting.sla import as_date, local_day
 
@@ -26,7 +26,7 @@ def raw_rows(session: Session, since: date | None = None) -> tallies.Rows:
     give them."""
     start = since.replace(day=1) if since is not None else None
     facts: tallies.Facts = {}
-    for compute in (_endings, _stages, _decisions, _first_notices, _not_accepted):
+    for compute in (_endings, _stages, _decisions, _first_notices, _not_accepted, _mandates):
         compute(session, start, facts)
     return tallies.rows_of(facts)
 
@@ -145,6 +145,18 @@ def _not_accepted(session: Session, since: date | None, facts: tallies.Facts) ->
     )
     for day_value, org_id, item_id, count in rows:
         _add(facts, (day_value, org_id, item_id, tallies.CASE_STAGE), {"not_accepted": count})
+
+
+def _mandates(session: Session, since: date | None, facts: tallies.Facts) -> None:
+    day = local_day(session, ProxyMandate.accepted_at)
+    rows = session.execute(
+        select(day, CaseInstance.org_id, CaseInstance.item_id, func.count())
+        .join(CaseInstance, CaseInstance.id == ProxyMandate.instance_id)
+        .where(_from(ProxyMandate.accepted_at, since))
+        .group_by(day, CaseInstance.org_id, CaseInstance.item_id)
+    )
+    for day_value, org_id, item_id, count in rows:
+        _add(facts, (day_value, org_id, item_id, tallies.CASE_STAGE), {"proxy": count})
 
 
 def stored_rows(session: Session, since: date | None = None) -> tallies.Rows:
