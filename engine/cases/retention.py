@@ -1,7 +1,7 @@
 """What an ended case (concluded, not accepted, terminated) keeps in the database, so that years of cases stay small.
 
-It keeps its history, task rows, records (移交, 出件, 委托, claims), fired timers and a slimmed workflow state
-(`engine.workflow.snapshot.slimmed`: the task tree the case diagram marks, without data). It drops the rows of
+It keeps its history, task rows, records (移交, 出件, 委托, claims), fired timers and, instead of its workflow, what
+its diagram draws (`engine.workflow.snapshot.dump_ended`: the steps done and the flows taken). It drops the rows of
 its cancelled timers: each stage's boundary timers are cancelled as the stage ends, nothing reads them once the
 case is over (the timer listing, 待补正 and the sweep read waiting ones), and they were most of its timer rows.
 """
@@ -14,7 +14,7 @@ from engine.core.models import CaseInstance, Timer
 
 
 def is_slim(case: CaseInstance) -> bool:
-    """Whether the case's workflow state is stored slimmed: once the case has ended."""
+    """Whether the case keeps only what its diagram draws instead of its workflow: once it has ended."""
     return case.status in lifecycle.ENDED
 
 

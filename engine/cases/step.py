@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
+from engine.bpmn.drawn import drawn
 from engine.cases import history, lifecycle, overdue, promises, retention, scopes
 from engine.cases.waits import sync_waits
 from engine.catalogue.items import Item
@@ -83,7 +84,10 @@ def write_case(session: Session, case: CaseInstance, workflow: Workflow | None =
     values: dict[str, Any] = {c: getattr(case, c) for c in STEP_COLUMNS} | {"version": read_version + 1}
     statement = _WRITE_CASE
     if workflow is not None:
-        values["state"] = stored.encode(snapshot.dump_state(workflow, slim=retention.is_slim(case)))
+        text = (
+            snapshot.dump_ended(drawn(workflow).as_dict()) if retention.is_slim(case) else snapshot.dump_state(workflow)
+        )
+        values["state"] = stored.encode(text)
         statement = _WRITE_CASE_AND_STATE
     written = session.connection().execute(statement, {"case_id": case.id, "read_version": read_version, **values})
     if written.rowcount != 1:

@@ -9,7 +9,7 @@ from sqlalchemy import select, text
 
 from engine.cases import retention
 from engine.core.models import CaseInstance, ExternalTask, Timer
-from engine.workflow import stored
+from engine.workflow import snapshot, stored
 from server.extensions import db
 from tests.scenarios import ADMIN, APPROVE, concluded_case, start_at_village, work
 from tests.web_login import page_login
@@ -68,16 +68,18 @@ def test_a_state_written_as_plain_json_by_an_earlier_release_loads_and_the_case_
     assert "township_review" in diagram(app, case["id"])["completed"]
 
 
-def test_a_concluded_case_keeps_a_slimmed_state_and_no_cancelled_timer_rows(app, as_user):
+def test_a_concluded_case_keeps_only_what_its_diagram_draws_and_no_cancelled_timer_rows(app, as_user):
     case = concluded_case(as_user)
     state = json.loads(stored.decode(stored_state(app, case["id"])))
-    every_task = [
-        *state["tasks"].values(),
-        *(t for sub in state["subprocesses"].values() for t in sub["tasks"].values()),
-    ]
-    assert state["data"] == {} and all(task["data"] == {} and task["delta"] == {} for task in every_task)
-    assert all(task["internal_data"] == {} for task in every_task)
+    assert list(state) == [snapshot.ENDED_KEY], "no task tree, data or events"
+    assert set(state[snapshot.ENDED_KEY]) == {"completed", "taken", "calls"}
+    assert len(stored_state(app, case["id"])) < 1024, "its task tree without data took 2.6 KB"
     assert "cancelled" not in timer_states(app, case["id"])
+
+
+def without_data(tasks: dict) -> dict:
+    """A task tree as an earlier release slimmed an ended case's: every task kept, its data emptied."""
+    return {key: {**task, "data": {}, "delta": {}, "internal_data": {}} for key, task in tasks.items()}
 
 
 def test_a_terminated_case_keeps_no_cancelled_timer_rows(app, as_user):
@@ -119,18 +121,33 @@ def test_an_ended_external_task_keeps_no_variables(app, as_user):
     assert rows and all(state == "completed" and variables == {} for state, variables in rows), rows
 
 
-def test_a_concluded_case_draws_the_same_diagram_from_its_slimmed_state(app, as_user, monkeypatch):
+def test_a_concluded_case_draws_the_same_diagram_from_what_it_keeps(app, as_user, monkeypatch):
     kept = concluded_case(as_user)
-    with monkeypatch.context() as unslimmed:
-        unslimmed.setattr(retention, "is_slim", lambda case: False)
+    with monkeypatch.context() as whole_state:
+        whole_state.setattr(retention, "is_slim", lambda case: False)
         whole = concluded_case(as_user)
-    unslimmed_state = json.loads(stored.decode(stored_state(app, whole["id"])))
-    assert unslimmed_state["tasks"][unslimmed_state["root"]]["data"], "the comparison case kept its data"
+    whole_state = json.loads(stored.decode(stored_state(app, whole["id"])))
+    assert whole_state["tasks"][whole_state["root"]]["data"], "the comparison case kept its workflow"
 
     assert diagram(app, kept["id"]) == diagram(app, whole["id"])
     drawn = diagram(app, kept["id"])
     assert {"township_review", "centre_review", "settle", "pay_out", "collect"} <= set(drawn["completed"])
-    assert drawn["active"] == []
+    assert drawn["active"] == [] and drawn["taken"]
+
+    # an ended case an earlier release stored as its task tree without data draws the same
+    earlier = {**whole_state, "data": {}, "bpmn_events": [], "tasks": without_data(whole_state["tasks"])}
+    earlier["subprocesses"] = {
+        key: {**sub, "data": {}, "tasks": without_data(sub["tasks"])}
+        for key, sub in whole_state["subprocesses"].items()
+    }
+    with app.app_context():
+        db.session.execute(
+            text("UPDATE case_instance SET state = :s WHERE id = :id"),
+            {"s": stored.encode(json.dumps(earlier)), "id": kept["id"]},
+        )
+        db.session.commit()
+        db.session.remove()
+    assert diagram(app, kept["id"]) == drawn
 
 
 def test_a_concluded_case_shows_its_file_history_and_notices_after_slimming(app, as_user):
