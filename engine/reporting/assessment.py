@@ -124,9 +124,8 @@ def stage_totals(session: Session, filters: sla.SlaFilter, unit_ids: list[int] |
     return {(org_id, title): list(values) for (org_id, title), values in found.items()}
 
 
-def stage_figures(session: Session, totals: StageTotals) -> list[dict[str, Any]]:
+def stage_figures(totals: StageTotals, units: dict[int, OrgUnit]) -> list[dict[str, Any]]:
     """One row per unit and stage, by unit code and stage."""
-    units = _units(session, {org_id for org_id, _ in totals})
     rows = [
         _stage_row(*figures) | {"unit": units[org_id], "stage": title} for (org_id, title), figures in totals.items()
     ]
@@ -149,23 +148,26 @@ def _units(session: Session, ids: set[int]) -> dict[int, OrgUnit]:
     return {unit.id: unit for unit in session.scalars(select(OrgUnit).where(OrgUnit.id.in_(ids)))} if ids else {}
 
 
-def unit_figures(
-    session: Session, filters: sla.SlaFilter, unit_ids: list[int] | None, totals: StageTotals
-) -> list[dict[str, Any]]:
-    """Every unit of the scope with a figure, its own figures, ranked (best first)."""
+def unit_counts(session: Session, filters: sla.SlaFilter, unit_ids: list[int] | None) -> Counts:
+    """The counts of `COUNTS` per unit of the scope."""
     since, until = period(filters)
     counts: dict[int, dict[str, int | float]] = {}
     for function in COUNTS:
         found = function(session, since=since or EARLIEST, until=until or LATEST, org_ids=unit_ids)
         for org_id, values in found.items():
             counts.setdefault(org_id, {}).update(values)
-    concluded = sla.concluded_by_unit(session, filters, unit_ids)
+    return counts
+
+
+def unit_figures(
+    counts: Counts, concluded: dict[int, tuple[int, int, int]], totals: StageTotals, units: dict[int, OrgUnit]
+) -> list[dict[str, Any]]:
+    """Every unit of the scope with a figure, its own figures, ranked (best first); `units` holds them."""
     own_stages: dict[int, list[int]] = {}
     for (org_id, _), figures in totals.items():
         entry = own_stages.setdefault(org_id, [0, 0, 0, 0])
         for index, value in enumerate(figures):
             entry[index] += value
-    units = _units(session, set(counts) | set(concluded) | set(own_stages))
     rows = [
         {
             "unit": unit,
@@ -173,7 +175,7 @@ def unit_figures(
             "stages": _stage_row(*own_stages.get(unit.id, [0, 0, 0, 0])),
             "counts": counts.get(unit.id, {}),
         }
-        for unit in units.values()
+        for unit in (units[org_id] for org_id in set(counts) | set(concluded) | set(own_stages))
     ]
     return sorted(rows, key=_rank)
 
@@ -189,9 +191,9 @@ def _rank(row: dict[str, Any]) -> tuple[bool, float, bool, float, str]:
     )
 
 
-def overdue_cases(session: Session, filters: sla.SlaFilter, unit_ids: list[int] | None) -> list[dict[str, Any]]:
+def overdue_cases(session: Session, filters: sla.SlaFilter, unit_ids: list[int] | None) -> list[CaseInstance]:
     """Cases concluded past their limit within the period and running ones past it now, latest limit first (then
-    the later case), with the working days from the limit's last day to their conclusion (or today).
+    the later case), at most `MAX_OVERDUE_CASES`.
 
     The two kinds are read apart, each from its partial index in this order (`ix_case_instance_concluded_late`,
     `ix_case_instance_running_due`), and merged: one condition with an OR would read every case with a limit."""
@@ -216,8 +218,13 @@ def overdue_cases(session: Session, filters: sla.SlaFilter, unit_ids: list[int] 
         )
     ]
     dated = sorted(((c.due_at, c.id, c) for c in found if c.due_at is not None), key=lambda row: row[:2], reverse=True)
-    cases = [instance for _, _, instance in dated[:MAX_OVERDUE_CASES]]
-    units = _units(session, {instance.org_id for instance in cases})
+    return [instance for _, _, instance in dated[:MAX_OVERDUE_CASES]]
+
+
+def overdue_listed(cases: list[CaseInstance], units: dict[int, OrgUnit]) -> list[dict[str, Any]]:
+    """The overdue cases as listed, with their accepting unit (from `units`) and the working days from the limit's
+    last day to their conclusion (or today)."""
+    now = clock.now()
     calendar = workcalendar.default_calendar()
     return [
         {
@@ -238,22 +245,31 @@ def overdue_cases(session: Session, filters: sla.SlaFilter, unit_ids: list[int] 
 
 
 def report(session: Session, user: User, filters: sla.SlaFilter) -> dict[str, Any]:
-    """The 时效统计 figures and breakdowns, with the 考核 figures per stage and unit and the overdue cases."""
-    _, unit_ids = sla.figures_scope(session, user, filters)
+    """The 时效统计 figures and breakdowns, with the 考核 figures per stage and unit and the overdue cases.
+
+    The scope, its concluded cases per unit and the units named are read once for all of them."""
+    scope = sla.scope_of(session, user, filters)
+    unit_ids = scope.unit_ids
     totals = stage_totals(session, filters, unit_ids)
-    units = unit_figures(session, filters, unit_ids, totals)
+    counts = unit_counts(session, filters, unit_ids)
+    late = overdue_cases(session, filters, unit_ids)
+    named = _units(
+        session,
+        {*counts, *scope.per_org, *(org_id for org_id, _ in totals), *(case.org_id for case in late)},
+    )
+    units = unit_figures(counts, scope.per_org, totals, named)
     columns = count_columns(units)
     for row in units:
         row["counts"] = {
             column["key"]: row["counts"].get(column["key"], None if column["rate"] else 0) for column in columns
         }
     return (
-        sla.sla_figures(session, user, filters)
-        | sla.sla_breakdowns(session, user, filters)
+        sla.sla_figures(session, filters, scope)
+        | sla.sla_breakdowns(session, filters, scope, named)
         | {
-            "stages": stage_figures(session, totals),
+            "stages": stage_figures(totals, named),
             "units": units,
-            "overdue_cases": overdue_cases(session, filters, unit_ids),
+            "overdue_cases": overdue_listed(late, named),
             "count_columns": columns,
         }
     )

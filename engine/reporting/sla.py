@@ -65,15 +65,30 @@ def figures_scope(session: Session, user: User, filters: SlaFilter) -> tuple[Org
     return scope, units_at_or_below(session, scope) if scope is not None else None
 
 
-def sla_figures(session: Session, user: User, filters: SlaFilter) -> dict[str, Any]:
-    scope, unit_ids = figures_scope(session, user, filters)
+@dataclass(frozen=True)
+class Scope:
+    """The unit the figures cover (None: every unit), the ids of its subtree (None: all) and its concluded cases
+    per accepting unit (`concluded_by_unit`), read once for all the figures of a request."""
+
+    unit: OrgUnit | None
+    unit_ids: list[int] | None
+    per_org: dict[int, tuple[int, int, int]]
+
+
+def scope_of(session: Session, user: User, filters: SlaFilter) -> Scope:
+    unit, unit_ids = figures_scope(session, user, filters)
+    return Scope(unit, unit_ids, concluded_by_unit(session, filters, unit_ids))
+
+
+def sla_figures(session: Session, filters: SlaFilter, scope: Scope) -> dict[str, Any]:
+    unit_ids = scope.unit_ids
     return {
-        "scope": scope,
+        "scope": scope.unit,
         "from": filters.first,
         "to": filters.last,
         "item": filters.item,
         "as_of": clock.now(),
-        "concluded": rates(*_summed(concluded_by_unit(session, filters, unit_ids).values())),
+        "concluded": rates(*_summed(scope.per_org.values())),
         "rectifications": _rectifications(session, filters, unit_ids),
         "overdue_tasks": _overdue_tasks(session, filters, unit_ids),
         "ratings": _rating_distribution(session, filters, unit_ids),
@@ -150,18 +165,20 @@ def rates(total: int, on_time: int, late: int) -> dict[str, Any]:
     }
 
 
-def sla_breakdowns(session: Session, user: User, filters: SlaFilter) -> dict[str, list[dict[str, Any]]]:
+def sla_breakdowns(
+    session: Session, filters: SlaFilter, scope: Scope, units: dict[int, OrgUnit]
+) -> dict[str, list[dict[str, Any]]]:
     """Concluded applications per accepting unit of the scope (`by_unit`: each unit's own cases, only units that
-    concluded some, in code order) and per item of the scope's regions (`by_item`: only items with some)."""
-    scope, unit_ids = figures_scope(session, user, filters)
-    per_org = concluded_by_unit(session, filters, unit_ids)
-    accepting = session.scalars(select(OrgUnit).where(OrgUnit.id.in_(per_org)).order_by(OrgUnit.code)).all()
-    per_item = timeliness_counts(session, filters, unit_ids, False, "item_id")  # `item` filtered in SQL
+    concluded some, in code order) and per item of the scope's regions (`by_item`: only items with some); `units`
+    holds the accepting units."""
+    per_org = scope.per_org
+    accepting = sorted((units[org_id] for org_id in per_org), key=lambda unit: unit.code)
+    per_item = timeliness_counts(session, filters, scope.unit_ids, False, "item_id")  # `item` filtered in SQL
     return {
         "by_unit": [{"org": unit, "concluded": rates(*per_org[unit.id])} for unit in accepting],
         "by_item": [
             {"item": item, "concluded": rates(*per_item[item.id])}
-            for item in items_under(session, scope)
+            for item in items_under(session, scope.unit)
             if item.id in per_item
         ],
     }
