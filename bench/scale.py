@@ -8,8 +8,8 @@ times, through Flask's test client with bearer tokens, as of one instant: GET /a
 number, a day's case numbers), the 待认领 inbox's first and last pages of a township clerk and of a centre
 reviewer, and GET /api/sla for a month and a year; `repeats` runs each, interleaved, and keeps the p95. Prints
 `ratio_<name>=<p95 at the largest size / p95 at the smallest>`, `p95_ms_<name>_<size>=`, `inbox_last_over_first=`;
-then `bytes_per_concluded_case=` (cases walked by the engine on a fresh database, measured after a first batch
-and plain VACUUMs, as autovacuum keeps it: no VACUUM FULL), `timer_lateness_p95_s=` (two `flask timers run`
+then `bytes_per_concluded_case=` (cases walked by the engine on a fresh database, the growth of the fourth batch
+after three, each followed by a plain VACUUM, as autovacuum keeps it: no VACUUM FULL), `timer_lateness_p95_s=` (two `flask timers run`
 workers firing timers armed 2-3 s ahead) and bench/engine.py's lines (its ratios, and cases/s over HTTP with
 2 gunicorn workers and 4 clients beside the bare SpiffWorkflow loop).
 
@@ -223,7 +223,7 @@ def main() -> None:
         "--keep", action="store_true", help="resume on the existing bench database: sizes timed before are read back"
     )
     parser.add_argument("--database", help="PostgreSQL URL (default yibao_scale on DATABASE_URL's server)")
-    parser.add_argument("--bytes-cases", type=int, default=150)
+    parser.add_argument("--bytes-cases", type=int, default=500, help="cases a batch of the bytes measure")
     parser.add_argument("--timer-cases", type=int, default=20)
     parser.add_argument("--engine-triples", type=int, default=30)
     parser.add_argument("--served-seconds", type=float, default=60.0)

@@ -38,19 +38,32 @@ def drawn(workflow: Workflow) -> Drawn:
     """The element ids of the completed steps, the (source, target) step pairs the case really went through and the
     call activities running, each sorted."""
     completed = {
-        task.task_spec.name for task in workflow.get_tasks(state=TaskState.COMPLETED) if _passed(workflow, task)
+        task.task_spec.name
+        for task in workflow.get_tasks(state=TaskState.COMPLETED)
+        if _on_the_diagram(task) and _passed(workflow, task)
     }
     reached = workflow.get_tasks(state=TaskState.COMPLETED | TaskState.READY | TaskState.STARTED | TaskState.WAITING)
-    taken = {(source, task.task_spec.name) for task in reached if (source := _drawn_parent(task)) is not None}
+    taken = {
+        (source, task.task_spec.name)
+        for task in reached
+        if _on_the_diagram(task) and (source := _drawn_parent(task)) is not None
+    }
     return Drawn(sorted(completed), sorted(taken), sorted(_running_calls(workflow)))
 
 
+def _on_the_diagram(task: BpmnTask) -> bool:
+    """Whether the task is an element of the diagram, not one SpiffWorkflow adds (its start and end, the splits and
+    joins around a task with boundary events, a sub-flow's end join)."""
+    return getattr(task.task_spec, "bpmn_id", None) is not None
+
+
 def _drawn_parent(task: BpmnTask) -> str | None:
-    """The step a task was reached from, looking through the splits SpiffWorkflow adds for timers."""
+    """The step a task was reached from, looking through the splits SpiffWorkflow adds for timers; None from
+    SpiffWorkflow's own start."""
     parent = task.parent
     while parent is not None and parent.task_spec.name.endswith(_INTERNAL_SUFFIXES):
         parent = parent.parent
-    return parent.task_spec.name if parent is not None else None
+    return parent.task_spec.name if parent is not None and _on_the_diagram(parent) else None
 
 
 def _passed(workflow: Workflow, task: BpmnTask) -> bool:
