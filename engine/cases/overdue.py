@@ -6,33 +6,50 @@ of a deadline or a task row (the step writer, suspension, resumption, a holiday 
 "overdue now" is `status = 'running' AND next_deadline <= now` (index `ix_case_instance_overdue`, of running cases
 only, in the overdue listing's order: longest overdue first), not a probe of
 each running case's tasks. Time passing needs no write: the column holds an instant, the query brings the now.
-The case's `CaseScope` rows carry the same instant while it runs (`running_deadline`), so that the overdue cases
-of one unit's or subtree's listing are one range of `ix_case_scope_overdue`, not the scope joined to all of them.
+While the case runs, each of its `CaseScope` rows has a `CaseScopeDeadline` row with the same instant, so that the
+overdue cases of one unit's or subtree's listing are one range of `ix_case_scope_deadline_overdue`, not the scope
+joined to all of them; the rows go once the case ends or has no deadline left.
 """
 
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import ColumnElement, Table, and_, bindparam, func, literal, select
+from sqlalchemy import ColumnElement, Table, and_, bindparam, exists, func, literal, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.cases.lifecycle import ENDED, RUNNING, TASK_PENDING
-from engine.core.models import CaseInstance, CaseScope, Task
+from engine.core.models import CaseInstance, CaseScope, CaseScopeDeadline, Task
 
 _EARLIEST_TASK_DUE = select(func.min(Task.due_at)).where(
     Task.instance_id == bindparam("case_id"), Task.state.in_(TASK_PENDING)
 )
 _CASES = cast(Table, CaseInstance.__table__)
 _WRITE = _CASES.update().where(_CASES.c.id == bindparam("case_id")).values(next_deadline=bindparam("next_deadline"))
-_SCOPES = cast(Table, CaseScope.__table__)
-_WRITE_SCOPES = (
-    _SCOPES.update()
-    .where(
+_SCOPES, _DEADLINES = cast(Table, CaseScope.__table__), cast(Table, CaseScopeDeadline.__table__)
+_OF_CASE = _DEADLINES.c.instance_id == bindparam("case_id")
+_DROP_DEADLINES = _DEADLINES.delete().where(_OF_CASE)
+_MOVE_DEADLINES = (
+    _DEADLINES.update()
+    .where(_OF_CASE, _DEADLINES.c.deadline != bindparam("deadline"))
+    .values(deadline=bindparam("deadline"))
+)
+_ADD_DEADLINES = _DEADLINES.insert().from_select(
+    ["instance_id", "region", "org_id", "subtree", "deadline"],
+    select(
+        _SCOPES.c.instance_id,
+        _SCOPES.c.region,
+        _SCOPES.c.org_id,
+        _SCOPES.c.subtree,
+        bindparam("deadline", type_=_DEADLINES.c.deadline.type),
+    ).where(
         _SCOPES.c.instance_id == bindparam("case_id"),
-        _SCOPES.c.running_deadline.is_distinct_from(bindparam("deadline")),
-    )
-    .values(running_deadline=bindparam("deadline"))
+        ~exists().where(
+            _DEADLINES.c.instance_id == _SCOPES.c.instance_id,
+            _DEADLINES.c.org_id == _SCOPES.c.org_id,
+            _DEADLINES.c.subtree == _SCOPES.c.subtree,
+        ),
+    ),
 )
 
 
@@ -43,12 +60,12 @@ def overdue_case_condition(now: datetime) -> ColumnElement[bool]:
 
 
 def overdue_scope_condition(now: datetime) -> ColumnElement[bool]:
-    """The same on a case's `CaseScope` rows, for a listing read through them."""
-    return CaseScope.running_deadline <= now
+    """The same on a case's `CaseScopeDeadline` rows, for a listing read through them."""
+    return CaseScopeDeadline.deadline <= now
 
 
 def running_deadline(case: CaseInstance) -> datetime | None:
-    """The next deadline while the case runs: what its scope rows hold."""
+    """The next deadline while the case runs: what its `CaseScopeDeadline` rows hold."""
     return case.next_deadline if case.status == RUNNING else None
 
 
@@ -62,4 +79,14 @@ def note_next_deadline(session: Session, case: CaseInstance) -> None:
     if value != case.next_deadline:
         session.connection().execute(_WRITE, {"case_id": case.id, "next_deadline": value})
     set_committed_value(case, "next_deadline", value)
-    session.connection().execute(_WRITE_SCOPES, {"case_id": case.id, "deadline": running_deadline(case)})
+    _note_scope_deadlines(session, case)
+
+
+def _note_scope_deadlines(session: Session, case: CaseInstance) -> None:
+    """Give each scope row of the case its running deadline (rows the step added included), or drop them all."""
+    deadline, connection = running_deadline(case), session.connection()
+    if deadline is None:
+        connection.execute(_DROP_DEADLINES, {"case_id": case.id})
+        return
+    connection.execute(_MOVE_DEADLINES, {"case_id": case.id, "deadline": deadline})
+    connection.execute(_ADD_DEADLINES, {"case_id": case.id, "deadline": deadline})

@@ -21,7 +21,7 @@ from engine.cases.deadlines import DeadlineStatus, deadline_status
 from engine.cases.lifecycle import ENDED, RUNNING, TASK_OPEN
 from engine.core.clock import SHANGHAI, clock
 from engine.core.errors import Invalid
-from engine.core.models import CaseInstance, CaseScope, MessageWait, OrgUnit, Task, User
+from engine.core.models import CaseInstance, CaseScope, CaseScopeDeadline, MessageWait, OrgUnit, Task, User
 from engine.org.permissions import ListingScope, visible_cases_scope
 
 
@@ -136,15 +136,29 @@ def case_search_condition(q: str) -> ColumnElement[bool]:
     - anything else: the applicant's name, exactly, or a case number beginning so.
     Spaces typed inside a number (3609 8119 ...) are dropped. No condition reads a column's middle.
     """
+    kind, text = _search_kind(q)
+    if kind == "id_number":
+        return CaseInstance.applicant_id_number == text
+    if kind == "mobile":
+        return CaseInstance.applicant_mobile == text
+    if kind == "case_number":
+        return _case_number_from(text)
+    return or_(CaseInstance.applicant_name == text, _case_number_from(text))
+
+
+def searches_case_numbers(q: str) -> bool:
+    """True when the text is a case number or its beginning: such a search lists by case number, latest first."""
+    return _search_kind(q)[0] == "case_number"
+
+
+def _search_kind(q: str) -> tuple[str, str]:
+    """What a search text stands for (`case_search_condition`), and the text that is compared."""
     text = search_text(q)
     compact = text.replace(" ", "").upper()
-    if _ID_NUMBER.fullmatch(compact):
-        return CaseInstance.applicant_id_number == compact
-    if _MOBILE.fullmatch(compact):
-        return CaseInstance.applicant_mobile == compact
-    if _CASE_NUMBER_PART.fullmatch(compact):
-        return _case_number_from(compact)
-    return or_(CaseInstance.applicant_name == text, _case_number_from(text))
+    for kind, pattern in (("id_number", _ID_NUMBER), ("mobile", _MOBILE), ("case_number", _CASE_NUMBER_PART)):
+        if pattern.fullmatch(compact):
+            return kind, compact
+    return "name", text
 
 
 def _case_number_from(prefix: str) -> ColumnElement[bool]:
@@ -193,7 +207,17 @@ def list_cases(session: Session, user: User, filters: CaseFilter, page: int = 1,
     if filters.started_to:
         conditions.append(CaseInstance.started_at < day_start(filters.started_to + timedelta(days=1)))
     where = and_(*conditions) if conditions else None
-    return _listing_page(session, scope, where, page, per_page, on_scope, longest_overdue_first=filters.overdue)
+    return _listing_page(
+        session,
+        scope,
+        where,
+        page,
+        per_page,
+        on_scope,
+        longest_overdue_first=filters.overdue,
+        searched=filters.q is not None,
+        by_case_number=filters.q is not None and searches_case_numbers(filters.q),
+    )
 
 
 def _listing_page(
@@ -204,15 +228,24 @@ def _listing_page(
     per_page: int,
     on_scope: list[ColumnElement[bool]] | None = None,
     longest_overdue_first: bool = False,
+    searched: bool = False,
+    by_case_number: bool = False,
 ) -> CasePage:
     """A page of the cases of `scope` (None: every case) matching `condition`, newest first, and their count
     up to `COUNT_CAP`. A scope is read as its `CaseScope` rows, in the listing's order (`ix_case_scope_listing`),
-    narrowed by `on_scope` (conditions on those rows, e.g. overdue: `ix_case_scope_overdue`); every case as
-    `ix_case_instance_started`. So a page reads about as many rows as it skips and shows.
+    narrowed by `on_scope` (conditions on those rows); the overdue listing reads the scope's `CaseScopeDeadline`
+    rows instead (`ix_case_scope_deadline_overdue`); every case as `ix_case_instance_started`. So a page reads about
+    as many rows as it skips and shows.
 
     The overdue listing (`longest_overdue_first`) goes by the passed deadline, earliest first, and the case id:
     the order a 督办员 works them in, and the order of the overdue indexes, whose range it reads. Newest first it
-    would sort every overdue case of the scope (a quarter of a million at a province) for each page."""
+    would sort every overdue case of the scope (a quarter of a million at a province) for each page.
+
+    A search by case number (`by_case_number`) lists by number, latest first: the order of the unique index whose
+    range it reads, and for one region's day (360981-20261108) the order of acceptance. Another search
+    (`searched`) that finds at most `COUNT_CAP` cases sorts what its own index range found. Walking the newest-first
+    order instead, the planner would filter every case newer than the ones found (a day's case numbers a year
+    back: half a million), guessing them spread evenly over time."""
     where = () if condition is None else (condition,)
     if scope is None:
         ids = select(CaseInstance.id).where(*where)
@@ -221,24 +254,24 @@ def _listing_page(
         if longest_overdue_first:
             order = (CaseInstance.next_deadline.asc(), CaseInstance.id.asc())
     else:
-        rows_of_scope = (CaseScope.org_id == scope.org_id, CaseScope.subtree == scope.subtree, *(on_scope or ()))
-        ids = (
-            select(CaseInstance.id)
-            .join(CaseScope, CaseScope.instance_id == CaseInstance.id)
-            .where(*rows_of_scope, *where)
-        )
+        held = CaseScopeDeadline if longest_overdue_first else CaseScope
+        rows_of_scope = (held.org_id == scope.org_id, held.subtree == scope.subtree, *(on_scope or ()))
+        ids = select(CaseInstance.id).join(held, held.instance_id == CaseInstance.id).where(*rows_of_scope, *where)
         # counted from the scope's rows alone when no condition reads the case row
-        counting = ids if condition is not None else select(CaseScope.instance_id).where(*rows_of_scope)
+        counting = ids if condition is not None else select(held.instance_id).where(*rows_of_scope)
         order = (CaseScope.started_at.desc(), CaseScope.instance_id.desc())
         if longest_overdue_first:
-            order = (CaseScope.running_deadline.asc(), CaseScope.instance_id.asc())
+            order = (CaseScopeDeadline.deadline.asc(), CaseScopeDeadline.instance_id.asc())
     counted = session.scalar(select(func.count()).select_from(counting.limit(COUNT_CAP + 1).subquery())) or 0
+    listed = ids.with_only_columns(CaseInstance)
+    if by_case_number and not longest_overdue_first:
+        order = (CaseInstance.case_no.desc(),)
+    elif searched and not longest_overdue_first and counted <= COUNT_CAP:
+        found = ids.with_only_columns(CaseInstance.id, CaseInstance.started_at).limit(COUNT_CAP + 1).subquery()
+        listed = select(CaseInstance).join(found, found.c.id == CaseInstance.id)
+        order = (found.c.started_at.desc(), found.c.id.desc())
     rows = session.scalars(
-        ids.with_only_columns(CaseInstance)
-        .options(joinedload(CaseInstance.org))
-        .order_by(*order)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+        listed.options(joinedload(CaseInstance.org)).order_by(*order).limit(per_page).offset((page - 1) * per_page)
     ).all()
     return CasePage(list(rows), min(counted, COUNT_CAP), page, per_page, total_capped=counted > COUNT_CAP)
 

@@ -13,7 +13,6 @@ from typing import cast
 from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
-from engine.cases import overdue
 from engine.core.models import CaseInstance, CaseScope, OrgUnit
 
 _KNOWN = select(CaseScope.org_id, CaseScope.subtree).where(CaseScope.instance_id == bindparam("case_id"))
@@ -32,7 +31,6 @@ def note_units(session: Session, case: CaseInstance, unit_ids: Iterable[int]) ->
                 "org_id": org_id,
                 "subtree": subtree,
                 "started_at": case.started_at,
-                "running_deadline": overdue.running_deadline(case),
             }
             for org_id, subtree in sorted(missing)
         ]

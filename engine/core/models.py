@@ -88,7 +88,6 @@ stored_json = partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
 RUNNING_CASES = "status = 'running'"
 CONCLUDED_LATE = "completed_at >= due_at"
 OPEN_TASKS = "state = 'open'"
-SCOPE_OF_RUNNING_CASES = "running_deadline IS NOT NULL"
 
 
 def only_where(condition: str) -> dict[str, Any]:
@@ -744,29 +743,34 @@ class CaseScope(Base):
 
     `subtree` false: the unit accepted the case or holds or held one of its tasks (what its clerks see);
     true: that, or a unit under it, did (what the unit's administrators see). Written by the step writer
-    (engine/cases/scopes.py); `started_at` is the case's, for the listing's order, and `running_deadline` its next
-    deadline while it runs (engine/cases/overdue.py), so that a scope's overdue cases are one range too.
+    (engine/cases/scopes.py) and never changed: `started_at` is the case's, for the listing's order.
     """
 
     __tablename__ = "case_scope"
-    __table_args__ = (
-        Index("ix_case_scope_listing", "org_id", "subtree", "started_at", "instance_id"),
-        Index(
-            "ix_case_scope_overdue",
-            "org_id",
-            "subtree",
-            "running_deadline",
-            "instance_id",
-            **only_where(SCOPE_OF_RUNNING_CASES),
-        ),
-    )
+    __table_args__ = (Index("ix_case_scope_listing", "org_id", "subtree", "started_at", "instance_id"),)
 
     instance_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"), primary_key=True)
     region: Mapped[str] = case_region()
     org_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), primary_key=True)
     subtree: Mapped[bool] = mapped_column(primary_key=True)
     started_at: Mapped[datetime]
-    running_deadline: Mapped[datetime | None]
+
+
+class CaseScopeDeadline(Base):
+    """A running case's next deadline under each of its `CaseScope` rows, so that a scope's overdue cases are one
+    index range (engine/cases/overdue.py writes them). Only running cases with a deadline have rows: the deadline
+    changes at most steps, and rows kept apart from `case_scope` leave its indexes free of the old versions;
+    a concluded case's rows are deleted, so their pages are reused.
+    """
+
+    __tablename__ = "case_scope_deadline"
+    __table_args__ = (Index("ix_case_scope_deadline_overdue", "org_id", "subtree", "deadline", "instance_id"),)
+
+    instance_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id", ondelete="CASCADE"), primary_key=True)
+    region: Mapped[str] = case_region()
+    org_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), primary_key=True)
+    subtree: Mapped[bool] = mapped_column(primary_key=True)
+    deadline: Mapped[datetime]
 
 
 # --- SLA and 考核 aggregates: counts per day (and month) x unit x item x stage ---------------------------

@@ -83,6 +83,25 @@ def test_finds_by_case_number_and_its_beginning(as_user, cases):
     assert found(admin, "360981_2026%") == []  # LIKE's wildcards are plain characters
 
 
+def test_a_case_number_search_lists_by_number_latest_first(as_user, cases):
+    """By number, as the unique index holds them, not by the instant of acceptance: a case given the next number
+    with its clock set earlier (a window's PC clock a few minutes behind) still comes first."""
+    clock.freeze(at("2026-10-09T09:00:00"))
+    earlier = accept(as_user, "qujiangcun", "360981104201", "赵六", "36098119700101001", "13907950003")
+    assert earlier["case_no"] > cases["again"]["case_no"]
+    admin = as_user("fengcheng.admin")
+    assert found(admin, "360981-20261009") == [earlier["case_no"], cases["again"]["case_no"]]
+    assert found(admin, "360981-202610") == [
+        earlier["case_no"],
+        cases["again"]["case_no"],
+        cases["wangwu"]["case_no"],
+        cases["lisi"]["case_no"],
+    ]
+    # other searches stay newest first
+    assert found(admin, "赵六") == [earlier["case_no"]]
+    assert found(admin, "李四") == [cases["again"]["case_no"], cases["lisi"]["case_no"]]
+
+
 def test_the_search_keeps_to_the_cases_the_caller_may_see(as_user, cases):
     # 曲江镇 works the 初审 of its villages' cases; 小港镇's clerk sees only the case of 小港村.
     assert found(as_user("qujiang.township_clerk"), "李四") == [cases["again"]["case_no"], cases["lisi"]["case_no"]]
