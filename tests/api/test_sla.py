@@ -1,10 +1,16 @@
 """GET /api/sla on a constructed set of cases, with the clock frozen to make them late or overdue."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
+from sqlalchemy import select
 
+from api.sla import DUMP_SLA, SlaOut
 from engine.core.clock import SHANGHAI, clock
+from engine.core.models import User
+from engine.reporting import assessment
+from engine.reporting.sla import SlaFilter
+from server.extensions import db
 from tests.scenarios import APPROVE, collect, settle, start_reimbursement_at, work, work_open_supervision
 
 pytestmark = pytest.mark.usefixtures("fresh")
@@ -202,3 +208,18 @@ def test_breakdowns_by_accepting_unit_and_by_item_of_its_region(figures):
     assert village["concluded"]["total"] == 1
     assert [row["org"]["name"] for row in village["by_unit"]] == ["曲江村"]
     assert figures("item=fz-g-01")["by_item"] == []
+
+
+def test_the_answer_is_what_its_schema_dumps(figures, app):
+    """The route dumps with `server.dumping`, compiled from `SlaOut`: the same as marshmallow's own dump."""
+    with app.test_request_context():
+        admin = db.session.scalar(select(User).where(User.username == "fengcheng.admin"))
+        for filters in (
+            SlaFilter(),
+            SlaFilter(date(2026, 10, 1), date(2026, 12, 31)),
+            SlaFilter(org="360981104"),
+        ):
+            report = assessment.report(db.session, admin, filters)
+            assert report["units"] and report["overdue_cases"]
+            assert DUMP_SLA(report) == SlaOut().dump(report)
+        db.session.remove()
