@@ -8,6 +8,7 @@ may see (`visible_cases_scope`), read as its `CaseScope` rows in the listing's o
 `COUNT_CAP`.
 """
 
+import enum
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -207,17 +208,36 @@ def list_cases(session: Session, user: User, filters: CaseFilter, page: int = 1,
     if filters.started_to:
         conditions.append(CaseInstance.started_at < day_start(filters.started_to + timedelta(days=1)))
     where = and_(*conditions) if conditions else None
-    return _listing_page(
-        session,
-        scope,
-        where,
-        page,
-        per_page,
-        on_scope,
-        longest_overdue_first=filters.overdue,
-        searched=filters.q is not None,
-        by_case_number=filters.q is not None and searches_case_numbers(filters.q),
-    )
+    return _listing_page(session, scope, where, page, per_page, on_scope, listing_order(filters))
+
+
+class Order(enum.Enum):
+    """How a listing is ordered; each reads an index in its own order, or sorts what a search found.
+
+    - NEWEST: acceptance, latest first (`ix_case_instance_started`, `ix_case_scope_listing`);
+    - LONGEST_OVERDUE: the passed deadline, earliest first, then the case id: the order a 督办员 works them in and
+      that of the overdue indexes, whose range it reads. Newest first it would sort every overdue case of the
+      scope (a quarter of a million at a province) for each page;
+    - BY_CASE_NUMBER: the number, latest first: the order of the unique index whose range the search reads, and
+      for one region's day (360981-20261108) the order of acceptance;
+    - FOUND_NEWEST: newest first among what a search found, sorted when it found at most `COUNT_CAP` cases.
+    Walking the newest-first order instead, the planner would filter every case newer than the ones a search finds
+    (a day's case numbers a year back: half a million), guessing them spread evenly over time.
+    """
+
+    NEWEST = "newest"
+    LONGEST_OVERDUE = "longest_overdue"
+    BY_CASE_NUMBER = "by_case_number"
+    FOUND_NEWEST = "found_newest"
+
+
+def listing_order(filters: CaseFilter) -> Order:
+    """The order of a listing under these filters."""
+    if filters.overdue:
+        return Order.LONGEST_OVERDUE
+    if filters.q is None:
+        return Order.NEWEST
+    return Order.BY_CASE_NUMBER if searches_case_numbers(filters.q) else Order.FOUND_NEWEST
 
 
 def _listing_page(
@@ -227,25 +247,14 @@ def _listing_page(
     page: int,
     per_page: int,
     on_scope: list[ColumnElement[bool]] | None = None,
-    longest_overdue_first: bool = False,
-    searched: bool = False,
-    by_case_number: bool = False,
+    order_by: Order = Order.NEWEST,
 ) -> CasePage:
-    """A page of the cases of `scope` (None: every case) matching `condition`, newest first, and their count
-    up to `COUNT_CAP`. A scope is read as its `CaseScope` rows, in the listing's order (`ix_case_scope_listing`),
-    narrowed by `on_scope` (conditions on those rows); the overdue listing reads the scope's `CaseScopeDeadline`
-    rows instead (`ix_case_scope_deadline_overdue`); every case as `ix_case_instance_started`. So a page reads about
-    as many rows as it skips and shows.
-
-    The overdue listing (`longest_overdue_first`) goes by the passed deadline, earliest first, and the case id:
-    the order a 督办员 works them in, and the order of the overdue indexes, whose range it reads. Newest first it
-    would sort every overdue case of the scope (a quarter of a million at a province) for each page.
-
-    A search by case number (`by_case_number`) lists by number, latest first: the order of the unique index whose
-    range it reads, and for one region's day (360981-20261108) the order of acceptance. Another search
-    (`searched`) that finds at most `COUNT_CAP` cases sorts what its own index range found. Walking the newest-first
-    order instead, the planner would filter every case newer than the ones found (a day's case numbers a year
-    back: half a million), guessing them spread evenly over time."""
+    """A page of the cases of `scope` (None: every case) matching `condition`, in the order `order_by`, and their
+    count up to `COUNT_CAP`. A scope is read as its `CaseScope` rows, in the listing's order
+    (`ix_case_scope_listing`), narrowed by `on_scope` (conditions on those rows); the overdue listing reads the
+    scope's `CaseScopeDeadline` rows instead (`ix_case_scope_deadline_overdue`); every case as
+    `ix_case_instance_started`. So a page reads about as many rows as it skips and shows."""
+    longest_overdue_first = order_by is Order.LONGEST_OVERDUE
     where = () if condition is None else (condition,)
     if scope is None:
         ids = select(CaseInstance.id).where(*where)
@@ -264,9 +273,9 @@ def _listing_page(
             order = (CaseScopeDeadline.deadline.asc(), CaseScopeDeadline.instance_id.asc())
     counted = session.scalar(select(func.count()).select_from(counting.limit(COUNT_CAP + 1).subquery())) or 0
     listed = ids.with_only_columns(CaseInstance)
-    if by_case_number and not longest_overdue_first:
+    if order_by is Order.BY_CASE_NUMBER:
         order = (CaseInstance.case_no.desc(),)
-    elif searched and not longest_overdue_first and counted <= COUNT_CAP:
+    elif order_by is Order.FOUND_NEWEST and counted <= COUNT_CAP:
         found = ids.with_only_columns(CaseInstance.id, CaseInstance.started_at).limit(COUNT_CAP + 1).subquery()
         listed = select(CaseInstance).join(found, found.c.id == CaseInstance.id)
         order = (found.c.started_at.desc(), found.c.id.desc())
