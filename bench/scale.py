@@ -18,6 +18,7 @@ workers firing timers armed 2-3 s ahead) and bench/engine.py's lines (its ratios
 """
 
 import argparse
+import gc
 import math
 import os
 import subprocess
@@ -232,6 +233,7 @@ def main() -> None:
     url = args.database or pgdb.named("yibao_scale")
     app, secret = prepared(url, args.keep)
     scale_data.build_templates(app, secret)
+    gc.freeze()  # as wsgi.py does once the app is built
     clock.freeze(scale_data.NOW)
     client = app.test_client(use_cookies=False)
     callers = {user: Caller(client, user) for user in (ADMIN, CLERK, REVIEWER)}

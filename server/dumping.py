@@ -14,7 +14,7 @@ from functools import partial
 from typing import Any
 
 from marshmallow import Schema, fields, missing
-from marshmallow.utils import get_value
+from marshmallow.utils import ensure_text_type, get_value
 
 Convert = Callable[[Any], Any]
 Dump = Callable[[Any], Any]
@@ -27,7 +27,7 @@ def dumper(schema: Schema) -> Dump:
     parts = [_part(name, field) for name, field in schema.dump_fields.items()]
 
     def dump(obj: Any) -> dict[str, Any]:
-        read = obj.get if isinstance(obj, Mapping) else partial(getattr, obj)
+        read = obj.get if type(obj) is dict or isinstance(obj, Mapping) else partial(getattr, obj)
         out: dict[str, Any] = {}
         for key, attribute, convert, default, whole in parts:
             if whole is not None:
@@ -82,13 +82,20 @@ def converter(field: fields.Field) -> Convert | None:
         return field.num_type
     if type(field) is fields.Raw:
         return _same
-    if type(field) in (fields.String, fields.Boolean, fields.Date, fields.DateTime):
+    if type(field) is fields.String:
+        return _text
+    if type(field) in (fields.Boolean, fields.Date, fields.DateTime):
         return partial(_by_field, field)
     return None
 
 
 def _by_field(field: fields.Field, value: Any) -> Any:
     return field._serialize(value, None, None)
+
+
+def _text(value: Any) -> str:
+    """`fields.String`'s conversion, a text as it is."""
+    return value if type(value) is str else ensure_text_type(value)
 
 
 def _same(value: Any) -> Any:

@@ -22,6 +22,7 @@ class Row(Schema):
     share = fields.Float(allow_none=True)
     count = fields.Integer(dump_default=0)
     text = fields.String(data_key="label", attribute="title")
+    note = fields.String()
     counts = fields.Dict(keys=fields.String(), values=fields.Float(allow_none=True))
     raw = fields.Dict()
     doubled = fields.Method("double")
@@ -56,6 +57,7 @@ def a_row(**changes):
         "share": 0.25,
         "count": 3,
         "title": "乡镇初审",
+        "note": "受理".encode(),  # bytes: marshmallow decodes them
         "counts": {"approved": 2, "rate": None},
         "raw": {"x": [1, 2]},
     }
@@ -73,6 +75,7 @@ def test_the_compiled_dump_is_marshmallows():
     assert dumper(Report())(report) == Report().dump(report)
     assert dumper(Report())(report)["rows"][2]["count"] == 0
     assert dumper(Report())(report)["rows"][0]["label"] == "乡镇初审"
+    assert dumper(Report())(report)["rows"][0]["note"] == "受理"
 
 
 def test_a_schema_with_dump_hooks_is_dumped_by_marshmallow():
