@@ -188,7 +188,6 @@ def list_cases(session: Session, user: User, filters: CaseFilter, page: int = 1,
     """
     scope = visible_cases_scope(user)
     conditions: list[ColumnElement[bool]] = []
-    on_scope: list[ColumnElement[bool]] = []  # conditions read from the scope rows, where the listing reads them
     if filters.q is not None:
         conditions.append(case_search_condition(filters.q))
     if filters.item:
@@ -197,10 +196,6 @@ def list_cases(session: Session, user: User, filters: CaseFilter, page: int = 1,
         conditions.append(CaseInstance.org_id.in_(units_at_or_below(session, unit_by_code(session, filters.org))))
     if filters.status:
         conditions.append(CaseInstance.status == filters.status)
-    if filters.overdue and scope is not None:
-        on_scope.append(overdue.overdue_scope_condition(clock.now()))
-    elif filters.overdue:
-        conditions.append(overdue.overdue_case_condition(clock.now()))
     if filters.due_before:
         conditions.append(CaseInstance.due_at < day_start(filters.due_before))
     if filters.started_from:
@@ -208,16 +203,17 @@ def list_cases(session: Session, user: User, filters: CaseFilter, page: int = 1,
     if filters.started_to:
         conditions.append(CaseInstance.started_at < day_start(filters.started_to + timedelta(days=1)))
     where = and_(*conditions) if conditions else None
-    return _listing_page(session, scope, where, page, per_page, on_scope, listing_order(filters))
+    return _listing_page(session, scope, where, page, per_page, listing_order(filters))
 
 
 class Order(enum.Enum):
     """How a listing is ordered; each reads an index in its own order, or sorts what a search found.
 
     - NEWEST: acceptance, latest first (`ix_case_instance_started`, `ix_case_scope_listing`);
-    - LONGEST_OVERDUE: the passed deadline, earliest first, then the case id: the order a 督办员 works them in and
-      that of the overdue indexes, whose range it reads. Newest first it would sort every overdue case of the
-      scope (a quarter of a million at a province) for each page;
+    - LONGEST_OVERDUE: the overdue cases only (`?overdue=true`), by the passed deadline, earliest first, then the
+      case id: the order a 督办员 works them in and that of the overdue indexes, whose range holds exactly them.
+      Newest first it would sort every overdue case of the scope (a quarter of a million at a province) for each
+      page;
     - BY_CASE_NUMBER: the number, latest first: the order of the unique index whose range the search reads, and
       for one region's day (360981-20261108) the order of acceptance;
     - FOUND_NEWEST: newest first among what a search found, sorted when it found at most `COUNT_CAP` cases.
@@ -246,17 +242,18 @@ def _listing_page(
     condition: ColumnElement[bool] | None,
     page: int,
     per_page: int,
-    on_scope: list[ColumnElement[bool]] | None = None,
     order_by: Order = Order.NEWEST,
 ) -> CasePage:
     """A page of the cases of `scope` (None: every case) matching `condition`, in the order `order_by`, and their
     count up to `COUNT_CAP`. A scope is read as its `CaseScope` rows, in the listing's order
-    (`ix_case_scope_listing`), narrowed by `on_scope` (conditions on those rows); the overdue listing reads the
-    scope's `CaseScopeDeadline` rows instead (`ix_case_scope_deadline_overdue`); every case as
-    `ix_case_instance_started`. So a page reads about as many rows as it skips and shows."""
+    (`ix_case_scope_listing`); the overdue listing reads the scope's `CaseScopeDeadline` rows past their deadline
+    instead (`ix_case_scope_deadline_overdue`); every case as `ix_case_instance_started` (overdue:
+    `ix_case_instance_overdue`). So a page reads about as many rows as it skips and shows."""
     longest_overdue_first = order_by is Order.LONGEST_OVERDUE
     where = () if condition is None else (condition,)
     if scope is None:
+        if longest_overdue_first:
+            where = (*where, overdue.overdue_case_condition(clock.now()))
         ids = select(CaseInstance.id).where(*where)
         counting = ids
         order: tuple[ColumnElement[Any], ...] = (CaseInstance.started_at.desc(), CaseInstance.id.desc())
@@ -264,7 +261,8 @@ def _listing_page(
             order = (CaseInstance.next_deadline.asc(), CaseInstance.id.asc())
     else:
         held = CaseScopeDeadline if longest_overdue_first else CaseScope
-        rows_of_scope = (held.org_id == scope.org_id, held.subtree == scope.subtree, *(on_scope or ()))
+        past_deadline = (overdue.overdue_scope_condition(clock.now()),) if longest_overdue_first else ()
+        rows_of_scope = (held.org_id == scope.org_id, held.subtree == scope.subtree, *past_deadline)
         ids = select(CaseInstance.id).join(held, held.instance_id == CaseInstance.id).where(*rows_of_scope, *where)
         # counted from the scope's rows alone when no condition reads the case row
         counting = ids if condition is not None else select(held.instance_id).where(*rows_of_scope)
