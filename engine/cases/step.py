@@ -14,7 +14,7 @@ statements, so the session's object bookkeeping is told here, and only here, wha
 from collections.abc import Collection, Iterator, Mapping
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, bindparam, update
+from sqlalchemy import CursorResult, Table, bindparam, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -28,6 +28,7 @@ from engine.core.errors import Conflict
 from engine.core.models import CaseInstance, ExternalTask, Task, Timer, User
 from engine.core.typing import SpiffTask, Workflow
 from engine.sms import outbox
+from engine.tasks import open_counts
 from engine.tasks.projection import TaskRow, project_external_tasks, project_tasks
 from engine.timers.table import sync_timers
 from engine.workflow import snapshot, stored
@@ -110,12 +111,18 @@ _TAKE_TASK = (
 )
 
 
+_TASKS_IN_STATES = select(Task.due_at, Task.org_id, Task.title, Task.state).where(
+    Task.instance_id == bindparam("case_id"), Task.state.in_(bindparam("states", expanding=True))
+)
+
+
 def complete_task(session: Session, task: Task, user: User) -> None:
     """Mark the open task completed by `user` now; a task no longer open is a conflict."""
     now = clock.now()
     done = session.connection().execute(_COMPLETE_TASK, {"task_id": task.id, "user_id": user.id, "at": now})
     if done.rowcount != 1:
         raise Conflict("该任务已办结或已取消")
+    open_counts.change(session, task.instance.item_id, closed=[(task.due_at, task.org_id, task.title)])
     for key, value in (("state", lifecycle.TASK_COMPLETED), ("completed_at", now), ("completed_by_id", user.id)):
         set_committed_value(task, key, value)
 
@@ -132,6 +139,11 @@ def take_task(session: Session, task: Task, user: User) -> None:
 
 def move_tasks(session: Session, case: CaseInstance, from_states: tuple[str, ...], to_state: str) -> None:
     """Move the case's task rows, user and external, in `from_states` to `to_state` (suspend, resume, terminate)."""
+    moved = session.execute(_TASKS_IN_STATES, {"case_id": case.id, "states": list(from_states)}).all()
+    if to_state == lifecycle.TASK_OPEN:
+        open_counts.change(session, case.item_id, opened=[row[:3] for row in moved if row.state != to_state])
+    else:
+        open_counts.change(session, case.item_id, closed=[row[:3] for row in moved if row.state == lifecycle.TASK_OPEN])
     _move_rows(session, Task, case, from_states, to_state)
     _move_rows(session, ExternalTask, case, from_states, to_state)
     overdue.note_next_deadline(session, case)

@@ -234,8 +234,6 @@ class Task(Base):
         # leaves them.
         Index("ix_task_inbox", "org_id", "due_at", "created_at", "role", "assignee_id", "id", **only_where(OPEN_TASKS)),
         Index("ix_task_assignee", "assignee_id", "due_at", "created_at", "id", **only_where(OPEN_TASKS)),
-        # Open tasks past their limit now, per stage and unit (engine/reporting/sla.py), read from the index alone.
-        Index("ix_task_open_due", "due_at", "org_id", "title", **only_where(OPEN_TASKS)),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -809,3 +807,18 @@ class SlaCount(Base):
     supplement: Mapped[int] = mapped_column(default=0, server_default="0")
     not_accepted: Mapped[int] = mapped_column(default=0, server_default="0")
     proxy: Mapped[int] = mapped_column(default=0, server_default="0", comment="applications accepted under a 委托")
+
+
+class OpenTaskCount(Base):
+    """How many open tasks each unit holds per stage, item and due instant, kept as tasks open and leave the open
+    state (engine/tasks/open_counts.py), so that the open tasks past their limit now are summed from a few thousand
+    rows rather than counted among a province's million open tasks. Limits fall at 00:00 after a working day, so
+    a unit's stage has one row per day its tasks fall due; a row whose count reaches zero is removed."""
+
+    __tablename__ = "open_task_count"
+
+    due_at: Mapped[datetime] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), primary_key=True)
+    stage: Mapped[str] = mapped_column(String(200), primary_key=True, comment="the tasks' title")
+    item_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    tasks: Mapped[int] = mapped_column(default=0, server_default="0")

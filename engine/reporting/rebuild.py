@@ -4,21 +4,23 @@ For existing data (after the migration that added the table) and for repair: `fl
 [--since DAY]` recomputes the days from the first of `since`'s month on. Each count is what `engine.cases.tallies` adds as steps
 happen, here from the columns the step wrote: an ended case by its `completed_at` and `due_at`, a stage by the
 task's `created_at`, `due_at` and `completed_at`, a decision, a first 一次性告知 and a 不予受理 by their event.
+The open tasks' counts (`open_task_count`, `engine.tasks.open_counts`) are a snapshot: rebuilt whole each time.
 """
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Table, case, delete, func, select, text, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from engine import workcalendar
 from engine.cases import tallies
-from engine.cases.lifecycle import NOT_ACCEPTED, TASK_COMPLETED
+from engine.cases.lifecycle import NOT_ACCEPTED, TASK_COMPLETED, TASK_OPEN
 from engine.cases.queries import day_start
-from engine.core.models import AuditEvent, CaseInstance, ProxyMandate, Rating, SlaCount, Task
+from engine.core.models import AuditEvent, CaseInstance, OpenTaskCount, ProxyMandate, Rating, SlaCount, Task
 from engine.core.uow import unit_of_work
 from engine.reporting.sla import as_date, local_day
+from engine.tasks import open_counts
 
 
 def raw_rows(session: Session, since: date | None = None) -> tallies.Rows:
@@ -39,14 +41,38 @@ def rebuild(session: Session, since: date | None = None) -> int:
     """
     with unit_of_work(session):
         if session.get_bind().dialect.name == "postgresql":
-            session.execute(text("LOCK TABLE sla_count IN EXCLUSIVE MODE"))
+            session.execute(text("LOCK TABLE sla_count, open_task_count IN EXCLUSIVE MODE"))
         emptied = delete(SlaCount)
         if since is not None:
             emptied = emptied.where(SlaCount.day >= since.replace(day=1))
         session.execute(emptied)
         rows = raw_rows(session, since)
         tallies.write_rows(session, rows)
+        session.execute(delete(OpenTaskCount))
+        open_counts.write(session, raw_open_counts(session))
     return len(rows)
+
+
+def raw_open_counts(session: Session) -> dict[open_counts.Key, int]:
+    """The open tasks with a limit per (limit, unit, stage, item), as the task rows give them."""
+    due_at = cast(InstrumentedAttribute[datetime], Task.due_at)  # the condition leaves out tasks without a limit
+    rows = session.execute(
+        select(due_at, Task.org_id, Task.title, CaseInstance.item_id, func.count())
+        .join(CaseInstance, CaseInstance.id == Task.instance_id)
+        .where(Task.state == TASK_OPEN, due_at.is_not(None))
+        .group_by(due_at, Task.org_id, Task.title, CaseInstance.item_id)
+    )
+    return {(due, org_id, stage, item_id): count for due, org_id, stage, item_id, count in rows}
+
+
+def stored_open_counts(session: Session) -> dict[open_counts.Key, int]:
+    """The rows of `open_task_count`, as `raw_open_counts` gives them."""
+    rows = session.execute(
+        select(
+            OpenTaskCount.due_at, OpenTaskCount.org_id, OpenTaskCount.stage, OpenTaskCount.item_id, OpenTaskCount.tasks
+        )
+    )
+    return {(due_at, org_id, stage, item_id): tasks for due_at, org_id, stage, item_id, tasks in rows}
 
 
 def _from(column: Any, since: date | None) -> ColumnElement[bool]:

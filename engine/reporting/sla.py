@@ -28,7 +28,6 @@ from sqlalchemy import (
     and_,
     cast,
     func,
-    literal,
     select,
     true,
     type_coerce,
@@ -36,11 +35,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from engine.cases import tallies
-from engine.cases.lifecycle import TASK_OPEN
 from engine.cases.queries import day_start, unit_by_code, units_at_or_below
 from engine.catalogue.offering import items_under
 from engine.core.clock import clock
-from engine.core.models import CaseInstance, OrgUnit, Rating, Referral, Task, User
+from engine.core.models import CaseInstance, OpenTaskCount, OrgUnit, Rating, Referral, User
 from engine.org.permissions import sla_scope
 from engine.reporting import daily
 from engine.reporting.ratings import POOR_LEVELS
@@ -193,27 +191,32 @@ def overdue_by_stage(overdue_tasks: list[dict[str, Any]]) -> dict[str, int]:
 
 
 def _overdue_tasks(session: Session, filters: SlaFilter, unit_ids: list[int] | None) -> list[dict[str, Any]]:
-    """Open tasks at or past their limit now, counted by stage and unit, most first: counted from the index of open
-    tasks alone (`ix_task_open_due`: limit, unit, stage), then named."""
-    conditions = [Task.state == literal(TASK_OPEN, literal_execute=True), Task.due_at <= clock.now()]
+    """Open tasks at or past their limit now, counted by stage and unit, most first: summed from the open tasks'
+    counts per limit (`engine.tasks.open_counts`), then named."""
+    conditions = [OpenTaskCount.due_at <= clock.now()]
     if unit_ids is not None:
-        conditions.append(Task.org_id.in_(unit_ids))
+        conditions.append(OpenTaskCount.org_id.in_(unit_ids))
     if filters.item:
-        conditions.append(Task.instance_id.in_(select(CaseInstance.id).where(CaseInstance.item_id == filters.item)))
+        conditions.append(OpenTaskCount.item_id == filters.item)
     counted = (
-        select(Task.title, Task.org_id, func.count().label("tasks"), func.min(Task.due_at).label("earliest"))
+        select(
+            OpenTaskCount.stage,
+            OpenTaskCount.org_id,
+            func.sum(OpenTaskCount.tasks).label("tasks"),
+            func.min(OpenTaskCount.due_at).label("earliest"),
+        )
         .where(*conditions)
-        .group_by(Task.title, Task.org_id)
+        .group_by(OpenTaskCount.stage, OpenTaskCount.org_id)
         .subquery()
     )
     rows = session.execute(
-        select(counted.c.title, OrgUnit.code, OrgUnit.name, counted.c.tasks, counted.c.earliest)
+        select(counted.c.stage, OrgUnit.code, OrgUnit.name, counted.c.tasks, counted.c.earliest)
         .join(OrgUnit, OrgUnit.id == counted.c.org_id)
-        .order_by(counted.c.tasks.desc(), counted.c.title, OrgUnit.code)
+        .order_by(counted.c.tasks.desc(), counted.c.stage, OrgUnit.code)
     ).all()
     return [
-        {"stage": title, "org": {"code": code, "name": name}, "count": count, "earliest_due_at": earliest}
-        for title, code, name, count, earliest in rows
+        {"stage": stage, "org": {"code": code, "name": name}, "count": int(count), "earliest_due_at": earliest}
+        for stage, code, name, count, earliest in rows
     ]
 
 

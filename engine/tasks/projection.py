@@ -20,6 +20,7 @@ from engine.core.models import CaseInstance, ExternalTask, Task
 from engine.core.typing import SpiffTask
 from engine.org.routing import route
 from engine.sandbox.functions import NO_DEADLINE
+from engine.tasks import open_counts
 from engine.tasks.step_limits import Step, StepLimit, due_instants, limit_of
 from engine.timers.table import timer_kind
 from engine.workflow.steps import step_path
@@ -92,8 +93,11 @@ def project_tasks(session: Session, case: CaseInstance, item: Item | None, waiti
     waiting_by_id = {str(t.id): t for t in waiting if not is_external(t.task_spec)}
     known = set(session.scalars(_PENDING_TASK_IDS_OF_CASE, {"case_id": case.id, "states": list(TASK_PENDING)}))
     gone = known - waiting_by_id.keys()
+    cancelled_open: list[open_counts.Counted] = []
     if gone:
         for row in session.scalars(select(Task).where(Task.id.in_(gone))):
+            if row.state == TASK_OPEN:
+                cancelled_open.append((row.due_at, row.org_id, row.title))
             row.state = TASK_CANCELLED
     created: list[TaskRow] = []
     for task_id, spiff_task in waiting_by_id.items():
@@ -129,6 +133,8 @@ def project_tasks(session: Session, case: CaseInstance, item: Item | None, waiti
         )
     if created:
         session.connection().execute(_INSERT_TASKS, created)
+    opened = [(row["due_at"], row["org_id"], row["title"]) for row in created]
+    open_counts.change(session, case.item_id, opened=opened, closed=cancelled_open)
     return created
 
 

@@ -17,12 +17,13 @@ from sqlalchemy.orm import Session
 from engine import workcalendar
 from engine.bpmn import deployment
 from engine.cases import history, lifecycle, overdue
-from engine.cases.lifecycle import TASK_PENDING, TIMER_HELD, TIMER_WAITING
+from engine.cases.lifecycle import TASK_OPEN, TASK_PENDING, TIMER_HELD, TIMER_WAITING
 from engine.cases.step import write_case
 from engine.core.clock import SHANGHAI, clock
 from engine.core.models import CaseInstance, Task, Timer
 from engine.core.typing import Workflow
 from engine.core.uow import unit_of_work
+from engine.tasks import open_counts
 from engine.workflow import data as workflow_data
 from engine.workflow import snapshot
 
@@ -64,11 +65,19 @@ def _recompute_case(session: Session, case: CaseInstance) -> int:
         new_due = workcalendar.default_calendar().due(case.clock_from, case.limit_days).due_at
         if new_due != case.due_at:
             changes.append({"what": "办件时限", "old": case.due_at.isoformat(), "new": new_due.isoformat()})
-            for row in session.scalars(
+            moved = session.scalars(
                 select(Task).where(
                     Task.instance_id == case.id, Task.state.in_(TASK_PENDING), Task.due_at == case.due_at
                 )
-            ):
+            ).all()
+            open_now = [row for row in moved if row.state == TASK_OPEN]
+            open_counts.change(
+                session,
+                case.item_id,
+                closed=[(row.due_at, row.org_id, row.title) for row in open_now],
+                opened=[(new_due, row.org_id, row.title) for row in open_now],
+            )
+            for row in moved:
                 row.due_at = new_due
             case.due_at = new_due
             workflow_data.set_case_due(workflow, new_due.isoformat())

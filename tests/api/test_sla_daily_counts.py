@@ -15,7 +15,7 @@ from sqlalchemy import delete, select
 
 from engine.catalogue.flows import catalog
 from engine.core.clock import SHANGHAI, clock
-from engine.core.models import CaseInstance, OrgUnit, SlaCount
+from engine.core.models import CaseInstance, OpenTaskCount, OrgUnit, SlaCount
 from engine.core.uow import unit_of_work
 from engine.reporting import rebuild
 from server.extensions import db
@@ -132,11 +132,12 @@ def _sweep(app, instant: datetime) -> None:
     assert result.exit_code == 0, result.output
 
 
-def walk(app, as_user, seed: int) -> None:
-    """STEPS random acts of staff over about two months, the clock moving on and the timers swept between them."""
+def walk(app, as_user, seed: int, after_act=None) -> None:
+    """STEPS random acts of staff over about two months, the clock moving on and the timers swept between them;
+    `after_act(number)` is called after each act."""
     chance = random.Random(seed)
     now = START
-    for _ in range(STEPS):
+    for number in range(STEPS):
         now += timedelta(hours=chance.choice((1, 2, 3, 5, 22, 70)))
         _sweep(app, now)
         clock.freeze(now)
@@ -147,6 +148,8 @@ def walk(app, as_user, seed: int) -> None:
             _work(as_user, chance)
         else:
             _administer(app, as_user, chance)
+        if after_act is not None:
+            after_act(number)
     _sweep(app, now + timedelta(days=40))  # every 补正 left open lapses: 不予受理
     clock.freeze(now + timedelta(days=40))
 
@@ -172,14 +175,32 @@ def reports(as_user) -> dict[str, dict]:
     return figures
 
 
+def open_counts_of(app) -> tuple[dict, dict]:
+    """The open tasks' counts as kept (`open_task_count`) and as the task rows give them."""
+    with app.app_context():
+        counts = rebuild.stored_open_counts(db.session), rebuild.raw_open_counts(db.session)
+        db.session.remove()
+    return counts
+
+
 @pytest.mark.parametrize("seed", (16, 2026))
 def test_daily_counts_agree_with_the_raw_rows_after_a_random_walk(app, as_user, seed):
-    walk(app, as_user, seed)
+    seen_open: list[int] = []
+
+    def open_counts_agree(number: int) -> None:
+        if number % 10 == 9:
+            stored_open, raw_open = open_counts_of(app)
+            assert stored_open == raw_open, number
+            seen_open.append(sum(raw_open.values()))
+
+    walk(app, as_user, seed, open_counts_agree)
     with app.app_context():
         stored, raw = rebuild.stored_rows(db.session), rebuild.raw_rows(db.session)
         statuses = set(db.session.scalars(select(CaseInstance.status)))
         db.session.remove()
     assert stored == raw
+    stored_open, raw_open = open_counts_of(app)
+    assert stored_open == raw_open and max(seen_open) > 5, seen_open
     counted = {name for counts in raw.values() for name in counts}
     assert {key[0] for key in raw} == {"day", "month"}
     assert {"closed_on_time", "stage_late", "approved", "rejected", "supplement", "not_accepted"} <= counted
@@ -187,9 +208,10 @@ def test_daily_counts_agree_with_the_raw_rows_after_a_random_walk(app, as_user, 
     assert app.test_cli_runner().invoke(args=["sla", "check"]).exit_code == 0
 
     from_steps = reports(as_user)
-    assert from_steps[""]["concluded"]["total"] > 0 and from_steps[""]["stages"]
-    with app.app_context():  # as a database from before the table: the counts come only from the rebuild
+    assert from_steps[""]["concluded"]["total"] > 0 and from_steps[""]["stages"] and from_steps[""]["overdue_tasks"]
+    with app.app_context():  # as a database from before the tables: the counts come only from the rebuild
         db.session.execute(delete(SlaCount))
+        db.session.execute(delete(OpenTaskCount))
         db.session.commit()
     rebuilt = app.test_cli_runner().invoke(args=["sla", "rebuild"])
     assert rebuilt.exit_code == 0 and f"{len(raw)} 行" in rebuilt.output
