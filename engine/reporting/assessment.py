@@ -247,7 +247,13 @@ def overdue_listed(cases: list[CaseInstance], units: dict[int, OrgUnit]) -> list
 def report(session: Session, user: User, filters: sla.SlaFilter) -> dict[str, Any]:
     """The 时效统计 figures and breakdowns, with the 考核 figures per stage and unit and the overdue cases.
 
-    The scope, its concluded cases per unit and the units named are read once for all of them."""
+    The scope, its concluded cases per unit and the units named are read once for all of them, and so are the
+    period's daily counts (`daily.read_once`)."""
+    with daily.read_once(session):
+        return _report(session, user, filters)
+
+
+def _report(session: Session, user: User, filters: sla.SlaFilter) -> dict[str, Any]:
     scope = sla.scope_of(session, user, filters)
     unit_ids = scope.unit_ids
     totals = stage_totals(session, filters, unit_ids)

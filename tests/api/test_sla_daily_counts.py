@@ -13,11 +13,12 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import delete, select
 
+from engine.cases import tallies
 from engine.catalogue.flows import catalog
 from engine.core.clock import SHANGHAI, clock
 from engine.core.models import CaseInstance, OpenTaskCount, OrgUnit, SlaCount
 from engine.core.uow import unit_of_work
-from engine.reporting import rebuild
+from engine.reporting import daily, rebuild
 from server.extensions import db
 from tests.factories import applicant, mandate, reimbursement_details
 from tests.scenarios import ADMIN, ALL_MATERIALS, IN_PERSON, PAYOUT, TASK_DATA, TOWNSHIP, settle
@@ -201,6 +202,7 @@ def test_daily_counts_agree_with_the_raw_rows_after_a_random_walk(app, as_user, 
     assert stored == raw
     stored_open, raw_open = open_counts_of(app)
     assert stored_open == raw_open and max(seen_open) > 5, seen_open
+    assert_shared_reads_sum_as_sql_does(app)
     counted = {name for counts in raw.values() for name in counts}
     assert {key[0] for key in raw} == {"day", "month"}
     assert {"closed_on_time", "stage_late", "approved", "rejected", "supplement", "not_accepted"} <= counted
@@ -216,6 +218,27 @@ def test_daily_counts_agree_with_the_raw_rows_after_a_random_walk(app, as_user, 
     rebuilt = app.test_cli_runner().invoke(args=["sla", "rebuild"])
     assert rebuilt.exit_code == 0 and f"{len(raw)} 行" in rebuilt.output
     assert reports(as_user) == from_steps
+
+
+def assert_shared_reads_sum_as_sql_does(app) -> None:
+    """`daily.sums` inside `read_once` (one read per unit × item × stage, summed in Python) gives what its SQL
+    gives, for each grouping the reports ask for, with and without an item, over months and partial months."""
+    periods = ((None, None), (date(2026, 10, 1), date(2026, 10, 31)), (date(2026, 10, 20), date(2026, 12, 31)))
+    groupings = ((), ("org_id",), ("item_id",), ("org_id", "stage"))
+    asked = [
+        (counters, {"first": first, "last": last, "item": item, "by": by})
+        for counters in (tallies.CLOSED, tallies.STAGES, ("approved", "rejected"), ("supplement", "not_accepted"))
+        for first, last in periods
+        for item in (None, "fc-v-08")
+        for by in groupings
+    ]
+    with app.app_context():
+        direct = [daily.sums(db.session, counters, **kwargs) for counters, kwargs in asked]
+        with daily.read_once(db.session):
+            shared = [daily.sums(db.session, counters, **kwargs) for counters, kwargs in asked]
+        db.session.remove()
+    assert shared == direct
+    assert sum(1 for found in direct if found) > len(asked) / 2
 
 
 def test_check_names_a_wrong_row_and_rebuild_since_a_day_repairs_from_its_month(app, as_user):
@@ -246,8 +269,6 @@ def test_check_names_a_wrong_row_and_rebuild_since_a_day_repairs_from_its_month(
 def test_concurrent_steps_add_to_one_row_without_losing_a_count(app):
     """Eight threads, each its own session and unit of work, add to the same day's row at once (PostgreSQL's
     INSERT … ON CONFLICT DO UPDATE under concurrency; SQLite serialises the writers)."""
-    from engine.cases import tallies
-
     with app.app_context():
         org_id = db.session.scalar(select(OrgUnit.id).where(OrgUnit.code == TOWNSHIP))
         db.session.remove()
