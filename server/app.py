@@ -17,7 +17,7 @@ from engine.core.storage import tune_sqlite
 from engine.org import passwords, signin
 from engine.org.permissions import SYSTEM
 from forms import validators
-from server import config, converters, errors, replica
+from server import config, converters, encoding, errors, replica
 from server.extensions import (
     CONTENT_SECURITY_POLICY,
     PERMISSIONS_POLICY,
@@ -32,6 +32,7 @@ from server.extensions import (
 
 def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(config.PROJECT_ROOT / "instance"))
+    app.json = encoding.OrjsonProvider(app)
     converters.register(app)  # path ids the id columns hold (404 past them) and no NUL in any field (422)
     app.config.update(config.settings(Path(app.instance_path)))
     app.config.update(overrides or {})

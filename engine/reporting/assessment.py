@@ -124,7 +124,7 @@ def stage_totals(session: Session, filters: sla.SlaFilter, unit_ids: list[int] |
     return {(org_id, title): list(values) for (org_id, title), values in found.items()}
 
 
-def stage_figures(totals: StageTotals, units: dict[int, OrgUnit]) -> list[dict[str, Any]]:
+def stage_figures(totals: StageTotals, units: dict[int, sla.NamedUnit]) -> list[dict[str, Any]]:
     """One row per unit and stage, by unit code and stage."""
     rows = [
         _stage_row(*figures) | {"unit": units[org_id], "stage": title} for (org_id, title), figures in totals.items()
@@ -144,8 +144,12 @@ def _stage_row(completed: int, on_time: int, late: int, day_sum: int) -> dict[st
     }
 
 
-def _units(session: Session, ids: set[int]) -> dict[int, OrgUnit]:
-    return {unit.id: unit for unit in session.scalars(select(OrgUnit).where(OrgUnit.id.in_(ids)))} if ids else {}
+def _units(session: Session, unit_ids: list[int] | None) -> dict[int, sla.NamedUnit]:
+    """The scope's units (every unit without a scope) by id: whatever the figures name lies within the scope."""
+    statement = select(OrgUnit.id, OrgUnit.code, OrgUnit.name)
+    if unit_ids is not None:
+        statement = statement.where(OrgUnit.id.in_(unit_ids))
+    return {row[0]: sla.NamedUnit(*row) for row in session.execute(statement)}
 
 
 def unit_counts(session: Session, filters: sla.SlaFilter, unit_ids: list[int] | None) -> Counts:
@@ -160,7 +164,7 @@ def unit_counts(session: Session, filters: sla.SlaFilter, unit_ids: list[int] | 
 
 
 def unit_figures(
-    counts: Counts, concluded: dict[int, tuple[int, int, int]], totals: StageTotals, units: dict[int, OrgUnit]
+    counts: Counts, concluded: dict[int, tuple[int, int, int]], totals: StageTotals, units: dict[int, sla.NamedUnit]
 ) -> list[dict[str, Any]]:
     """Every unit of the scope with a figure, its own figures, ranked (best first); `units` holds them."""
     own_stages: dict[int, list[int]] = {}
@@ -221,7 +225,7 @@ def overdue_cases(session: Session, filters: sla.SlaFilter, unit_ids: list[int] 
     return [instance for _, _, instance in dated[:MAX_OVERDUE_CASES]]
 
 
-def overdue_listed(cases: list[CaseInstance], units: dict[int, OrgUnit]) -> list[dict[str, Any]]:
+def overdue_listed(cases: list[CaseInstance], units: dict[int, sla.NamedUnit]) -> list[dict[str, Any]]:
     """The overdue cases as listed, with their accepting unit (from `units`) and the working days from the limit's
     last day to their conclusion (or today)."""
     now = clock.now()
@@ -247,7 +251,7 @@ def overdue_listed(cases: list[CaseInstance], units: dict[int, OrgUnit]) -> list
 def report(session: Session, user: User, filters: sla.SlaFilter) -> dict[str, Any]:
     """The 时效统计 figures and breakdowns, with the 考核 figures per stage and unit and the overdue cases.
 
-    The scope, its concluded cases per unit and the units named are read once for all of them, and so are the
+    The scope, its concluded cases per unit and its units are read once for all of them, and so are the
     period's daily counts (`daily.read_once`)."""
     with daily.read_once(session):
         return _report(session, user, filters)
@@ -259,10 +263,7 @@ def _report(session: Session, user: User, filters: sla.SlaFilter) -> dict[str, A
     totals = stage_totals(session, filters, unit_ids)
     counts = unit_counts(session, filters, unit_ids)
     late = overdue_cases(session, filters, unit_ids)
-    named = _units(
-        session,
-        {*counts, *scope.per_org, *(org_id for org_id, _ in totals), *(case.org_id for case in late)},
-    )
+    named = _units(session, unit_ids)
     units = unit_figures(counts, scope.per_org, totals, named)
     columns = count_columns(units)
     for row in units:

@@ -8,9 +8,10 @@ every `sums` of that period and scope adds those up in Python: a year's 时效�
 times.
 """
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
+from operator import add, itemgetter
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Select, Table, and_, func, or_, select
@@ -79,7 +80,7 @@ def sums(
         key = (first or EARLIEST, last or LATEST, None if org_ids is None else tuple(org_ids))
         if key not in reads:
             shared = statement(COUNTS, first=first, last=last, org_ids=org_ids, item=None, by=GRAIN)
-            reads[key] = [tuple(row) for row in session.execute(shared)]
+            reads[key] = [tuple(row) for row in session.execute(shared)]  # sums of integers: ints already
         return _summed(reads[key], counters, item, by)
     rows = session.execute(statement(counters, first=first, last=last, org_ids=org_ids, item=item, by=by))
     return {tuple(row[: len(by)]): tuple(int(value) for value in row[len(by) :]) for row in rows}
@@ -102,23 +103,27 @@ def _summed(
     rows: list[tuple[Any, ...]], counters: Sequence[str], item: str | None, by: Sequence[str]
 ) -> dict[tuple[Any, ...], tuple[int, ...]]:
     """What `statement` sums, from the rows of a shared read; groups with only zeros left out, as its HAVING does."""
-    at = [len(GRAIN) + COUNTS.index(name) for name in counters]
-    keys = [GRAIN.index(name) for name in by]
-    found: dict[tuple[Any, ...], list[int]] = {}
+    values_of = _picker([len(GRAIN) + COUNTS.index(name) for name in counters])
+    group_of = _picker([GRAIN.index(name) for name in by])
+    found: dict[tuple[Any, ...], tuple[int, ...]] = {}
     for row in rows:
-        if item is not None and row[1] != item:
+        values = values_of(row)
+        if not any(values) or (item is not None and row[1] != item):
             continue
-        values = [int(row[index]) for index in at]
-        if not any(values):
-            continue
-        group = tuple(row[index] for index in keys)
+        group = group_of(row)
         entry = found.get(group)
-        if entry is None:
-            found[group] = values
-        else:
-            for index, value in enumerate(values):
-                entry[index] += value
-    return {group: tuple(values) for group, values in found.items()}
+        found[group] = values if entry is None else tuple(map(add, entry, values))
+    return found
+
+
+def _picker(indexes: list[int]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+    """The values at `indexes` of a row, as a tuple (also for one index or none)."""
+    if len(indexes) > 1:
+        return itemgetter(*indexes)
+    if indexes:
+        index = indexes[0]
+        return lambda row: (row[index],)
+    return lambda row: ()
 
 
 def statement(
