@@ -1,6 +1,7 @@
 """The open tasks' counts (`open_task_count`, engine/tasks/open_counts.py) follow a task through every writer of
 its state or limit — opened, completed, 挂起 and 恢复 (the limit put off), 终止, a holiday notice moving the limit —
-always equal to the counts of the task rows, and 时效统计's open tasks past their limit are read from them."""
+always equal to the counts of the task rows, and 时效统计's open tasks past their limit are read from them; a unit
+of work writes its changes as it commits, and none when it rolls back."""
 
 import shutil
 from datetime import datetime, timedelta
@@ -11,7 +12,9 @@ from sqlalchemy import select
 from engine import workcalendar
 from engine.core.clock import clock
 from engine.core.models import OrgUnit
+from engine.core.uow import unit_of_work
 from engine.reporting import rebuild
+from engine.tasks import open_counts
 from server.extensions import db
 from tests.scenarios import (
     ADMIN,
@@ -131,3 +134,25 @@ def test_two_tasks_of_one_limit_share_a_row_and_a_holiday_notice_moves_it(app, a
     finally:
         monkeypatch.undo()
         workcalendar.reload_default_calendar()
+
+
+def test_a_unit_of_work_counts_as_it_commits_and_not_at_all_when_it_rolls_back(app):
+    limit = at("2026-11-20T00:00:00")
+    with app.app_context():
+        township = db.session.scalar(select(OrgUnit.id).where(OrgUnit.code == TOWNSHIP))
+        task = (limit, township, "乡镇初审")
+        with pytest.raises(RuntimeError), unit_of_work(db.session):
+            open_counts.change(db.session, ITEM, opened=[task])
+            raise RuntimeError("the step failed")
+        with unit_of_work(db.session):  # the next unit of work carries nothing of the failed one
+            db.session.execute(select(OrgUnit.id).limit(1))
+        assert rebuild.stored_open_counts(db.session) == {}
+        with unit_of_work(db.session):
+            open_counts.change(db.session, ITEM, opened=[task, task, (None, township, "乡镇初审")])
+            open_counts.change(db.session, ITEM, closed=[task])
+            assert rebuild.stored_open_counts(db.session) == {}  # written as the unit of work commits
+        assert rebuild.stored_open_counts(db.session) == {(limit, township, "乡镇初审", ITEM): 1}
+        with unit_of_work(db.session):
+            open_counts.change(db.session, ITEM, closed=[task])
+        assert rebuild.stored_open_counts(db.session) == {}  # the row at zero is gone
+        db.session.remove()
