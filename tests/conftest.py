@@ -6,12 +6,14 @@ Each test starts from the demo organisation with the shipped diagrams deployed a
 """
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import text
 
+from engine import workcalendar
 from engine.bpmn import deployment
 from engine.cases import acceptance
 from engine.catalogue.flows import Flow
@@ -66,6 +68,20 @@ def fresh(app):
     clock.thaw()
     with app.app_context():
         db.session.remove()
+
+
+@pytest.fixture
+def writable_holidays(app, tmp_path, monkeypatch):
+    """A copy of the project's holiday files that a test may load a year's notice into; the calendar reads it, and
+    the project's own again afterwards."""
+    directory = tmp_path / "holidays"
+    shutil.copytree(app.config["HOLIDAYS_DIR"], directory)
+    monkeypatch.setattr(workcalendar, "holidays_dir", directory)
+    monkeypatch.setitem(app.config, "HOLIDAYS_DIR", str(directory))
+    workcalendar.reload_default_calendar()
+    yield directory
+    monkeypatch.undo()
+    workcalendar.reload_default_calendar()
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 puts every pending deadline off, an administrator's action racing a completion is a conflict, and a
 new year's notice caps the stages that start later at the recomputed case deadline."""
 
-import shutil
 import threading
 from datetime import datetime, timedelta
 
@@ -172,43 +171,34 @@ def test_a_completion_racing_an_administrators_action_is_a_conflict(app, as_user
 
 
 def test_after_a_new_notice_a_later_stage_is_capped_at_the_recomputed_case_deadline(
-    app, as_user, tmp_path, monkeypatch
+    app, as_user, writable_holidays, tmp_path
 ):
-    holidays = tmp_path / "holidays"
-    shutil.copytree(app.config["HOLIDAYS_DIR"], holidays)
-    monkeypatch.setattr(workcalendar, "holidays_dir", holidays)
-    monkeypatch.setitem(app.config, "HOLIDAYS_DIR", str(holidays))
-    workcalendar.reload_default_calendar()
-    try:
-        case = accept_at_instant(as_user, "2026-12-10T10:00:00", item="fc-t-10", org=TOWNSHIP, user=TOWNSHIP_CLERK)
-        provisional_due = workcalendar.default_calendar().due(at("2026-12-10T10:00:00"), 30).due_at
+    case = accept_at_instant(as_user, "2026-12-10T10:00:00", item="fc-t-10", org=TOWNSHIP, user=TOWNSHIP_CLERK)
+    provisional_due = workcalendar.default_calendar().due(at("2026-12-10T10:00:00"), 30).due_at
 
-        notice = tmp_path / "2027.toml"
-        notice.write_text(NOTICE_2027, encoding="utf-8")
-        result = app.test_cli_runner().invoke(args=["calendar", "load", str(notice)])
-        assert result.exit_code == 0, result.output
-        recomputed_due = workcalendar.default_calendar().due(at("2026-12-10T10:00:00"), 30).due_at
-        assert recomputed_due > provisional_due  # 2027-01-04 is a day off in the notice
-        with app.app_context():
-            stored = db.session.get(CaseInstance, case["id"])
-            workflow = snapshot.load_state(stored.state, *deployment.specs_of(stored.definition))
-            pending = [t.data["case_due"] for t in workflow.get_tasks() if "case_due" in t.data and not t.has_state(64)]
-            db.session.remove()
-        assert recomputed_due.isoformat() in pending and provisional_due.isoformat() not in pending
+    notice = tmp_path / "2027.toml"
+    notice.write_text(NOTICE_2027, encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["calendar", "load", str(notice)])
+    assert result.exit_code == 0, result.output
+    recomputed_due = workcalendar.default_calendar().due(at("2026-12-10T10:00:00"), 30).due_at
+    assert recomputed_due > provisional_due  # 2027-01-04 is a day off in the notice
+    with app.app_context():
+        stored = db.session.get(CaseInstance, case["id"])
+        workflow = snapshot.load_state(stored.state, *deployment.specs_of(stored.definition))
+        pending = [t.data["case_due"] for t in workflow.get_tasks() if "case_due" in t.data and not t.has_state(64)]
+        db.session.remove()
+    assert recomputed_due.isoformat() in pending and provisional_due.isoformat() not in pending
 
-        # 复核 starts two working days before the case deadline: its 5-day stage limit is capped by it.
-        clock.freeze(
-            datetime.combine(
-                last_day(recomputed_due) - timedelta(days=3), datetime.min.time(), at("2026-01-01T00:00:00").tzinfo
-            )
-            + timedelta(hours=10)
+    # 复核 starts two working days before the case deadline: its 5-day stage limit is capped by it.
+    clock.freeze(
+        datetime.combine(
+            last_day(recomputed_due) - timedelta(days=3), datetime.min.time(), at("2026-01-01T00:00:00").tzinfo
         )
-        township = as_user(TOWNSHIP_CLERK)
-        work(township, "乡镇初审", APPROVE)
-        work(township, "移交医保中心", {"method": "系统流转"})
-        (review,) = open_tasks(as_user, case)
-        assert review["title"] == "医保中心复核"
-        assert datetime.fromisoformat(review["due_at"]) == recomputed_due
-    finally:
-        monkeypatch.undo()
-        workcalendar.reload_default_calendar()
+        + timedelta(hours=10)
+    )
+    township = as_user(TOWNSHIP_CLERK)
+    work(township, "乡镇初审", APPROVE)
+    work(township, "移交医保中心", {"method": "系统流转"})
+    (review,) = open_tasks(as_user, case)
+    assert review["title"] == "医保中心复核"
+    assert datetime.fromisoformat(review["due_at"]) == recomputed_due

@@ -1,6 +1,5 @@
 """Deadline rules on the shipped flows: the 补正 pause, stage and total limits, 督办, provisional years."""
 
-import shutil
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -71,41 +70,32 @@ def test_overdue_review_on_the_shipped_flow_goes_to_the_township_supervisor(app,
     assert review["overdue"] and review["deadline"] == "已超期"
 
 
-def test_a_new_years_notice_recomputes_provisional_deadlines(app, as_user, tmp_path, monkeypatch):
-    holidays = tmp_path / "holidays"
-    shutil.copytree(app.config["HOLIDAYS_DIR"], holidays)
-    monkeypatch.setattr(workcalendar, "holidays_dir", holidays)
-    monkeypatch.setitem(app.config, "HOLIDAYS_DIR", str(holidays))
-    workcalendar.reload_default_calendar()
-    try:
-        case = accept_at_instant(
-            as_user, "2026-12-10T10:00:00", item="fc-t-10", org=TOWNSHIP, user="qujiang.township_clerk"
-        )
-        (review,) = open_tasks(as_user, case)
-        provisional_due = datetime.fromisoformat(review["due_at"])
-        assert provisional_due == workcalendar.default_calendar().due(date(2026, 12, 10), 20).due_at
-        assert workcalendar.default_calendar().due(date(2026, 12, 10), 20).provisional
+def test_a_new_years_notice_recomputes_provisional_deadlines(app, as_user, writable_holidays, tmp_path):
+    case = accept_at_instant(
+        as_user, "2026-12-10T10:00:00", item="fc-t-10", org=TOWNSHIP, user="qujiang.township_clerk"
+    )
+    (review,) = open_tasks(as_user, case)
+    provisional_due = datetime.fromisoformat(review["due_at"])
+    assert provisional_due == workcalendar.default_calendar().due(date(2026, 12, 10), 20).due_at
+    assert workcalendar.default_calendar().due(date(2026, 12, 10), 20).provisional
 
-        notice = tmp_path / "2027.toml"
-        notice.write_text(NOTICE_2027, encoding="utf-8")
-        result = app.test_cli_runner().invoke(args=["calendar", "load", str(notice)])
-        assert result.exit_code == 0, result.output
-        assert "重算" in result.output
-        changed = int(result.output.split("重算 ")[1].split(" ")[0])
-        assert changed >= 2
+    notice = tmp_path / "2027.toml"
+    notice.write_text(NOTICE_2027, encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["calendar", "load", str(notice)])
+    assert result.exit_code == 0, result.output
+    assert "重算" in result.output
+    changed = int(result.output.split("重算 ")[1].split(" ")[0])
+    assert changed >= 2
 
-        (review,) = open_tasks(as_user, case)
-        recomputed = datetime.fromisoformat(review["due_at"])
-        last_day = lambda expiry: (expiry - timedelta(microseconds=1)).date()  # noqa: E731
-        calendar = workcalendar.default_calendar()
-        assert calendar.working_days_between(last_day(provisional_due), last_day(recomputed)) == 1
-        assert not workcalendar.default_calendar().due(date(2026, 12, 10), 20).provisional
-        history = as_user("fengcheng.admin").get(f"/api/instances/{case['id']}").get_json()["history"]
-        (event,) = [e for e in history if e["action"] == "deadline_recomputed"]
-        assert any(
-            c["old"] == provisional_due.isoformat() and c["new"] == recomputed.isoformat()
-            for c in event["detail"]["changes"]
-        )
-    finally:
-        monkeypatch.undo()
-        workcalendar.reload_default_calendar()
+    (review,) = open_tasks(as_user, case)
+    recomputed = datetime.fromisoformat(review["due_at"])
+    last_day = lambda expiry: (expiry - timedelta(microseconds=1)).date()  # noqa: E731
+    calendar = workcalendar.default_calendar()
+    assert calendar.working_days_between(last_day(provisional_due), last_day(recomputed)) == 1
+    assert not workcalendar.default_calendar().due(date(2026, 12, 10), 20).provisional
+    history = as_user("fengcheng.admin").get(f"/api/instances/{case['id']}").get_json()["history"]
+    (event,) = [e for e in history if e["action"] == "deadline_recomputed"]
+    assert any(
+        c["old"] == provisional_due.isoformat() and c["new"] == recomputed.isoformat()
+        for c in event["detail"]["changes"]
+    )

@@ -6,13 +6,11 @@ firings every caller's listing holds the same cases in the same order, and the c
 """
 
 import random
-import shutil
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import and_, exists, func, inspect, or_, select, text, true
 
-from engine import workcalendar
 from engine.cases import queries
 from engine.cases.lifecycle import ENDED, RUNNING, TASK_OPEN, TASK_PENDING
 from engine.core.clock import clock
@@ -270,32 +268,23 @@ def test_the_next_deadline_follows_suspension_resumption_and_steps(app, as_user)
     assert stored() == (None, None)
 
 
-def test_the_next_deadline_follows_a_holiday_notices_recomputation(app, as_user, tmp_path, monkeypatch):
-    holidays = tmp_path / "holidays"
-    shutil.copytree(app.config["HOLIDAYS_DIR"], holidays)
-    monkeypatch.setattr(workcalendar, "holidays_dir", holidays)
-    monkeypatch.setitem(app.config, "HOLIDAYS_DIR", str(holidays))
-    workcalendar.reload_default_calendar()
-    try:
-        case = accept_at_instant(
-            as_user, "2026-12-10T10:00:00", item="fc-t-10", org=TOWNSHIP, user="qujiang.township_clerk"
-        )
-        with app.app_context():
-            before = db.session.get(CaseInstance, case["id"]).next_deadline
-            db.session.remove()
-        notice = tmp_path / "2027.toml"
-        notice.write_text(NOTICE_2027, encoding="utf-8")
-        result = app.test_cli_runner().invoke(args=["calendar", "load", str(notice)])
-        assert result.exit_code == 0, result.output
-        with app.app_context():
-            row = db.session.get(CaseInstance, case["id"])
-            assert row.next_deadline == expected_next_deadline(row) and row.next_deadline > before
-            db.session.remove()
-        clock.freeze(before + timedelta(minutes=1))
-        assert case["case_no"] not in listed(as_user(CITY_ADMIN), "overdue=true")
-    finally:
-        monkeypatch.undo()
-        workcalendar.reload_default_calendar()
+def test_the_next_deadline_follows_a_holiday_notices_recomputation(app, as_user, writable_holidays, tmp_path):
+    case = accept_at_instant(
+        as_user, "2026-12-10T10:00:00", item="fc-t-10", org=TOWNSHIP, user="qujiang.township_clerk"
+    )
+    with app.app_context():
+        before = db.session.get(CaseInstance, case["id"]).next_deadline
+        db.session.remove()
+    notice = tmp_path / "2027.toml"
+    notice.write_text(NOTICE_2027, encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["calendar", "load", str(notice)])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        row = db.session.get(CaseInstance, case["id"])
+        assert row.next_deadline == expected_next_deadline(row) and row.next_deadline > before
+        db.session.remove()
+    clock.freeze(before + timedelta(minutes=1))
+    assert case["case_no"] not in listed(as_user(CITY_ADMIN), "overdue=true")
 
 
 def test_counts_stop_at_the_cap_and_say_so(as_user, monkeypatch):

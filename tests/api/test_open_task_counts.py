@@ -3,7 +3,6 @@ its state or limit — opened, completed, 挂起 and 恢复 (the limit put off),
 always equal to the counts of the task rows, and 时效统计's open tasks past their limit are read from them; a unit
 of work writes its changes as it commits, and none when it rolls back."""
 
-import shutil
 from datetime import datetime, timedelta
 
 import pytest
@@ -102,38 +101,29 @@ def test_a_task_is_counted_at_its_limit_while_open_and_read_by_the_sla_figures(a
     assert counts(app) == {}  # an ended case leaves no row, not a row of zero
 
 
-def test_two_tasks_of_one_limit_share_a_row_and_a_holiday_notice_moves_it(app, as_user, tmp_path, monkeypatch):
-    holidays = tmp_path / "holidays"
-    shutil.copytree(app.config["HOLIDAYS_DIR"], holidays)
-    monkeypatch.setattr(workcalendar, "holidays_dir", holidays)
-    monkeypatch.setitem(app.config, "HOLIDAYS_DIR", str(holidays))
-    workcalendar.reload_default_calendar()
-    try:
-        cases = [
-            accept_at_instant(as_user, "2026-12-10T10:00:00", item="fc-t-10", org=TOWNSHIP, user=TOWNSHIP_CLERK)
-            for _ in range(2)
-        ]
-        provisional_due = workcalendar.default_calendar().due(at("2026-12-10T10:00:00"), 30).due_at
-        # Two working days before the case limit: 复核's 5-day limit is capped at the case's.
-        clock.freeze(at(f"{(provisional_due - timedelta(days=3)).date().isoformat()}T10:00:00"))
-        clerk = as_user(TOWNSHIP_CLERK)
-        work_every(clerk, "乡镇初审", APPROVE)
-        work_every(clerk, "移交医保中心", {"method": "系统流转"})
-        assert {due_of(as_user, case, "医保中心复核") for case in cases} == {provisional_due}
-        centre = unit_id(app, "360981-YB")
-        assert counts(app) == {(provisional_due, centre, "医保中心复核", "fc-t-10"): 2}
+def test_two_tasks_of_one_limit_share_a_row_and_a_holiday_notice_moves_it(app, as_user, writable_holidays, tmp_path):
+    cases = [
+        accept_at_instant(as_user, "2026-12-10T10:00:00", item="fc-t-10", org=TOWNSHIP, user=TOWNSHIP_CLERK)
+        for _ in range(2)
+    ]
+    provisional_due = workcalendar.default_calendar().due(at("2026-12-10T10:00:00"), 30).due_at
+    # Two working days before the case limit: 复核's 5-day limit is capped at the case's.
+    clock.freeze(at(f"{(provisional_due - timedelta(days=3)).date().isoformat()}T10:00:00"))
+    clerk = as_user(TOWNSHIP_CLERK)
+    work_every(clerk, "乡镇初审", APPROVE)
+    work_every(clerk, "移交医保中心", {"method": "系统流转"})
+    assert {due_of(as_user, case, "医保中心复核") for case in cases} == {provisional_due}
+    centre = unit_id(app, "360981-YB")
+    assert counts(app) == {(provisional_due, centre, "医保中心复核", "fc-t-10"): 2}
 
-        notice = tmp_path / "2027.toml"
-        notice.write_text(NOTICE_2027, encoding="utf-8")
-        result = app.test_cli_runner().invoke(args=["calendar", "load", str(notice)])
-        assert result.exit_code == 0, result.output
-        recomputed_due = workcalendar.default_calendar().due(at("2026-12-10T10:00:00"), 30).due_at
-        assert recomputed_due != provisional_due
-        assert {due_of(as_user, case, "医保中心复核") for case in cases} == {recomputed_due}
-        assert counts(app) == {(recomputed_due, centre, "医保中心复核", "fc-t-10"): 2}
-    finally:
-        monkeypatch.undo()
-        workcalendar.reload_default_calendar()
+    notice = tmp_path / "2027.toml"
+    notice.write_text(NOTICE_2027, encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["calendar", "load", str(notice)])
+    assert result.exit_code == 0, result.output
+    recomputed_due = workcalendar.default_calendar().due(at("2026-12-10T10:00:00"), 30).due_at
+    assert recomputed_due != provisional_due
+    assert {due_of(as_user, case, "医保中心复核") for case in cases} == {recomputed_due}
+    assert counts(app) == {(recomputed_due, centre, "医保中心复核", "fc-t-10"): 2}
 
 
 def test_a_unit_of_work_counts_as_it_commits_and_not_at_all_when_it_rolls_back(app):
