@@ -13,6 +13,7 @@ from pathlib import Path
 
 from engine.catalogue.flows import catalog
 from engine.core.clock import SHANGHAI, clock
+from engine.reporting import rebuild
 from engine.timers import sweep
 from server.extensions import db
 from tests.factories import applicant, mandate, reimbursement_details
@@ -303,3 +304,14 @@ def sweep_at(app, instant: str):
         result = sweep.sweep(db.session)
         db.session.remove()
     return result
+
+
+# Counts kept as steps happen.
+
+
+def open_counts_of(app) -> tuple[dict, dict]:
+    """The open tasks' counts as kept (`open_task_count`) and as the task rows give them."""
+    with app.app_context():
+        counts = rebuild.stored_open_counts(db.session), rebuild.raw_open_counts(db.session)
+        db.session.remove()
+    return counts

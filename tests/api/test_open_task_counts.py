@@ -22,6 +22,7 @@ from tests.scenarios import (
     TOWNSHIP,
     accept_at_instant,
     at,
+    open_counts_of,
     open_tasks,
     start_at_village,
     work,
@@ -34,9 +35,7 @@ ITEM = "fc-v-08"
 
 def counts(app) -> dict:
     """The kept counts, checked against the task rows' own."""
-    with app.app_context():
-        stored, raw = rebuild.stored_open_counts(db.session), rebuild.raw_open_counts(db.session)
-        db.session.remove()
+    stored, raw = open_counts_of(app)
     assert stored == raw
     return stored
 

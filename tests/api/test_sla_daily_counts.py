@@ -21,7 +21,7 @@ from engine.core.uow import unit_of_work
 from engine.reporting import daily, rebuild
 from server.extensions import db
 from tests.factories import applicant, mandate, reimbursement_details
-from tests.scenarios import ADMIN, ALL_MATERIALS, IN_PERSON, PAYOUT, TASK_DATA, TOWNSHIP, settle
+from tests.scenarios import ADMIN, ALL_MATERIALS, IN_PERSON, PAYOUT, TASK_DATA, TOWNSHIP, open_counts_of, settle
 
 pytestmark = pytest.mark.usefixtures("fresh")
 
@@ -174,14 +174,6 @@ def reports(as_user) -> dict[str, dict]:
         assert response.status_code == 200, response.get_json()
         figures[query] = response.get_json()
     return figures
-
-
-def open_counts_of(app) -> tuple[dict, dict]:
-    """The open tasks' counts as kept (`open_task_count`) and as the task rows give them."""
-    with app.app_context():
-        counts = rebuild.stored_open_counts(db.session), rebuild.raw_open_counts(db.session)
-        db.session.remove()
-    return counts
 
 
 @pytest.mark.parametrize("seed", (16, 2026))
